@@ -1,0 +1,25 @@
+"""convnet: convolutional networks in NumPy, written to be read beside the textbook.
+
+The chapter's notation is used throughout: ``correlate2d`` is the
+cross-correlation ⊗ of Eq. 8.9-8.10 that convolution layers compute,
+``convolve2d`` the true convolution * of Eq. 8.8, ``rot180`` the kernel flip
+between them.  Batched NCHW operations live in :mod:`convnet.functional`,
+sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
+sum in :mod:`convnet.reference`.
+"""
+
+from . import functional, geometry, reference, theory
+from .functional import convolve2d, correlate2d, pad2d, rot180
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "correlate2d",
+    "convolve2d",
+    "rot180",
+    "pad2d",
+    "functional",
+    "geometry",
+    "reference",
+    "theory",
+]

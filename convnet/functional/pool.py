@@ -1,0 +1,252 @@
+"""Max and average pooling, forward beside backward.
+
+Layout: ``x`` is (N, C, H, W), the output ``z`` is (N, C, Ho, Wo); each feature
+map is pooled on its own, so C stays C (Fig. 8.9: H^2 = H^1).
+
+Both poolings run as a loop over the ``kh*kw`` offsets inside the window; each
+step touches every window of every map at once.  With the chapter's usual
+2x2 / stride 2 that is four strided array operations per pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import real_array, same_shape
+from ..geometry import Window, pool_window
+from ._im2col import pad, unpad
+
+__all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+
+
+# --------------------------------------------------------------------------
+# Trusted helpers shared with the layers
+# --------------------------------------------------------------------------
+
+def _offset_dtype(window: Window):
+    return np.uint8 if window.kernel[0] * window.kernel[1] <= 255 else np.int32
+
+
+def max_pool_forward(x: np.ndarray, window: Window):
+    """Max pooling (Eq. 8.24) and, for backward, which offset won in every window.
+
+    Returns ``z`` (N, C, Ho, Wo) and ``argmax`` (N, C, Ho, Wo): the index
+    ``i*kw + j`` of the winning offset, the first maximum in row-major order
+    on ties, the last NaN if the window holds NaN (as PyTorch).
+    """
+    xp = pad(x, window.pads, -np.inf)                # padding never wins
+    offsets = window.offsets()
+    z = xp[(..., *window.tap(*offsets[0]))].copy()  # (N, C, Ho, Wo)
+    argmax = np.zeros(z.shape, dtype=_offset_dtype(window))
+    for index, (i, j) in enumerate(offsets[1:], start=1):
+        candidate = xp[(..., *window.tap(i, j))]     # (N, C, Ho, Wo)
+        better = (candidate > z) | np.isnan(candidate)  # strict: the first maximum stays
+        np.copyto(z, candidate, where=better)
+        argmax[better] = index
+    return z, argmax
+
+
+def max_pool_backward(dz: np.ndarray, argmax: np.ndarray, x_shape, window: Window):
+    """Route each window's sensitivity to its maximum (exercise E8.8).
+
+    ``dA[u', v'] = sum over the windows whose maximum sits at (u', v') of dLZ``
+    (overlapping windows add up).
+    """
+    (top, bottom), (left, right) = window.pads
+    n, c, h, w = x_shape
+    dxp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dz.dtype)
+    for index, (i, j) in enumerate(window.offsets()):
+        rows, cols = window.tap(i, j)
+        dxp[:, :, rows, cols] += np.where(argmax == index, dz, 0)  # (N, C, Ho, Wo)
+    return np.ascontiguousarray(unpad(dxp, window.pads))
+
+
+def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
+    """Average pooling (Eq. 8.22) with w = 1/(kh*kw); padded zeros count in the mean."""
+    xp = pad(x, window.pads, 0.0)
+    total = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)  # (N, C, Ho, Wo)
+    for i, j in window.offsets():
+        total += xp[(..., *window.tap(i, j))]
+    total *= x.dtype.type(1.0 / (window.kernel[0] * window.kernel[1]))
+    return total
+
+
+def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
+    """Spread each sensitivity evenly over its window (Solved Problem P8.3).
+
+    ``dA = lw ⊠ dLZ`` with lw = 1/(kh*kw): every element of dLZ expands to a
+    kh x kw block; overlapping blocks add up.
+    """
+    (top, bottom), (left, right) = window.pads
+    n, c, h, w = x_shape
+    share = dz * dz.dtype.type(1.0 / (window.kernel[0] * window.kernel[1]))  # (N, C, Ho, Wo)
+    dxp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dz.dtype)
+    for i, j in window.offsets():
+        rows, cols = window.tap(i, j)
+        dxp[:, :, rows, cols] += share
+    return np.ascontiguousarray(unpad(dxp, window.pads))
+
+
+# --------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------
+
+def _check_pool(x, kernel_size, stride, padding):
+    x = real_array(x, "x", ndim=4)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding)
+    return x, window
+
+
+def _check_dz(dz, x, window, name):
+    dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
+    same_shape(dz, "dz", (*x.shape[:2], *window.out), f"the output of {name}(x, ...)")
+    dtype = np.result_type(dz, x)
+    return dz.astype(dtype, copy=False), x.astype(dtype, copy=False)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """Max pooling: the largest value of every window (Eq. 8.24).
+
+    ``z[n, c, i, j] = max_{k, l} x_p[n, c, i*s + k, j*s + l]``; no trainable
+    parameter.  Same semantics as ``torch.nn.functional.max_pool2d``.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size`` (non-overlapping windows); a smaller
+        stride gives overlapping windows.
+    padding : int, pair or pair of pairs, default 0
+        At most half the kernel on each side. The padding is -inf, so it never wins.
+
+    Returns
+    -------
+    ndarray of shape (N, C, Ho, Wo)
+
+    Shape
+    -----
+    ``Ho = floor((H + top + bottom - kh) / s) + 1``, likewise ``Wo``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Wrong ndim, a window larger than the padded input, stride < 1, too
+        much padding, non-numeric data.
+
+    Examples
+    --------
+    Goodfellow sheet, exercise 3(b): 2x2 max pooling of the detector output.
+
+    >>> y = np.array([[12, 14, 4, 0, 0, 0], [18, 23, 8, 0, 0, 0],
+    ...               [18, 23, 8, 0, 0, 0], [12, 14, 4, 0, 0, 0]])
+    >>> max_pool2d(y[None, None], 2)[0, 0]
+    array([[23.,  8.,  0.],
+           [23.,  8.,  0.]])
+    """
+    x, window = _check_pool(x, kernel_size, stride, padding)
+    return max_pool_forward(x, window)[0]
+
+
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
+    """Gradient of :func:`max_pool2d` with respect to its input (exercise E8.8).
+
+    Each window passes its sensitivity to the position of its maximum and
+    nothing to the others (the max is locally the identity on the winner).
+    On ties the first maximum in row-major order receives it, as in PyTorch;
+    where windows overlap, a pixel that wins several windows collects the sum.
+
+    Parameters
+    ----------
+    dz : array_like of shape (N, C, Ho, Wo)
+    x, kernel_size, stride, padding
+        As given to :func:`max_pool2d`.
+
+    Returns
+    -------
+    dx : ndarray of shape (N, C, H, W)
+
+    Examples
+    --------
+    >>> x = np.array([[[[1., 3.], [3., 2.]]]])
+    >>> max_pool2d_backward(np.ones((1, 1, 1, 1)), x, 2)[0, 0]   # tie: first 3 wins
+    array([[0., 1.],
+           [0., 0.]])
+    """
+    x, window = _check_pool(x, kernel_size, stride, padding)
+    dz, x = _check_dz(dz, x, window, "max_pool2d")
+    _, argmax = max_pool_forward(x, window)
+    return max_pool_backward(dz, argmax, x.shape, window)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """Average pooling: the mean of every window (Eq. 8.22 with w = 1/(kh*kw)).
+
+    ``z[n, c, i, j] = (1 / (kh*kw)) * sum_{k, l} x_p[n, c, i*s + k, j*s + l]``.
+    Same semantics as ``torch.nn.functional.avg_pool2d`` with its default
+    ``count_include_pad=True``.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size`` (non-overlapping windows); a smaller
+        stride gives overlapping windows.
+    padding : int, pair or pair of pairs, default 0
+        At most half the kernel on each side. The padded zeros count in the
+        mean, as with PyTorch's default ``count_include_pad=True``.
+
+    Returns
+    -------
+    ndarray of shape (N, C, Ho, Wo)
+
+    Shape
+    -----
+    ``Ho = floor((H + top + bottom - kh) / s) + 1``, likewise ``Wo``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Wrong ndim, a window larger than the padded input, stride < 1, too
+        much padding, non-numeric data.
+
+    Examples
+    --------
+    Problem set 1.4: 2x2 average pooling of a 4x4 image.
+
+    >>> x = np.arange(1.0, 17.0).reshape(1, 1, 4, 4)
+    >>> avg_pool2d(x, 2)[0, 0]
+    array([[ 3.5,  5.5],
+           [11.5, 13.5]])
+    """
+    x, window = _check_pool(x, kernel_size, stride, padding)
+    return avg_pool_forward(x, window)
+
+
+def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
+    """Gradient of :func:`avg_pool2d` with respect to its input (Solved Problem P8.3).
+
+    Every element of dLZ is spread evenly, ``1/(kh*kw)`` each, over the
+    pixels of its window (the chapter's expanding operator ⊠); overlapping
+    windows add up; the share that falls on padding is dropped.
+
+    Parameters
+    ----------
+    dz : array_like of shape (N, C, Ho, Wo)
+    x, kernel_size, stride, padding
+        As given to :func:`avg_pool2d`; only the shape of ``x`` is used.
+
+    Returns
+    -------
+    dx : ndarray of shape (N, C, H, W)
+
+    Examples
+    --------
+    >>> avg_pool2d_backward(np.array([[[[4.0]]]]), np.zeros((1, 1, 2, 2)), 2)[0, 0]
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    x, window = _check_pool(x, kernel_size, stride, padding)
+    dz, x = _check_dz(dz, x, window, "avg_pool2d")
+    return avg_pool_backward(dz, x.shape, window)

@@ -1,0 +1,464 @@
+"""Sizes, paddings and receptive fields: the integer arithmetic of convolution.
+
+Everything here is plain integer arithmetic on sizes; no array is touched.
+Padding is normalised here, once, into the explicit form
+``((top, bottom), (left, right))`` that every other function receives.
+
+The central formula is the chapter's Eq. 8.18-8.19 extended by dilation *d*
+and an explicit floor::
+
+    out = floor((n + p_before + p_after - d*(k - 1) - 1) / s) + 1
+
+With ``d = 1`` and symmetric padding ``p`` this is ``floor((n + 2p - k)/s) + 1``,
+the form used in problem set 1.5; with ``p = 0, s = 1`` it is Eq. 8.14-8.15,
+``S = R - r + 1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ._validate import fail, int_pair, integer, one_of
+
+__all__ = [
+    "PADDING_MODES",
+    "normalize_padding",
+    "output_size",
+    "output_shape2d",
+    "same_padding",
+    "full_padding",
+    "kernel_size_for",
+    "receptive_field",
+    "ReceptiveField",
+    "Window",
+    "conv_window",
+    "pool_window",
+]
+
+PADDING_MODES = ("valid", "same", "full")
+
+_PADDING_FORMS = ("'valid', 'same', 'full', an int >= 0, a pair (ph, pw) or "
+                  "((top, bottom), (left, right))")
+
+
+def _same_1d(kernel: int, dilation: int) -> tuple[int, int]:
+    # The total padding d*(k-1) is split with the extra row/column at the
+    # bottom/right, as PyTorch's padding="same" does for even kernels.
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def same_padding(kernel_size, dilation=1) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Padding that keeps the output size equal to the input size at stride 1.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    dilation : int or (int, int), default 1
+
+    Returns
+    -------
+    ((top, bottom), (left, right)) : tuple of int pairs
+        ``d*(k-1)`` zeros in total per axis; for an even kernel the extra one
+        goes to the bottom / right, as in PyTorch.
+
+    Examples
+    --------
+    >>> same_padding(3)
+    ((1, 1), (1, 1))
+    >>> same_padding((2, 5))
+    ((0, 1), (2, 2))
+    """
+    kh, kw = int_pair(kernel_size, "kernel_size", minimum=1)
+    dh, dw = int_pair(dilation, "dilation", minimum=1)
+    return _same_1d(kh, dh), _same_1d(kw, dw)
+
+
+def full_padding(kernel_size, dilation=1) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Padding for a *full* correlation: every input pixel meets every kernel weight.
+
+    That is ``d*(k-1)`` zeros on each side (Goodfellow sheet, exercise 3: two
+    rows/columns for a 3x3 kernel).
+
+    Examples
+    --------
+    >>> full_padding(3)
+    ((2, 2), (2, 2))
+    """
+    kh, kw = int_pair(kernel_size, "kernel_size", minimum=1)
+    dh, dw = int_pair(dilation, "dilation", minimum=1)
+    return (dh * (kh - 1),) * 2, (dw * (kw - 1),) * 2
+
+
+def _padding_int(value, name: str) -> int:
+    try:
+        return integer(value, name, minimum=0)
+    except TypeError:
+        fail(name, _PADDING_FORMS, value, error=TypeError)
+
+
+def normalize_padding(padding, kernel_size=None, dilation=1, stride=1, *,
+                      name: str = "padding") -> tuple[tuple[int, int], tuple[int, int]]:
+    """Turn any accepted padding form into ``((top, bottom), (left, right))``.
+
+    Parameters
+    ----------
+    padding : str, int, (int, int) or ((int, int), (int, int))
+        ``"valid"`` (no padding), ``"same"`` (output as large as the input;
+        stride 1 only, extra zero at the bottom/right for even kernels),
+        ``"full"`` (``d*(k-1)`` on every side), an int for all four sides, a
+        pair ``(ph, pw)`` for rows and columns, or explicit
+        ``((top, bottom), (left, right))``.
+    kernel_size, dilation, stride : int or (int, int)
+        Needed only for ``"same"`` and ``"full"``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown string, a negative or non-integer amount, or
+        ``"same"`` with a stride other than 1.
+
+    Examples
+    --------
+    >>> normalize_padding(1)
+    ((1, 1), (1, 1))
+    >>> normalize_padding((0, 2))
+    ((0, 0), (2, 2))
+    >>> normalize_padding("same", kernel_size=4)
+    ((1, 2), (1, 2))
+    """
+    if isinstance(padding, str):
+        one_of(padding, name, PADDING_MODES)
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if kernel_size is None:
+            raise ValueError(f"{name}={padding!r} needs the kernel size to be resolved")
+        if padding == "same":
+            sh, sw = int_pair(stride, "stride", minimum=1)
+            if (sh, sw) != (1, 1):
+                shown = sh if sh == sw else (sh, sw)
+                fail(name, "an explicit amount when the stride is not 1 ('same' needs "
+                     "stride 1, as in PyTorch)", padding, given=f"'same' with stride {shown}")
+            return same_padding(kernel_size, dilation)
+        return full_padding(kernel_size, dilation)
+    if isinstance(padding, (tuple, list)):
+        if len(padding) != 2:
+            fail(name, _PADDING_FORMS, padding)
+        rows, cols = padding
+        if isinstance(rows, (tuple, list)) and isinstance(cols, (tuple, list)):
+            if len(rows) != 2 or len(cols) != 2:
+                fail(name, _PADDING_FORMS, padding)
+            return ((_padding_int(rows[0], name), _padding_int(rows[1], name)),
+                    (_padding_int(cols[0], name), _padding_int(cols[1], name)))
+        ph, pw = _padding_int(rows, name), _padding_int(cols, name)
+        return (ph, ph), (pw, pw)
+    amount = _padding_int(padding, name)
+    return (amount, amount), (amount, amount)
+
+
+def _output_length(n: int, kernel: int, stride: int, before: int, after: int,
+                   dilation: int) -> int:
+    # Eq. 8.18 with dilation and asymmetric padding; // is the floor.
+    return (n + before + after - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _pad_text(pads) -> str:
+    (top, bottom), (left, right) = pads
+    if top == bottom == left == right:
+        return str(top)
+    if top == bottom and left == right:
+        return f"({top}, {left})"
+    return f"(({top}, {bottom}), ({left}, {right}))"
+
+
+def output_shape2d(input_hw, kernel_hw, stride=1, padding=0, dilation=1) -> tuple[int, int]:
+    """Output ``(Ho, Wo)`` of a 2-D window operation; padding already in any form.
+
+    Raises ``ValueError`` with all the numbers when the (dilated) kernel does
+    not fit the padded input.
+
+    Examples
+    --------
+    >>> output_shape2d((28, 28), 5)
+    (24, 24)
+    >>> output_shape2d((3, 3), 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel 5x5 does not fit input 3x3 with padding 0 (output would be -1x-1)
+    """
+    h, w = int_pair(input_hw, "input size", minimum=1)
+    kh, kw = int_pair(kernel_hw, "kernel_size", minimum=1)
+    sh, sw = int_pair(stride, "stride", minimum=1)
+    dh, dw = int_pair(dilation, "dilation", minimum=1)
+    pads = normalize_padding(padding, (kh, kw), (dh, dw), (sh, sw))
+    (top, bottom), (left, right) = pads
+    ho = _output_length(h, kh, sh, top, bottom, dh)
+    wo = _output_length(w, kw, sw, left, right, dw)
+    if ho < 1 or wo < 1:
+        effective = "" if (dh, dw) == (1, 1) else (
+            f" (dilation {dh}x{dw} makes it {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1})")
+        raise ValueError(
+            f"kernel {kh}x{kw}{effective} does not fit input {h}x{w} with padding "
+            f"{_pad_text(pads)} (output would be {ho}x{wo})")
+    return ho, wo
+
+
+def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
+    """Size of the output of a convolution or pooling layer (Eq. 8.18-8.19).
+
+    ``floor((n + p_before + p_after - d*(k - 1) - 1) / s) + 1``
+
+    Parameters
+    ----------
+    n : int or (int, int)
+        Input size (rows, or rows and columns).
+    kernel_size, stride, dilation : int or (int, int)
+    padding : str, int, pair or pair of pairs
+        Any form accepted by :func:`normalize_padding`.
+
+    Returns
+    -------
+    int if every argument is a single number (and padding is symmetric),
+    else ``(rows, cols)``.
+
+    Raises
+    ------
+    ValueError
+        When the kernel does not fit (output would be < 1) or stride,
+        dilation or kernel size is < 1.
+
+    Examples
+    --------
+    AlexNet's first layer (problem set 1.5): (227 - 11)/4 + 1 = 55.
+
+    >>> output_size(227, 11, stride=4)
+    55
+    >>> output_size(15, 3, stride=2, padding=1)   # exercise E8.7 i
+    8
+    >>> output_size((28, 32), 5, padding="same")
+    (28, 32)
+    """
+    scalar = all(not isinstance(a, (tuple, list)) for a in (n, kernel_size, stride, dilation))
+    pads = padding
+    if scalar and not isinstance(padding, str):
+        if isinstance(padding, (tuple, list)):
+            scalar = False
+    result = output_shape2d(n, kernel_size, stride, pads, dilation)
+    if scalar and result[0] == result[1]:
+        return result[0]
+    return result
+
+
+def kernel_size_for(n_in, n_out, stride=1, padding=0) -> int:
+    """The kernel size that maps an input of size ``n_in`` to ``n_out``.
+
+    Solves Eq. 8.18 for the kernel: ``k = n_in + 2p - s*(n_out - 1)``.  With a
+    stride above 1 several kernels give the same floored output size; this is
+    the one whose windows end exactly on the last input row (nothing dropped).
+
+    Examples
+    --------
+    Goodfellow sheet, exercise 4(a): 512x512 input, 504x504 feature maps.
+
+    >>> kernel_size_for(512, 504)
+    9
+    """
+    n_in = integer(n_in, "n_in", minimum=1)
+    n_out = integer(n_out, "n_out", minimum=1)
+    stride = integer(stride, "stride", minimum=1)
+    pad = _padding_int(padding, "padding")
+    kernel = n_in + 2 * pad - stride * (n_out - 1)
+    if kernel < 1:
+        fail("n_out", f"reachable from n_in={n_in} with stride {stride} and padding {pad} "
+             f"(at most {(n_in + 2 * pad - 1) // stride + 1})", n_out)
+    return kernel
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Where the output pixels of a stack of window layers look in the input.
+
+    Attributes
+    ----------
+    size : (int, int)
+        Rows and columns of input that one output pixel depends on.
+    jump : (int, int)
+        Distance in input pixels between neighbouring output pixels (the
+        product of the strides).
+    start : (int, int)
+        Input row and column of the top-left corner of output pixel (0, 0)'s
+        field; negative when padding reaches outside the image.
+    """
+
+    size: tuple[int, int]
+    jump: tuple[int, int]
+    start: tuple[int, int]
+
+    def region(self, output_pixel, input_shape=None) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Inclusive input ranges ``((row0, row1), (col0, col1))`` seen by a pixel.
+
+        With ``input_shape = (H, W)`` the ranges are clipped to the image (the
+        rest of the field falls on padding).
+        """
+        row, col = int_pair(output_pixel, "output_pixel", minimum=0)
+        ranges = []
+        for axis, index in enumerate((row, col)):
+            first = self.start[axis] + index * self.jump[axis]
+            last = first + self.size[axis] - 1
+            if input_shape is not None:
+                limit = int_pair(input_shape, "input_shape", minimum=1)[axis]
+                first, last = max(first, 0), min(last, limit - 1)
+            ranges.append((first, last))
+        return tuple(ranges)
+
+    def contains(self, output_pixel, input_pixel, input_shape=None) -> bool:
+        """Whether ``input_pixel = (row, col)`` lies in ``output_pixel``'s field."""
+        (r0, r1), (c0, c1) = self.region(output_pixel, input_shape)
+        row, col = int_pair(input_pixel, "input_pixel", minimum=0)
+        return r0 <= row <= r1 and c0 <= col <= c1
+
+
+def _layer_spec(layer, index: int):
+    name = f"layers[{index}]"
+    if hasattr(layer, "kernel_size") and not isinstance(layer, (tuple, list, dict)):
+        spec = (layer.kernel_size, getattr(layer, "stride", 1),
+                getattr(layer, "padding", 0), getattr(layer, "dilation", 1))
+    elif isinstance(layer, dict):
+        spec = (layer.get("kernel_size"), layer.get("stride", 1),
+                layer.get("padding", 0), layer.get("dilation", 1))
+    elif isinstance(layer, (tuple, list)) and 1 <= len(layer) <= 4:
+        spec = tuple(layer) + (1, 0, 1)[len(layer) - 1:]
+    else:
+        fail(name, "a tuple (kernel, stride=1, padding=0, dilation=1), a dict or a layer",
+             layer, error=TypeError)
+    kernel, stride, padding, dilation = spec
+    kernel = int_pair(kernel, f"{name} kernel", minimum=1)
+    stride = int_pair(stride, f"{name} stride", minimum=1)
+    dilation = int_pair(dilation, f"{name} dilation", minimum=1)
+    pads = normalize_padding(padding, kernel, dilation, stride, name=f"{name} padding")
+    return kernel, stride, pads, dilation
+
+
+def receptive_field(layers, output_pixel=None, input_shape=None):
+    """The receptive field of a stack of convolution / pooling layers.
+
+    Each layer is ``(kernel, stride, padding, dilation)`` (trailing entries
+    may be left out: stride 1, padding 0, dilation 1), a dict with those keys,
+    or a layer object with those attributes.  Working from the input upward,
+    with ``r`` the field size and ``j`` the jump (input pixels between
+    neighbouring outputs)::
+
+        r_out = r_in + d*(k - 1) * j_in
+        j_out = j_in * s
+        start_out = start_in - p_before * j_in
+
+    Parameters
+    ----------
+    layers : sequence
+    output_pixel : (int, int), optional
+        If given, return the inclusive input region ``((row0, row1), (col0,
+        col1))`` of that output pixel instead of the :class:`ReceptiveField`.
+    input_shape : (int, int), optional
+        Clip the region to an image of this size.
+
+    Examples
+    --------
+    LMU sheet 4-2(b): ten 5x5 "same" layers give each output pixel a 41x41
+    field, 20 pixels to each side.
+
+    >>> rf = receptive_field([(5, 1, "same")] * 10)
+    >>> rf.size, rf.start
+    ((41, 41), (-20, -20))
+    >>> receptive_field([(5, 1, "same")] * 10, output_pixel=(0, 639), input_shape=(428, 640))
+    ((0, 20), (619, 639))
+    """
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        fail("layers", "a sequence of (kernel, stride, padding, dilation) tuples",
+             layers, error=TypeError)
+    size, jump, start = [1, 1], [1, 1], [0, 0]
+    for index, layer in enumerate(layers):
+        kernel, stride, pads, dilation = _layer_spec(layer, index)
+        for axis in range(2):
+            start[axis] -= pads[axis][0] * jump[axis]
+            size[axis] += dilation[axis] * (kernel[axis] - 1) * jump[axis]
+            jump[axis] *= stride[axis]
+    field = ReceptiveField(tuple(size), tuple(jump), tuple(start))
+    if output_pixel is None:
+        return field
+    return field.region(output_pixel, input_shape)
+
+
+class Window(NamedTuple):
+    """Normalised geometry of one 2-D window operation; every pair is (rows, cols).
+
+    Built once by a public entry point (:func:`conv_window`,
+    :func:`pool_window`) and handed to the inner helpers, which trust it.
+    """
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    pads: tuple[tuple[int, int], tuple[int, int]]
+    dilation: tuple[int, int]
+    out: tuple[int, int]
+
+    def offsets(self) -> list[tuple[int, int]]:
+        """The kernel offsets ``(i, j)`` in row-major order."""
+        kh, kw = self.kernel
+        return [(i, j) for i in range(kh) for j in range(kw)]
+
+    def tap(self, i: int, j: int) -> tuple[slice, slice]:
+        """Slices of the padded input that kernel offset (i, j) reads at every output.
+
+        ``xp[..., rows, cols]`` has shape (..., Ho, Wo) and holds, at output
+        (h, w), the pixel ``xp[..., h*sh + i*dh, w*sw + j*dw]``.
+        """
+        (sh, sw), (dh, dw), (ho, wo) = self.stride, self.dilation, self.out
+        top, left = i * dh, j * dw
+        return (slice(top, top + sh * (ho - 1) + 1, sh),
+                slice(left, left + sw * (wo - 1) + 1, sw))
+
+
+def _window(input_hw, kernel_size, stride, padding, dilation, limit, rule) -> Window:
+    kernel = int_pair(kernel_size, "kernel_size", minimum=1)
+    stride = int_pair(stride, "stride", minimum=1)
+    dilation = int_pair(dilation, "dilation", minimum=1)
+    pads = normalize_padding(padding, kernel, dilation, stride)
+    for axis, word in ((0, "rows"), (1, "columns")):
+        if max(pads[axis]) > limit[axis]:
+            fail("padding", f"at most {limit[axis]} {word} on each side ({rule})", padding,
+                 given=f"{_pad_text(pads)}")
+    out = output_shape2d(input_hw, kernel, stride, pads, dilation)
+    return Window(kernel, stride, pads, dilation, out)
+
+
+def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Window:
+    """Validate and normalise the geometry of a convolution / correlation.
+
+    Padding may be at most the *full* padding ``d*(k-1)`` on each side: more
+    would only add outputs whose window sees nothing but zeros.
+
+    Examples
+    --------
+    >>> conv_window((6, 6), (3, 3), padding="same").out
+    (6, 6)
+    """
+    kernel = int_pair(kernel_size, "kernel_size", minimum=1)
+    dilation = int_pair(dilation, "dilation", minimum=1)
+    limit = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    return _window(input_hw, kernel, stride, padding, dilation, limit,
+                   "the full padding d*(k-1); more only adds outputs that see nothing but zeros")
+
+
+def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
+    """Validate and normalise the geometry of a pooling window.
+
+    ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the
+    chapter's usual choice).  Padding may be at most half the kernel, as in
+    PyTorch, so that every window holds at least one real pixel.
+    """
+    kernel = int_pair(kernel_size, "kernel_size", minimum=1)
+    stride = kernel if stride is None else stride
+    limit = tuple(k // 2 for k in kernel)
+    return _window(input_hw, kernel, stride, padding, 1, limit,
+                   "half the kernel size, so that every window holds a real pixel")

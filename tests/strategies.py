@@ -1,0 +1,67 @@
+"""Hypothesis strategies for valid window-operation configurations.
+
+Every strategy draws sizes first and data last (from a seeded Generator), so
+shrinking works on the geometry and failures replay exactly.
+"""
+
+import numpy as np
+from hypothesis import strategies as st
+
+
+def normal(seed, shape, dtype=np.float64):
+    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
+
+
+@st.composite
+def paddings(draw, kernel, dilation, stride):
+    """Any accepted padding form, within the full padding d*(k-1) per side."""
+    limit = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    forms = ["int", "pair", "pairs", "valid", "full"]
+    if stride == (1, 1):
+        forms.append("same")
+    form = draw(st.sampled_from(forms))
+    if form in ("valid", "same", "full"):
+        return form
+    if form == "int":
+        return draw(st.integers(0, min(limit)))
+    if form == "pair":
+        return (draw(st.integers(0, limit[0])), draw(st.integers(0, limit[1])))
+    return ((draw(st.integers(0, limit[0])), draw(st.integers(0, limit[0]))),
+            (draw(st.integers(0, limit[1])), draw(st.integers(0, limit[1]))))
+
+
+@st.composite
+def conv_configs(draw, max_batch=2, max_channels=3, max_filters=3, max_kernel=4,
+                 max_stride=3, max_dilation=2, extra=5):
+    """A dict with x_shape, w_shape, stride, padding, dilation and a data seed."""
+    from convnet.geometry import normalize_padding
+
+    kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
+    stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
+    dilation = (draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation)))
+    padding = draw(paddings(kernel, dilation, stride))
+    pads = normalize_padding(padding, kernel, dilation, stride)
+    size = []
+    for axis in range(2):
+        reach = dilation[axis] * (kernel[axis] - 1) + 1 - sum(pads[axis])
+        low = max(1, reach)
+        size.append(draw(st.integers(low, low + extra)))
+    n = draw(st.integers(1, max_batch))
+    c = draw(st.integers(1, max_channels))
+    f = draw(st.integers(1, max_filters))
+    return dict(x_shape=(n, c, *size), w_shape=(f, c, *kernel), stride=stride,
+                padding=padding, dilation=dilation, seed=draw(st.integers(0, 2**32 - 1)))
+
+
+@st.composite
+def pool_configs(draw, max_batch=2, max_channels=3, max_kernel=4, max_stride=4, extra=5):
+    """A dict with x_shape, kernel_size, stride (maybe None), padding and a seed."""
+    kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, max_stride),
+                                                 st.integers(1, max_stride))))
+    padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
+    size = [max(1, kernel[a] - 2 * padding[a]) + draw(st.integers(0, extra)) for a in range(2)]
+    n = draw(st.integers(1, max_batch))
+    c = draw(st.integers(1, max_channels))
+    return dict(x_shape=(n, c, *size), kernel_size=kernel, stride=stride, padding=padding,
+                seed=draw(st.integers(0, 2**32 - 1)))

@@ -1,0 +1,76 @@
+"""Pooling: fast against loop reference, the average-pooling-as-convolution identity."""
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from convnet import geometry, reference
+from convnet.functional import avg_pool2d, conv2d, max_pool2d
+
+from .strategies import normal, pool_configs
+
+TIGHT = dict(rtol=1e-12, atol=1e-12)
+
+
+@given(pool_configs())
+def test_max_pool2d_equals_loop_reference(cfg):
+    x = normal(cfg["seed"], cfg["x_shape"])
+    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    np.testing.assert_array_equal(max_pool2d(x, **args), reference.max_pool2d(x, **args))
+
+
+@given(pool_configs())
+def test_avg_pool2d_equals_loop_reference(cfg):
+    x = normal(cfg["seed"], cfg["x_shape"])
+    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    np.testing.assert_allclose(avg_pool2d(x, **args), reference.avg_pool2d(x, **args), **TIGHT)
+
+
+@given(pool_configs())
+def test_pool_output_shape_equals_geometry(cfg):
+    x = normal(cfg["seed"], cfg["x_shape"])
+    stride = cfg["kernel_size"] if cfg["stride"] is None else cfg["stride"]
+    expected = geometry.output_size(cfg["x_shape"][2:], cfg["kernel_size"], stride=stride,
+                                    padding=cfg["padding"])
+    out = max_pool2d(x, cfg["kernel_size"], cfg["stride"], cfg["padding"])
+    assert out.shape == (*cfg["x_shape"][:2], *expected)
+
+
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 5), st.integers(1, 5),
+       st.integers(0, 2**32 - 1))
+def test_2x2_average_pooling_is_a_convolution(n, c, half_h, half_w, seed):
+    # Problem set 1.4: kernel 1/4 everywhere, stride 2.  Channel by channel,
+    # which for conv2d is a (C, C, 2, 2) weight that is 1/4 on the diagonal.
+    x = normal(seed, (n, c, 2 * half_h, 2 * half_w))
+    quarter = np.zeros((c, c, 2, 2))
+    quarter[np.arange(c), np.arange(c)] = 0.25
+    np.testing.assert_allclose(avg_pool2d(x, 2), conv2d(x, quarter, stride=2), **TIGHT)
+
+
+def test_max_pool_padding_never_wins():
+    x = -np.ones((1, 1, 2, 2))
+    out = max_pool2d(x, 2, stride=1, padding=1)
+    np.testing.assert_array_equal(out, -np.ones((1, 1, 3, 3)))
+
+
+def test_avg_pool_padding_counts_in_the_mean():
+    x = np.ones((1, 1, 2, 2))
+    out = avg_pool2d(x, 2, stride=1, padding=1)
+    # corner windows hold 1 real pixel of 4, edges 2, the centre 4
+    np.testing.assert_array_equal(out[0, 0], [[0.25, 0.5, 0.25], [0.5, 1, 0.5], [0.25, 0.5, 0.25]])
+
+
+def test_overlapping_max_pool():
+    x = np.array([[1.0, 5, 2], [3, 4, 6], [0, 8, 7]])[None, None]
+    np.testing.assert_array_equal(max_pool2d(x, 2, stride=1)[0, 0], [[5, 6], [8, 8]])
+
+
+def test_max_pool_propagates_nan():
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 1, 1] = np.nan
+    out = max_pool2d(x, 2)
+    assert np.isnan(out[0, 0, 0, 0]) and np.all(out[0, 0].ravel()[1:] == 0)
+
+
+def test_float32_pooling_stays_float32():
+    x = np.ones((1, 1, 4, 4), np.float32)
+    assert max_pool2d(x, 2).dtype == np.float32 and avg_pool2d(x, 2).dtype == np.float32
