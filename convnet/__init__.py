@@ -8,7 +8,7 @@ sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
 sum in :mod:`convnet.reference`.
 """
 
-from . import functional, geometry, reference, theory
+from . import functional, geometry, gradcheck, layers, losses, reference, theory
 from .functional import convolve2d, correlate2d, pad2d, rot180
 
 __version__ = "0.1.0"
@@ -20,6 +20,9 @@ __all__ = [
     "pad2d",
     "functional",
     "geometry",
+    "layers",
+    "losses",
+    "gradcheck",
     "reference",
     "theory",
 ]

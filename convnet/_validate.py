@@ -22,6 +22,7 @@ __all__ = [
     "real_number",
     "one_of",
     "same_shape",
+    "generator",
 ]
 
 
@@ -168,3 +169,19 @@ def same_shape(array: np.ndarray, name: str, expected: tuple, what: str) -> None
     if tuple(array.shape) != tuple(expected):
         fail(name, f"of shape {tuple(expected)} ({what})", array,
              given=f"shape {tuple(array.shape)}")
+
+
+def generator(rng, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from None (fresh entropy), an int seed or a Generator.
+
+    The global NumPy random state is never used.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (numbers.Integral,)):
+        fail(name, "None, an int seed or a numpy.random.Generator", rng, error=TypeError)
+    if rng < 0:
+        fail(name, "a seed >= 0", rng)
+    return np.random.default_rng(int(rng))

@@ -7,6 +7,8 @@ shrinking works on the geometry and failures replay exactly.
 import numpy as np
 from hypothesis import strategies as st
 
+from convnet.geometry import normalize_padding, pool_window
+
 
 def normal(seed, shape, dtype=np.float64):
     return np.random.default_rng(seed).normal(size=shape).astype(dtype)
@@ -34,8 +36,6 @@ def paddings(draw, kernel, dilation, stride):
 def conv_configs(draw, max_batch=2, max_channels=3, max_filters=3, max_kernel=4,
                  max_stride=3, max_dilation=2, extra=5):
     """A dict with x_shape, w_shape, stride, padding, dilation and a data seed."""
-    from convnet.geometry import normalize_padding
-
     kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
     stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
     dilation = (draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation)))
@@ -65,3 +65,16 @@ def pool_configs(draw, max_batch=2, max_channels=3, max_kernel=4, max_stride=4, 
     c = draw(st.integers(1, max_channels))
     return dict(x_shape=(n, c, *size), kernel_size=kernel, stride=stride, padding=padding,
                 seed=draw(st.integers(0, 2**32 - 1)))
+
+
+def window_gap(x, cfg):
+    """Smallest gap between the two largest values of any pooling window."""
+    window = pool_window(x.shape[2:], cfg["kernel_size"], cfg["stride"], cfg["padding"])
+    (top, bottom), (left, right) = window.pads
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-np.inf)
+    taps = np.stack([xp[(..., *window.tap(i, j))] for i, j in window.offsets()])
+    if taps.shape[0] < 2:
+        return np.inf
+    top2 = np.sort(taps, axis=0)[-2:]
+    gap = top2[1] - top2[0]
+    return np.min(gap[np.isfinite(gap)], initial=np.inf)

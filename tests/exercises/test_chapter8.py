@@ -94,3 +94,111 @@ def test_E8_7_i_output_size():
 def test_E8_7_ii_padding_for_same_size():
     assert geometry.same_padding(3) == ((1, 1), (1, 1))
     assert geometry.output_size(15, 3, stride=1, padding=1) == 15
+
+
+# --- Backpropagation (Eq. 8.27-8.53, P8.3-P8.4, E8.8-E8.9) -----------------
+
+def _reduce(a, r, c):
+    """The chapter's reducing operator: sum over each r x c block (Eq. 8.22 without w)."""
+    h, w = a.shape
+    return a.reshape(h // r, r, w // c, c).sum(axis=(1, 3))
+
+
+def _expand(a, r, c):
+    """The chapter's expanding operator ⊠: each element becomes an r x c block."""
+    return np.kron(a, np.ones((r, c)))
+
+
+def test_P8_3_average_pooling_backpropagates_by_expanding():
+    from convnet.functional import avg_pool2d_backward
+    from convnet.gradcheck import numerical_gradient
+    rng = np.random.default_rng(83)
+    a = rng.normal(size=(6, 4))
+    dlz = rng.normal(size=(3, 2))
+    lw = 1 / 4                                      # w of Eq. 8.22 for 2x2 averaging
+    expected = lw * _expand(dlz, 2, 2)              # dA = lw ⊠ dLZ
+    got = avg_pool2d_backward(dlz[None, None], a[None, None], 2)[0, 0]
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    numeric = numerical_gradient(lambda x: float(np.sum(dlz * lw * _reduce(x, 2, 2))), a)
+    np.testing.assert_allclose(numeric, expected, rtol=1e-7, atol=1e-10)
+
+
+def test_P8_4_average_pooling_weight_gradient_by_reducing():
+    from convnet.functional import avg_pool2d
+    from convnet.gradcheck import numerical_gradient
+    rng = np.random.default_rng(84)
+    a = rng.normal(size=(6, 4))
+    dlz = rng.normal(size=(3, 2))
+    # dlw = ⊞_{Sr,Sc}(dLZ ∘ (⊞_{r,c} A)): reduce A, multiply, reduce to a scalar
+    expected = np.sum(dlz * _reduce(a, 2, 2))
+    lw = np.array([0.25])
+    numeric = numerical_gradient(lambda w: float(np.sum(dlz * w[0] * _reduce(a, 2, 2))), lw)
+    assert abs(numeric[0] - expected) <= 1e-8 * max(1.0, abs(expected))
+    # and the library's fixed-weight pooling is the lw = 1/4 case of the same layer
+    np.testing.assert_allclose(avg_pool2d(a[None, None], 2)[0, 0], 0.25 * _reduce(a, 2, 2),
+                               rtol=1e-15)
+
+
+def test_E8_8_max_pooling_routes_the_gradient_to_each_maximum():
+    from convnet.functional import max_pool2d_backward
+    # dA has dLZ at the position of each window's maximum and zeros elsewhere.
+    a = np.array([[1.0, 7.0, 0.0, 2.0],
+                  [3.0, 4.0, 9.0, 1.0],
+                  [8.0, 0.0, 5.0, 6.0],
+                  [2.0, 1.0, 4.0, 3.0]])
+    dlz = np.array([[10.0, 20.0], [30.0, 40.0]])
+    expected = np.array([[0, 10, 0, 0],
+                         [0, 0, 20, 0],
+                         [30, 0, 0, 40],
+                         [0, 0, 0, 0]])
+    np.testing.assert_array_equal(max_pool2d_backward(dlz[None, None], a[None, None], 2)[0, 0],
+                                  expected)
+
+
+def test_E8_9_product_net_input_both_paths():
+    from convnet.functional.net_input import product_net_input, product_net_input_backward
+    from convnet.gradcheck import numerical_gradient
+    # By hand: n = b * lz with b = 2, lz = [[1, -3]], dn = [[5, 7]]:
+    #   dN -> dLZ:  b * dn = [[10, 14]]
+    #   dN -> db:   sum dn * lz = 5*1 + 7*(-3) = -16
+    lz = np.array([[[[1.0, -3.0]]]])
+    dn = np.array([[[[5.0, 7.0]]]])
+    dlz, db = product_net_input_backward(dn, lz, np.array([2.0]))
+    np.testing.assert_array_equal(dlz, [[[[10.0, 14.0]]]])
+    np.testing.assert_array_equal(db, [-16.0])
+    # and against central differences on random data with three maps
+    rng = np.random.default_rng(89)
+    lz, dn, b = rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(2, 3, 4, 4)), rng.normal(size=3)
+    dlz, db = product_net_input_backward(dn, lz, b)
+    objective = lambda _: float(np.sum(dn * product_net_input(lz, b)))  # noqa: E731
+    np.testing.assert_allclose(dlz, numerical_gradient(objective, lz), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(db, numerical_gradient(objective, b), rtol=1e-7, atol=1e-9)
+
+
+def test_E8_9_layer_with_product_bias():
+    from convnet.gradcheck import check_gradients
+    from convnet.layers import ProductBiasConv2D
+    layer = ProductBiasConv2D(2, 3, 3, padding=1, rng=9)
+    layer.params["bias"][...] = [0.5, -2.0, 3.0]
+    report = check_gradients(layer, np.random.default_rng(10).normal(size=(2, 2, 5, 5)))
+    assert report.passed, report
+
+
+def test_eq8_36_tied_bias_gradient_is_a_sum_over_the_map():
+    from convnet.functional import conv2d_backward
+    dn = np.arange(8.0).reshape(1, 2, 2, 2)
+    _, _, db = conv2d_backward(dn, np.zeros((1, 1, 3, 3)), np.zeros((2, 1, 2, 2)))
+    np.testing.assert_array_equal(db, [0 + 1 + 2 + 3, 4 + 5 + 6 + 7])
+
+
+def test_eq8_45_input_gradient_is_full_correlation_with_rot180():
+    # Single map, stride 1: dA = rot180(W) ⊗ dLZ with full padding.
+    from convnet.functional import conv2d_backward
+    rng = np.random.default_rng(45)
+    a, w = rng.normal(size=(5, 6)), rng.normal(size=(3, 2))
+    dlz = rng.normal(size=(3, 5))
+    dx, dw, _ = conv2d_backward(dlz[None, None], a[None, None], w[None, None])
+    np.testing.assert_allclose(
+        dx[0, 0], convnet.correlate2d(dlz, convnet.rot180(w), padding="full"), rtol=1e-12)
+    # Eq. 8.48: dLW = dLZ ⊗ A
+    np.testing.assert_allclose(dw[0, 0], convnet.correlate2d(a, dlz), rtol=1e-12)

@@ -91,3 +91,23 @@ def test_4_2b_receptive_field_of_ten_same_layers():
     assert not field.contains((0, 639), (210, 255), input_shape=(428, 640))
     # A neuron the eye does reach, for contrast: the one above it.
     assert field.contains((210, 255), (210, 255), input_shape=(428, 640))
+
+
+def test_4_2a_derivative_of_output_with_respect_to_weight():
+    # dY_ij / dW_uv = X_{i+u, j+v}, checked numerically on a random input.
+    from convnet.functional import conv2d_backward
+    from convnet.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(42)
+    d, k = 6, 3
+    image = rng.normal(size=(d, d))
+    weights = rng.normal(size=(k, k))
+    for i, j in [(0, 0), (1, 2), (3, 3)]:
+        numeric = numerical_gradient(
+            lambda w: float(convnet.correlate2d(image, w)[i, j]), weights)
+        np.testing.assert_allclose(numeric, image[i:i + k, j:j + k], rtol=1e-7, atol=1e-9)
+        # the same through the library's backward: dz = one-hot at (i, j)
+        dz = np.zeros((1, 1, d - k + 1, d - k + 1))
+        dz[0, 0, i, j] = 1.0
+        _, dw, _ = conv2d_backward(dz, image[None, None], weights[None, None])
+        np.testing.assert_array_equal(dw[0, 0], image[i:i + k, j:j + k])

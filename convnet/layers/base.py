@@ -1,0 +1,102 @@
+"""The layer protocol: ``forward``, ``backward``, ``params`` and ``grads``.
+
+A layer is a thin class: it holds its parameters, remembers from ``forward``
+exactly what ``backward`` needs, and calls the functional core for the maths.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import fail, real_array, same_shape
+
+__all__ = ["Layer", "DTYPES"]
+
+DTYPES = (np.float32, np.float64)
+
+
+class Layer:
+    """Base class of every layer.
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        Trainable arrays, keys ``"weight"`` and ``"bias"`` where present.
+    grads : dict of str to ndarray
+        Gradients of the loss with respect to ``params``, same keys, filled
+        by the last ``backward``.
+    training : bool
+        ``True`` in training mode; only layers that behave differently
+        (``Dropout``) look at it.
+    """
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training = True
+        self._cache = None
+
+    # -- the protocol -----------------------------------------------------
+    def forward(self, x):  # pragma: no cover - every layer overrides it
+        raise NotImplementedError
+
+    def backward(self, dy):  # pragma: no cover - every layer overrides it
+        raise NotImplementedError
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Per-sample output shape for a per-sample input shape (no forward pass)."""
+        return tuple(input_shape)
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this layer (used by repr and save)."""
+        return {}
+
+    # -- conveniences -------------------------------------------------------
+    def __call__(self, x):
+        return self.forward(x)
+
+    def train(self, mode: bool = True):
+        """Switch to training mode (or evaluation mode with ``mode=False``)."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Switch to evaluation mode."""
+        return self.train(False)
+
+    def num_parameters(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- helpers for subclasses ---------------------------------------------
+    def _saved(self):
+        """What forward stored for backward, or a RuntimeError saying forward is missing."""
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() was called before forward(): "
+                               "run forward on a batch first, backward uses what it stored")
+        return self._cache
+
+    def _input(self, x, ndim=None, layout=None, dtype=None):
+        x = real_array(x, "x", ndim=ndim, layout=layout)
+        if dtype is not None and x.dtype != dtype:
+            x = x.astype(dtype)
+        return x
+
+    def _grad_output(self, dy, expected_shape, dtype):
+        dy = real_array(dy, "dy")
+        same_shape(dy, "dy", expected_shape, f"the output of the last {type(self).__name__}.forward")
+        return dy.astype(dtype, copy=False)
+
+
+def check_dtype(dtype, name: str = "dtype"):
+    """Return ``np.float32`` or ``np.float64`` for any spelling of them."""
+    try:
+        resolved = np.dtype(dtype).type
+    except TypeError:
+        fail(name, "float32 or float64", dtype, error=TypeError)
+    if resolved not in DTYPES:
+        fail(name, "float32 or float64", dtype)
+    return resolved

@@ -1,0 +1,200 @@
+"""Convolution layers: the weight function of Eq. 8.20 with a tied, untied or product bias."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import fail, generator, int_pair, integer
+from ..functional.correlate import (bias_gradient, conv2d_forward, input_gradient,
+                                    weight_gradient)
+from ..functional.net_input import product_net_input_backward
+from ..geometry import conv_window, normalize_padding, output_shape2d
+from .base import Layer, check_dtype
+from .init import initial_weights
+
+__all__ = ["Conv2D", "ProductBiasConv2D"]
+
+BIASES = ("tied", "untied", None)
+
+
+class Conv2D(Layer):
+    """2-D convolution layer (a valid cross-correlation, as in every framework).
+
+    ``z[n, f] = sum_c w[f, c] ⊗ x[n, c] + b[f]`` (Eq. 8.20-8.21), computed as one
+    im2col matrix product.  The im2col matrix of the last forward pass is kept
+    for the weight gradient.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        C (input feature maps) and F (output feature maps).
+    kernel_size : int or (int, int)
+    stride, dilation : int or (int, int), default 1
+    padding : str, int, pair or pair of pairs, default 0
+        As in :func:`convnet.functional.conv2d`.
+    bias : {"tied", "untied", None}, default "tied"
+        ``"tied"``: one scalar per feature map (Fig. 8.9).  ``"untied"``: one
+        per output neuron (Fig. 8.1), which needs the input's spatial size:
+        give ``input_size`` or it is taken from the first forward pass.
+    input_size : (int, int), optional
+        The (H, W) the layer will see; required up front only to build an
+        untied bias before the first forward pass.
+    init : {"he", "glorot"}, default "he"
+    rng : None, int or numpy.random.Generator
+        Source of the initial weights.
+    dtype : float32 or float64, default float64
+
+    Shape
+    -----
+    Input (N, C, H, W), output (N, F, Ho, Wo) with
+    ``Ho = floor((H + top + bottom - d*(kh - 1) - 1) / s) + 1`` (Eq. 8.18).
+
+    Examples
+    --------
+    >>> layer = Conv2D(1, 2, 3, padding="same", rng=0)
+    >>> layer
+    Conv2D(in_channels=1, out_channels=2, kernel_size=(3, 3), stride=(1, 1), padding='same', dilation=(1, 1), bias='tied')
+    >>> layer.forward(np.zeros((4, 1, 8, 8))).shape
+    (4, 2, 8, 8)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 bias="tied", input_size=None, init="he", rng=None, dtype=np.float64):
+        super().__init__()
+        self.in_channels = integer(in_channels, "in_channels", minimum=1)
+        self.out_channels = integer(out_channels, "out_channels", minimum=1)
+        self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
+        self.stride = int_pair(stride, "stride", minimum=1)
+        self.dilation = int_pair(dilation, "dilation", minimum=1)
+        normalize_padding(padding, self.kernel_size, self.dilation, self.stride)  # validates
+        self.padding = padding
+        if bias not in BIASES:
+            fail("bias", "one of 'tied', 'untied', None", bias,
+                 error=ValueError if isinstance(bias, str) else TypeError)
+        self.bias = bias
+        self.init = init
+        self.dtype = check_dtype(dtype)
+        self.input_size = None if input_size is None else int_pair(input_size, "input_size",
+                                                                   minimum=1)
+        rng = generator(rng)
+        kh, kw = self.kernel_size
+        shape = (self.out_channels, self.in_channels, kh, kw)
+        self.params["weight"] = initial_weights(
+            shape, self.in_channels * kh * kw, self.out_channels * kh * kw, init, rng, self.dtype)
+        if bias == "tied":
+            self.params["bias"] = np.zeros(self.out_channels, dtype=self.dtype)
+        elif bias == "untied" and self.input_size is not None:
+            self._make_untied_bias(self.input_size)
+
+    def config(self) -> dict:
+        config = dict(in_channels=self.in_channels, out_channels=self.out_channels,
+                      kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                      dilation=self.dilation, bias=self.bias)
+        if self.bias == "untied" and self.input_size is not None:
+            config["input_size"] = self.input_size
+        return config
+
+    def _make_untied_bias(self, input_size):
+        out = output_shape2d(input_size, self.kernel_size, self.stride, self.padding,
+                             self.dilation)
+        self.params["bias"] = np.zeros((self.out_channels, *out), dtype=self.dtype)
+        self.input_size = tuple(input_size)
+
+    def output_shape(self, input_shape):
+        channels, height, width = _chw(input_shape, type(self).__name__)
+        if channels != self.in_channels:
+            fail("input_shape", f"(C, H, W) with C = {self.in_channels} input channels",
+                 input_shape, given=f"{tuple(input_shape)}")
+        out = output_shape2d((height, width), self.kernel_size, self.stride, self.padding,
+                             self.dilation)
+        return (self.out_channels, *out)
+
+    def _weights(self, x):
+        """Validate x, settle the geometry and the untied bias; return (x, window)."""
+        x = self._input(x, ndim=4, dtype=self.dtype)
+        if x.shape[1] != self.in_channels:
+            fail("x", f"of shape (N, {self.in_channels}, H, W) for {self!r}", x,
+                 given=f"shape {x.shape}")
+        window = conv_window(x.shape[2:], self.kernel_size, self.stride, self.padding,
+                             self.dilation)
+        if self.bias == "untied":
+            if "bias" not in self.params:
+                self._make_untied_bias(x.shape[2:])
+            elif tuple(x.shape[2:]) != self.input_size:
+                fail("x", f"of spatial size {self.input_size[0]}x{self.input_size[1]} "
+                     "(the untied bias has one entry per output neuron of that size)", x,
+                     given=f"shape {x.shape}")
+        return x, window
+
+    def forward(self, x):
+        x, window = self._weights(x)
+        z, cols = conv2d_forward(x, self.params["weight"], self.params.get("bias"), window)
+        self._cache = (x.shape, cols, window)
+        return z  # (N, F, Ho, Wo)
+
+    def backward(self, dy):
+        x_shape, cols, window = self._saved()
+        w = self.params["weight"]
+        dy = self._grad_output(dy, (x_shape[0], self.out_channels, *window.out), self.dtype)
+        self.grads["weight"] = weight_gradient(dy, cols, w.shape)     # Eq. 8.48
+        if self.bias is not None:
+            self.grads["bias"] = bias_gradient(dy, self.bias)          # Eq. 8.36-8.37
+        return input_gradient(dy, w, x_shape, window)                  # Eq. 8.45
+
+
+class ProductBiasConv2D(Conv2D):
+    """Convolution whose net input *multiplies* by a scalar bias per map (exercise E8.9).
+
+    ``n[n, f] = b[f] * (w[f] ⊗ x[n])``: the bias scales the weight function's
+    output instead of shifting it.  Backpropagation crosses the product net
+    input on two paths, ``dLZ = b ∘ dN`` and ``db = sum dN ∘ LZ`` (see
+    :func:`convnet.functional.net_input.product_net_input_backward`), and
+    then the convolution as usual.  The bias starts at one (the identity).
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, stride, padding, dilation, init, rng, dtype
+        As :class:`Conv2D`.
+
+    Shape
+    -----
+    As :class:`Conv2D`.
+
+    Examples
+    --------
+    >>> layer = ProductBiasConv2D(1, 1, 2, rng=0)
+    >>> layer.params["bias"]
+    array([1.])
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 init="he", rng=None, dtype=np.float64):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         bias=None, init=init, rng=rng, dtype=dtype)
+        self.params["bias"] = np.ones(self.out_channels, dtype=self.dtype)
+
+    def config(self) -> dict:
+        config = super().config()
+        del config["bias"]
+        return config
+
+    def forward(self, x):
+        x, window = self._weights(x)
+        lz, cols = conv2d_forward(x, self.params["weight"], None, window)  # (N, F, Ho, Wo)
+        self._cache = (x.shape, cols, window, lz)
+        return self.params["bias"][:, None, None] * lz                    # N = b ∘ LZ
+
+    def backward(self, dy):
+        x_shape, cols, window, lz = self._saved()
+        w, b = self.params["weight"], self.params["bias"]
+        dy = self._grad_output(dy, lz.shape, self.dtype)
+        dlz, self.grads["bias"] = product_net_input_backward(dy, lz, b)    # E8.9, both paths
+        self.grads["weight"] = weight_gradient(dlz, cols, w.shape)        # Eq. 8.48
+        return input_gradient(dlz, w, x_shape, window)                    # Eq. 8.45
+
+
+def _chw(input_shape, layer_name):
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+    if shape is None or len(shape) != 3:
+        fail("input_shape", f"a per-sample shape (C, H, W) for {layer_name}", input_shape)
+    return tuple(integer(v, "input_shape", minimum=1) for v in shape)

@@ -1,0 +1,160 @@
+"""Loss functions with the layer protocol: ``forward(prediction, target)`` and ``backward()``.
+
+``forward`` returns the loss as a Python float (the mean over the batch) and
+remembers what ``backward`` needs; ``backward()`` returns the gradient of that
+loss with respect to the prediction, the first sensitivity of
+backpropagation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import fail, real_array
+from .functional.activations import log_softmax
+
+__all__ = ["Loss", "SoftmaxCrossEntropy", "MSELoss", "one_hot", "class_labels"]
+
+
+def class_labels(target, n_samples: int, n_classes: int, name: str = "target") -> np.ndarray:
+    """Validate integer class labels: shape (N,), whole numbers in [0, n_classes)."""
+    labels = np.asarray(target)
+    if labels.dtype.kind == "b" or labels.dtype.kind not in "iuf":
+        fail(name, f"integer class labels in [0, {n_classes - 1}]", target, error=TypeError,
+             given=f"dtype {labels.dtype}")
+    if labels.shape != (n_samples,):
+        fail(name, f"of shape ({n_samples},) (one label per sample)", target,
+             given=f"shape {labels.shape}")
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels) & (labels == np.round(labels))):
+        fail(name, "whole-number class labels", target, given="non-integer values")
+    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    if bad.size:
+        fail(name, f"class labels in [0, {n_classes - 1}]", target,
+             given=f"{labels[bad[0]].item()!r} at index {bad[0]}")
+    return labels.astype(np.intp)
+
+
+def one_hot(labels, n_classes: int, dtype=np.float64) -> np.ndarray:
+    """Rows of the identity: ``one_hot([2, 0], 3) = [[0, 0, 1], [1, 0, 0]]``.
+
+    Examples
+    --------
+    >>> one_hot([2, 0], 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
+    labels = np.asarray(labels)
+    labels = class_labels(labels, labels.shape[0] if labels.ndim else -1, n_classes, "labels")
+    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels] = 1
+    return out
+
+
+class Loss:
+    """Base class: ``loss = forward(prediction, target)``, then ``backward()``."""
+
+    def __init__(self):
+        self._cache = None
+
+    def __call__(self, prediction, target) -> float:
+        return self.forward(prediction, target)
+
+    def forward(self, prediction, target) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _saved(self):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() was called before forward()")
+        return self._cache
+
+    @staticmethod
+    def _target(target, prediction: np.ndarray) -> np.ndarray:
+        """Integer labels become one-hot rows; a full target must match and be a distribution."""
+        n, k = prediction.shape
+        array = np.asarray(target) if target is not None else None
+        if array is not None and array.ndim == 1:
+            return one_hot(class_labels(array, n, k), k, prediction.dtype)
+        target = real_array(target, "target", ndim=(1, 2), layout="(N,) labels or (N, K)")
+        if target.shape != prediction.shape:
+            fail("target", f"class labels of shape ({n},) or one-hot rows of shape {(n, k)}",
+                 target, given=f"shape {target.shape}")
+        return target.astype(prediction.dtype, copy=False)
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Cross-entropy of the softmax of the logits, averaged over the batch.
+
+    ``loss = -(1/N) sum_n sum_k t[n, k] log softmax(z[n])_k`` with the log-softmax
+    computed by the log-sum-exp trick, so logits of any size are safe.  The
+    gradient with respect to the logits is ``(softmax(z) - t) / N``.
+
+    Targets are integer labels (N,) or rows (N, K) that are one-hot or, more
+    generally, probability distributions.
+
+    Examples
+    --------
+    >>> loss = SoftmaxCrossEntropy()
+    >>> round(loss.forward(np.array([[0.0, 0.0]]), np.array([1])), 4)   # log 2
+    0.6931
+    >>> loss.backward()
+    array([[ 0.5, -0.5]])
+    """
+
+    def forward(self, prediction, target) -> float:
+        logits = real_array(prediction, "prediction", ndim=2, layout="(N, K) logits")
+        t = self._target(target, logits)
+        if np.any(t < 0) or not np.allclose(t.sum(axis=1), 1.0, atol=1e-6):
+            fail("target", "rows that are probability distributions (one-hot or soft "
+                 "labels, non-negative, summing to 1)", target, given="other rows")
+        log_p = log_softmax(logits, axis=1)                  # (N, K)
+        self._cache = (np.exp(log_p), t)
+        # 0 * log p is 0 even where p underflows to 0 (log p = -inf never occurs:
+        # log_softmax is finite for finite logits).
+        return float(-(t * log_p).sum() / logits.shape[0])
+
+    def backward(self) -> np.ndarray:
+        p, t = self._saved()
+        return (p - t) / p.shape[0]                           # (N, K)
+
+
+class MSELoss(Loss):
+    """Mean squared error over every element: ``mean((y - t)^2)``.
+
+    Integer labels (N,) with a prediction of shape (N, K) are turned into
+    one-hot targets.  The gradient is ``2 (y - t) / y.size``.
+
+    Examples
+    --------
+    >>> loss = MSELoss()
+    >>> loss.forward(np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]]))
+    2.5
+    >>> loss.backward()
+    array([[1., 2.]])
+    """
+
+    def forward(self, prediction, target) -> float:
+        y = real_array(prediction, "prediction", ndim=(1, 2, 3, 4))
+        if y.ndim == 2:
+            t = self._target(target, y)
+        else:
+            t = real_array(target, "target")
+            if t.shape != y.shape:
+                fail("target", f"of shape {y.shape} like the prediction", target,
+                     given=f"shape {t.shape}")
+            t = t.astype(y.dtype, copy=False)
+        diff = y - t
+        self._cache = diff
+        return float(np.mean(diff * diff))
+
+    def backward(self) -> np.ndarray:
+        diff = self._saved()
+        return 2.0 * diff / diff.size

@@ -1,0 +1,69 @@
+"""The gradient checker itself: it passes correct gradients and catches one wrong index."""
+
+import numpy as np
+import pytest
+
+from convnet import layers as L
+from convnet.gradcheck import check_gradients, compare_gradients, numerical_gradient
+
+
+def test_numerical_gradient_of_a_known_function():
+    # f(x) = sum(x^3) has gradient 3 x^2
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    grad = numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    np.testing.assert_allclose(grad, 3 * x ** 2, rtol=1e-8)
+    np.testing.assert_array_equal(x, [[1.0, -2.0], [0.5, 3.0]])  # restored exactly
+
+
+class WrongIndexConv2D(L.Conv2D):
+    """A Conv2D whose weight gradient has two entries swapped: one wrong index."""
+
+    def backward(self, dy):
+        dx = super().backward(dy)
+        g = self.grads["weight"]
+        g[0, 0, 0, 0], g[0, 0, 0, 1] = g[0, 0, 0, 1], g[0, 0, 0, 0]
+        return dx
+
+
+def test_checker_catches_a_single_wrong_index():
+    x = np.random.default_rng(0).normal(size=(2, 1, 6, 6))
+    good = check_gradients(L.Conv2D(1, 2, 3, rng=1), x)
+    assert good.passed
+    bad = check_gradients(WrongIndexConv2D(1, 2, 3, rng=1), x)
+    assert not bad.passed
+    assert bad["input"].passed and bad["bias"].passed and not bad["weight"].passed
+    assert "FAIL" in str(bad)
+
+
+def test_checker_catches_a_small_corruption():
+    # One element off by 1e-4 of a gradient of order one: far above the
+    # tolerance (1e-8 + 1e-6 |g|), far below what eyeballing would notice.
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    layer = L.Dense(4, 2, rng=0)
+    layer.forward(x)
+    layer.backward(np.ones((3, 2)))
+    analytic = layer.grads["weight"].copy()
+    numeric = numerical_gradient(
+        lambda _: float(np.sum(layer.forward(x))), layer.params["weight"])
+    assert compare_gradients("weight", analytic, numeric).passed
+    analytic[1, 2] += 1e-4
+    assert not compare_gradients("weight", analytic, numeric).passed
+
+
+def test_report_prints_a_table():
+    report = check_gradients(L.Dense(3, 2, rng=0), np.ones((2, 3)))
+    text = str(report)
+    assert text.splitlines()[1].split() == ["tensor", "shape", "max", "abs", "err", "max",
+                                            "rel", "err", "result"]
+    assert [line.split()[0] for line in text.splitlines()[2:5]] == ["input", "weight", "bias"]
+    assert text.endswith("passed")
+
+
+def test_checker_refuses_float32_parameters():
+    with pytest.raises(ValueError, match="parameter 'weight' must be float64"):
+        check_gradients(L.Dense(3, 2, rng=0, dtype=np.float32), np.ones((2, 3)))
+
+
+def test_numerical_gradient_needs_float64():
+    with pytest.raises(TypeError, match="x must be a float64 ndarray"):
+        numerical_gradient(lambda v: 0.0, np.ones(3, np.float32))

@@ -1,0 +1,97 @@
+"""Losses: values by hand, gradients by central differences, targets validated."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from convnet.gradcheck import check_loss_gradient
+from convnet.losses import MSELoss, SoftmaxCrossEntropy, one_hot
+
+
+def test_cross_entropy_by_hand():
+    logits = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    # sample 0, label 2: -log(e^3 / (e + e^2 + e^3)); sample 1, label 0: log 3
+    expected = (-math.log(math.exp(3) / (math.exp(1) + math.exp(2) + math.exp(3)))
+                + math.log(3)) / 2
+    loss = SoftmaxCrossEntropy()
+    assert loss.forward(logits, [2, 0]) == pytest.approx(expected, rel=1e-14)
+    p0 = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    np.testing.assert_allclose(loss.backward(),
+                               [(p0 - [0, 0, 1]) / 2, (np.full(3, 1 / 3) - [1, 0, 0]) / 2],
+                               rtol=1e-14)
+
+
+def test_one_hot_and_labels_agree():
+    logits = np.random.default_rng(0).normal(size=(5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    a, b = SoftmaxCrossEntropy(), SoftmaxCrossEntropy()
+    assert a.forward(logits, labels) == pytest.approx(b.forward(logits, one_hot(labels, 4)),
+                                                      rel=1e-15)
+    np.testing.assert_allclose(a.backward(), b.backward(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_extreme_logits(dtype):
+    logits = np.array([[1e4, 0.0], [0.0, 1e4], [-1e4, 1e4]], dtype=dtype)
+    loss = SoftmaxCrossEntropy()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        value = loss.forward(logits, [0, 0, 1])
+        grad = loss.backward()
+    assert value == pytest.approx(1e4 / 3, rel=1e-6)   # only sample 1 is wrong, by 1e4
+    assert np.all(np.isfinite(grad)) and grad.dtype == dtype
+    np.testing.assert_allclose(grad, [[0, 0], [-1 / 3, 1 / 3], [0, 0]], atol=1e-7)
+
+
+@given(st.integers(1, 5), st.integers(2, 6), st.integers(0, 2**32 - 1))
+def test_cross_entropy_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 3
+    labels = rng.integers(0, k, size=n)
+    report = check_loss_gradient(SoftmaxCrossEntropy(), logits, labels)
+    assert report.passed, report
+    soft = rng.dirichlet(np.ones(k), size=n)
+    assert check_loss_gradient(SoftmaxCrossEntropy(), logits, soft).passed
+
+
+@given(st.integers(1, 5), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_mse_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    assert check_loss_gradient(MSELoss(), rng.normal(size=(n, k)),
+                               rng.normal(size=(n, k))).passed
+
+
+def test_mse_by_hand_and_labels():
+    loss = MSELoss()
+    # prediction [[0.5, 0.5]], label 1 -> target [0, 1]: (0.25 + 0.25) / 2
+    assert loss.forward(np.array([[0.5, 0.5]]), np.array([1])) == 0.25
+    np.testing.assert_array_equal(loss.backward(), [[0.5, -0.5]])
+
+
+def raises(error, message):
+    return pytest.raises(error, match="^" + re.escape(message) + "$")
+
+
+def test_labels_out_of_range():
+    with raises(ValueError, "target must be class labels in [0, 2]; got 3 at index 1"):
+        SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0, 3]))
+    with raises(ValueError, "target must be class labels in [0, 2]; got -1 at index 0"):
+        SoftmaxCrossEntropy().forward(np.zeros((2, 3)), [-1, 0])
+
+
+def test_bad_targets():
+    with raises(ValueError, "target must be of shape (2,) (one label per sample); got shape (3,)"):
+        SoftmaxCrossEntropy().forward(np.zeros((2, 3)), [0, 1, 2])
+    with raises(ValueError, "target must be whole-number class labels; got non-integer values"):
+        SoftmaxCrossEntropy().forward(np.zeros((2, 3)), [0.5, 1.0])
+    with pytest.raises(ValueError, match="^target must be rows that are probability"):
+        SoftmaxCrossEntropy().forward(np.zeros((1, 2)), [[1.0, 1.0]])
+    with pytest.raises(TypeError, match="^target must be integer class labels"):
+        SoftmaxCrossEntropy().forward(np.zeros((1, 2)), np.array(["a"]))
+
+
+def test_loss_backward_before_forward():
+    with raises(RuntimeError, "SoftmaxCrossEntropy.backward() was called before forward()"):
+        SoftmaxCrossEntropy().backward()
