@@ -8,8 +8,9 @@ sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
 sum in :mod:`convnet.reference`.
 """
 
-from . import functional, geometry, gradcheck, layers, losses, reference, theory
+from . import functional, geometry, gradcheck, layers, losses, optim, reference, theory
 from .functional import convolve2d, correlate2d, pad2d, rot180
+from .model import Sequential, load
 
 __version__ = "0.1.0"
 
@@ -18,10 +19,13 @@ __all__ = [
     "convolve2d",
     "rot180",
     "pad2d",
+    "Sequential",
+    "load",
     "functional",
     "geometry",
     "layers",
     "losses",
+    "optim",
     "gradcheck",
     "reference",
     "theory",

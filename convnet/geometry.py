@@ -24,6 +24,7 @@ from ._validate import fail, int_pair, integer, one_of
 __all__ = [
     "PADDING_MODES",
     "normalize_padding",
+    "canonical_padding",
     "output_size",
     "output_shape2d",
     "same_padding",
@@ -155,6 +156,13 @@ def normalize_padding(padding, kernel_size=None, dilation=1, stride=1, *,
         return (ph, ph), (pw, pw)
     amount = _padding_int(padding, name)
     return (amount, amount), (amount, amount)
+
+
+def canonical_padding(padding):
+    """The padding as given, with lists turned into tuples (for reprs and comparisons)."""
+    if isinstance(padding, (list, tuple)):
+        return tuple(canonical_padding(p) for p in padding)
+    return padding
 
 
 def _output_length(n: int, kernel: int, stride: int, before: int, after: int,

@@ -67,6 +67,10 @@ class Layer:
     def num_parameters(self) -> int:
         return int(sum(p.size for p in self.params.values()))
 
+    def parameter_count(self, input_shape: tuple) -> int:
+        """Number of parameters for this input shape (layers with lazy parameters override)."""
+        return self.num_parameters()
+
     def __repr__(self) -> str:
         args = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({args})"

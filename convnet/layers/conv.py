@@ -8,7 +8,7 @@ from .._validate import fail, generator, int_pair, integer
 from ..functional.correlate import (bias_gradient, conv2d_forward, input_gradient,
                                     weight_gradient)
 from ..functional.net_input import product_net_input_backward
-from ..geometry import conv_window, normalize_padding, output_shape2d
+from ..geometry import canonical_padding, conv_window, normalize_padding, output_shape2d
 from .base import Layer, check_dtype
 from .init import initial_weights
 
@@ -67,7 +67,7 @@ class Conv2D(Layer):
         self.stride = int_pair(stride, "stride", minimum=1)
         self.dilation = int_pair(dilation, "dilation", minimum=1)
         normalize_padding(padding, self.kernel_size, self.dilation, self.stride)  # validates
-        self.padding = padding
+        self.padding = canonical_padding(padding)
         if bias not in BIASES:
             fail("bias", "one of 'tied', 'untied', None", bias,
                  error=ValueError if isinstance(bias, str) else TypeError)
@@ -108,6 +108,12 @@ class Conv2D(Layer):
         out = output_shape2d((height, width), self.kernel_size, self.stride, self.padding,
                              self.dilation)
         return (self.out_channels, *out)
+
+    def parameter_count(self, input_shape):
+        count = self.num_parameters()
+        if self.bias == "untied" and "bias" not in self.params:
+            count += self.out_channels * int(np.prod(self.output_shape(input_shape)[1:]))
+        return count
 
     def _weights(self, x):
         """Validate x, settle the geometry and the untied bias; return (x, window)."""

@@ -25,9 +25,13 @@ INITS = ("he", "glorot")
 def initial_weights(shape, fan_in: int, fan_out: int, init: str, rng: np.random.Generator,
                     dtype) -> np.ndarray:
     one_of(init, "init", INITS)
+    # Drawn directly in the target dtype: no float64 copy of a large matrix.
     if init == "he":
-        weights = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        weights = rng.standard_normal(size=shape, dtype=dtype)
+        weights *= dtype(np.sqrt(2.0 / fan_in))
     else:
         limit = np.sqrt(6.0 / (fan_in + fan_out))
-        weights = rng.uniform(-limit, limit, size=shape)
-    return weights.astype(dtype)
+        weights = rng.random(size=shape, dtype=dtype)          # U[0, 1)
+        weights *= dtype(2 * limit)
+        weights -= dtype(limit)                                # U[-a, a)
+    return weights

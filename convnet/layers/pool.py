@@ -7,7 +7,7 @@ import numpy as np
 from .._validate import int_pair
 from ..functional.pool import (avg_pool_backward, avg_pool_forward, max_pool_backward,
                                max_pool_forward)
-from ..geometry import normalize_padding, output_shape2d, pool_window
+from ..geometry import canonical_padding, normalize_padding, output_shape2d, pool_window
 from .base import Layer
 from .conv import _chw
 
@@ -21,7 +21,7 @@ class _Pool2D(Layer):
         self.stride = self.kernel_size if stride is None else int_pair(stride, "stride",
                                                                        minimum=1)
         normalize_padding(padding, self.kernel_size)  # validates the form
-        self.padding = padding
+        self.padding = canonical_padding(padding)
 
     def config(self):
         return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding)

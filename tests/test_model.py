@@ -1,0 +1,192 @@
+"""Sequential: training reduces the loss, determinism, divergence, summary, predict/evaluate."""
+
+import numpy as np
+import pytest
+
+import convnet
+from convnet import layers as L
+from convnet.model import DivergenceError
+from convnet.optim import SGD, Adam
+
+
+def toy_data(n=96, size=8, seed=0):
+    """Class 0: a bright 3x3 block in the top-left quarter; class 1: bottom-right."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 0.1, size=(n, 1, size, size))
+    y = np.arange(n) % 2
+    for i in range(n):
+        r, c = rng.integers(0, size // 2 - 2, size=2)
+        offset = 0 if y[i] == 0 else size // 2
+        x[i, 0, offset + r:offset + r + 3, offset + c:offset + c + 3] += 1.0
+    return x, y
+
+
+def every_layer_model(seed=0):
+    rng = np.random.default_rng(seed)
+    return convnet.Sequential(
+        L.Conv2D(1, 4, 3, padding=1, rng=rng), L.ReLU(),
+        L.ProductBiasConv2D(4, 4, 3, padding="same", rng=rng), L.Tanh(),
+        L.MaxPool2D(2),
+        L.Conv2D(4, 4, 3, bias="untied", rng=rng), L.LeakyReLU(0.1),
+        L.AvgPool2D(2, stride=1), L.Sigmoid(),
+        L.Dropout(0.1, rng=rng), L.Flatten("F"),
+        L.Dense(4, 2, rng=rng), L.Softmax())
+
+
+def test_a_model_with_every_layer_type_reduces_its_loss():
+    x, y = toy_data()
+    model = every_layer_model()
+    before, _ = model.evaluate(x, np.eye(2)[y], loss="mse")
+    history = model.fit(x, np.eye(2)[y], epochs=30, batch_size=16, loss="mse",
+                        optimizer=Adam(0.01), seed=0, verbose=False)
+    after, accuracy = model.evaluate(x, np.eye(2)[y], loss="mse")
+    assert after < 0.5 * before
+    assert history.loss[-1] < history.loss[0]
+    assert accuracy > 0.9
+
+
+def test_global_average_pooling_model_trains():
+    x, y = toy_data()
+    model = convnet.Sequential(L.Conv2D(1, 8, 3, padding=1, rng=1), L.ReLU(),
+                               L.GlobalAvgPool2D(), L.Dense(8, 2, rng=2))
+    history = model.fit(x, y, epochs=15, batch_size=16, loss="cross_entropy",
+                        optimizer=SGD(0.1, momentum=0.9), seed=0, verbose=False)
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_same_seed_gives_bit_identical_history_and_weights():
+    x, y = toy_data()
+    runs = []
+    for _ in range(2):
+        model = every_layer_model(seed=3)
+        history = model.fit(x, y, epochs=3, batch_size=10, loss="cross_entropy",
+                            optimizer=Adam(0.01), validation_data=(x[:20], y[:20]), seed=5,
+                            verbose=False)
+        runs.append((history, model.parameters()))
+    (h1, p1), (h2, p2) = runs
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert getattr(h1, key) == getattr(h2, key)
+    for name in p1:
+        np.testing.assert_array_equal(p1[name], p2[name])
+
+
+def test_fit_leaves_the_global_random_state_alone():
+    before = np.random.get_state()
+    x, y = toy_data(32)
+    every_layer_model().fit(x, y, epochs=1, batch_size=8, loss="cross_entropy",
+                            optimizer=SGD(0.1), verbose=False)
+    after = np.random.get_state()
+    assert before[0] == after[0] and np.array_equal(before[1], after[1]) and before[2:] == after[2:]
+
+
+def small_model():
+    return convnet.Sequential(L.Conv2D(1, 2, 3, rng=0), L.ReLU(), L.Flatten(),
+                              L.Dense(2 * 6 * 6, 2, rng=1))
+
+
+def test_nan_loss_stops_with_epoch_and_batch_and_keeps_last_good_step():
+    x, y = toy_data(40)
+    x[25, 0, 0, 0] = np.nan                       # batch 3 of size 10 (samples 20..29)
+    model = small_model()
+    with pytest.raises(DivergenceError, match=r"^training stopped at epoch 1, batch 3: the loss "
+                                              r"became nan; the model keeps the parameters"):
+        model.fit(x, y, epochs=2, batch_size=10, loss="cross_entropy", optimizer=SGD(0.1),
+                  shuffle=False, verbose=False)
+    reference = small_model()                     # the same two good steps, nothing more
+    reference.fit(x[:20], y[:20], epochs=1, batch_size=10, loss="cross_entropy",
+                  optimizer=SGD(0.1), shuffle=False, verbose=False)
+    for name, value in model.parameters().items():
+        np.testing.assert_array_equal(value, reference.parameters()[name])
+
+
+def test_diverging_learning_rate_stops_with_finite_parameters():
+    x, y = toy_data(40)
+    x *= 1e3
+    model = small_model()
+    with pytest.raises(DivergenceError, match=r"^training stopped at epoch \d+, batch \d+: "):
+        model.fit(x, y, epochs=50, batch_size=10, loss="mse", optimizer=SGD(1e6),
+                  verbose=False)
+    assert all(np.all(np.isfinite(v)) for v in model.parameters().values())
+
+
+def test_verbose_prints_one_line_per_epoch(capsys, monkeypatch):
+    import convnet._progress as progress
+    monkeypatch.setattr(progress, "tqdm", None)   # the plain fallback
+    x, y = toy_data(20)
+    small_model().fit(x, y, epochs=2, batch_size=10, loss="cross_entropy",
+                      optimizer=SGD(0.1), validation_data=(x, y), verbose=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("epoch 1/2  loss ") and "val_accuracy" in lines[0]
+
+
+def test_predict_is_batch_size_invariant_and_evaluate_counts_hits():
+    x, y = toy_data(30)
+    model = small_model()
+    np.testing.assert_allclose(model.predict(x, batch_size=7), model.predict(x, batch_size=30),
+                               rtol=1e-12, atol=1e-12)
+    outputs = model.predict(x)
+    _, accuracy = model.evaluate(x, y)
+    assert accuracy == np.mean(outputs.argmax(axis=1) == y)
+
+
+def test_predict_uses_evaluation_mode_and_restores_the_mode():
+    model = convnet.Sequential(L.Dropout(0.5, rng=0))
+    x = np.ones((4, 3))
+    np.testing.assert_array_equal(model.predict(x), x)
+    assert model.layers[0].training
+
+
+def test_parameters_and_gradients_are_named_and_live():
+    model = small_model()
+    params = model.parameters()
+    assert list(params) == ["0.weight", "0.bias", "3.weight", "3.bias"]
+    assert params["3.weight"] is model.layers[3].params["weight"]
+    model.forward(np.ones((2, 1, 8, 8)))
+    model.backward(np.ones((2, 2)))
+    assert list(model.gradients()) == list(params)
+
+
+def test_sequential_accepts_a_list_and_rejects_non_layers():
+    assert len(convnet.Sequential([L.ReLU(), L.Flatten()])) == 2
+    with pytest.raises(TypeError, match=r"^layers\[1\] must be a convnet layer; got 3 \(int\)$"):
+        convnet.Sequential(L.ReLU(), 3)
+
+
+ALEXNET_TABLE = [
+    (3, 227, 227), (96, 55, 55), (96, 27, 27), (256, 27, 27), (256, 13, 13),
+    (384, 13, 13), (384, 13, 13), (256, 13, 13), (256, 6, 6), (9216,), (4096,), (4096,),
+    (1000,)]
+
+
+def test_summary_reproduces_the_alexnet_table_of_problem_set_1_5():
+    f32 = dict(dtype=np.float32, rng=0)
+    model = convnet.Sequential(
+        L.Conv2D(3, 96, 11, stride=4, **f32), L.MaxPool2D(3, stride=2),
+        L.Conv2D(96, 256, 5, padding=2, **f32), L.MaxPool2D(3, stride=2),
+        L.Conv2D(256, 384, 3, padding=1, **f32), L.Conv2D(384, 384, 3, padding=1, **f32),
+        L.Conv2D(384, 256, 3, padding=1, **f32), L.MaxPool2D(3, stride=2), L.Flatten(),
+        L.Dense(9216, 4096, **f32), L.Dense(4096, 4096, **f32), L.Dense(4096, 1000, **f32))
+    summary = model.summary((3, 227, 227))
+    assert [shape for _, shape, _ in summary.rows] == ALEXNET_TABLE
+    # parameters by hand: conv (C*k*k + 1)*F, dense (in + 1)*out
+    conv = [(3 * 121 + 1) * 96, (96 * 25 + 1) * 256, (256 * 9 + 1) * 384,
+            (384 * 9 + 1) * 384, (384 * 9 + 1) * 256]
+    dense = [(9216 + 1) * 4096, (4096 + 1) * 4096, (4096 + 1) * 1000]
+    assert summary.total == sum(conv) + sum(dense) == 62_378_344
+    text = str(summary)
+    assert "96 x 55 x 55" in text and "9216" in text and "62,378,344" in text
+
+
+def test_summary_of_the_goodfellow_two_layer_network():
+    model = convnet.Sequential(L.Conv2D(3, 12, 9, rng=0), L.ReLU(), L.MaxPool2D(2),
+                               L.Conv2D(12, 6, 3, rng=0), L.ReLU(), L.MaxPool2D(2), L.Flatten())
+    rows = model.summary((3, 512, 512)).rows
+    assert [shape for _, shape, _ in rows] == [
+        (3, 512, 512), (12, 504, 504), (12, 504, 504), (12, 252, 252), (6, 250, 250),
+        (6, 250, 250), (6, 125, 125), (93_750,)]
+
+
+def test_summary_counts_a_lazy_untied_bias():
+    model = convnet.Sequential(L.Conv2D(1, 2, 3, bias="untied", rng=0))
+    assert model.summary((1, 5, 5)).total == 2 * 9 + 2 * 3 * 3

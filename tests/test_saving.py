@@ -1,0 +1,203 @@
+"""Save and load: round trip, atomic writes, and every kind of bad file refused."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import convnet
+from convnet import layers as L
+from convnet._archive import ModelFileError, digest
+
+
+def model_with_everything():
+    return convnet.Sequential(
+        L.Conv2D(1, 3, 3, padding=((1, 0), (0, 1)), rng=1, dtype=np.float32), L.ReLU(),
+        L.Conv2D(3, 2, 2, bias="untied", input_size=(7, 7), rng=2, dtype=np.float32),
+        L.LeakyReLU(0.2), L.MaxPool2D(2, stride=1), L.AvgPool2D(2), L.Dropout(0.3),
+        L.ProductBiasConv2D(2, 2, 1, rng=3, dtype=np.float32), L.Sigmoid(), L.Flatten("F"),
+        L.Dense(2 * 2 * 2, 4, rng=4, dtype=np.float32), L.Tanh(), L.Softmax())
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = model_with_everything()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    return model, path
+
+
+def test_round_trip_gives_identical_predictions(saved):
+    model, path = saved
+    loaded = convnet.load(path)
+    assert repr(loaded) == repr(model)
+    x = np.random.default_rng(0).normal(size=(5, 1, 8, 8)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    for name, value in model.parameters().items():
+        assert loaded.parameters()[name].dtype == value.dtype
+
+
+def test_the_file_holds_json_and_arrays_only(saved):
+    _, path = saved
+    with np.load(path, allow_pickle=False) as archive:
+        meta = json.loads(bytes(archive["__convnet__"]).decode())
+    assert meta["format"] == "convnet-model" and meta["version"] == 1
+    assert meta["layers"][0] == {"type": "Conv2D", "dtype": "float32", "config": {
+        "in_channels": 1, "out_channels": 3, "kernel_size": [3, 3], "stride": [1, 1],
+        "padding": [[1, 0], [0, 1]], "dilation": [1, 1], "bias": "tied"}}
+
+
+def test_an_interrupted_save_keeps_the_previous_file(saved, monkeypatch):
+    model, path = saved
+    before = path.read_bytes()
+
+    def crash(stream, **arrays):  # write half a file, then fail like a full disk
+        stream.write(b"PK\x03\x04 partial")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez", crash)
+    model.layers[0].params["weight"] += 1
+    with pytest.raises(OSError, match="No space left"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(path.parent) == ["model.npz"]       # no temporary file left behind
+    convnet.load(path)
+
+
+def test_truncated_file(saved):
+    _, path = saved
+    data = path.read_bytes()
+    for length in (0, 10, len(data) // 2, len(data) - 30):
+        path.write_bytes(data[:length])
+        with pytest.raises(ModelFileError, match="^cannot load"):
+            convnet.load(path)
+
+
+def test_bit_flip_in_the_weights(saved):
+    model, path = saved
+    data = bytearray(path.read_bytes())
+    weight = model.layers[0].params["weight"].tobytes()
+    offset = bytes(data).find(weight)
+    assert offset > 0
+    data[offset + 5] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="^cannot load"):
+        convnet.load(path)
+
+
+def rewrite(path, meta=None, arrays=None, drop=()):
+    """Write a modified copy of a model file (a tampered file)."""
+    with np.load(path, allow_pickle=False) as archive:
+        stored = {name: archive[name] for name in archive.files}
+    description = json.loads(bytes(stored.pop("__convnet__")).decode())
+    if meta:
+        meta(description)
+    stored.update(arrays or {})
+    for name in drop:
+        stored.pop(name)
+    payload = np.frombuffer(json.dumps(description).encode(), dtype=np.uint8)
+    np.savez(path, __convnet__=payload, **stored)
+
+
+def test_tampered_shape(saved):
+    _, path = saved
+
+    wider = np.zeros((4, 9), np.float32)
+
+    def widen(meta):  # a consistent file whose array no longer fits its layer
+        meta["arrays"]["10.weight"].update(shape=[4, 9], sha256=digest(wider))
+    rewrite(path, meta=widen, arrays={"10.weight": wider})
+    with pytest.raises(ModelFileError, match=r"array '10.weight' has shape \(4, 9\) and dtype "
+                                             r"float32, Dense\(in_features=8, out_features=4, "
+                                             r"bias=True\) needs \(4, 8\) and float32$"):
+        convnet.load(path)
+
+
+def test_array_changed_without_its_checksum(saved):
+    _, path = saved
+    rewrite(path, arrays={"10.bias": np.ones(4, np.float32)})
+    with pytest.raises(ModelFileError, match="array '10.bias' does not match its SHA-256"):
+        convnet.load(path)
+
+
+def test_tampered_layer_configuration(saved):
+    _, path = saved
+
+    def more_inputs(meta):
+        meta["layers"][10]["config"]["in_features"] = 9
+    rewrite(path, meta=more_inputs)
+    with pytest.raises(ModelFileError, match=r"array '10.weight' has shape \(4, 8\) and dtype "
+                                             r"float32, Dense\(in_features=9"):
+        convnet.load(path)
+
+
+def test_unknown_layer_and_missing_array(saved):
+    _, path = saved
+
+    def rename(meta):
+        meta["layers"][1]["type"] = "Swish"
+    rewrite(path, meta=rename)
+    with pytest.raises(ModelFileError, match="unknown layer type 'Swish'"):
+        convnet.load(path)
+    model_with_everything().save(path)
+    rewrite(path, drop=["0.bias"])
+    with pytest.raises(ModelFileError, match=r"arrays do not match the description \(missing "
+                                             r"\['0.bias'\]"):
+        convnet.load(path)
+
+
+def test_newer_format_version(saved):
+    _, path = saved
+
+    def bump(meta):
+        meta["version"] = 99
+    rewrite(path, meta=bump)
+    with pytest.raises(ModelFileError, match="format version 99; this convnet reads up to "
+                                             "version 1"):
+        convnet.load(path)
+
+
+def test_foreign_files(tmp_path):
+    other = tmp_path / "weights.npz"
+    np.savez(other, w=np.ones(3))
+    with pytest.raises(ModelFileError, match="not a convnet model file"):
+        convnet.load(other)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ModelFileError, match="^cannot load"):
+        convnet.load(text)
+    single = tmp_path / "array.npy"
+    np.save(single, np.ones(3))
+    with pytest.raises(ModelFileError, match="single .npy array"):
+        convnet.load(single)
+    with pytest.raises(FileNotFoundError, match="no model file at"):
+        convnet.load(tmp_path / "missing.npz")
+
+
+def test_pickled_objects_are_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    payload = np.frombuffer(json.dumps({"format": "convnet-model"}).encode(), dtype=np.uint8)
+    np.savez(path, __convnet__=payload, trap=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ModelFileError, match="holds pickled objects, which are refused"):
+        convnet.load(path)
+
+
+def test_load_never_returns_a_half_built_model(saved):
+    # A file whose last layer is broken raises; nothing is returned at all.
+    _, path = saved
+
+    def break_last(meta):
+        meta["layers"][-1]["config"] = {"axis": "x"}
+    rewrite(path, meta=break_last)
+    with pytest.raises(ModelFileError, match=r"layer 12: bad Softmax configuration"):
+        convnet.load(path)
+
+
+def test_zip_damage_in_the_directory(saved):
+    _, path = saved
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF                                  # the central directory at the end
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="^cannot load"):
+        convnet.load(path)
