@@ -8,7 +8,7 @@ sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
 sum in :mod:`convnet.reference`.
 """
 
-from . import functional, geometry, gradcheck, layers, losses, optim, reference, theory
+from . import datasets, functional, geometry, gradcheck, layers, losses, optim, reference, theory
 from .functional import convolve2d, correlate2d, pad2d, rot180
 from .model import Sequential, load
 
@@ -21,6 +21,7 @@ __all__ = [
     "pad2d",
     "Sequential",
     "load",
+    "datasets",
     "functional",
     "geometry",
     "layers",

@@ -23,6 +23,7 @@ __all__ = [
     "one_of",
     "same_shape",
     "generator",
+    "float_dtype",
 ]
 
 
@@ -185,3 +186,16 @@ def generator(rng, name: str = "rng") -> np.random.Generator:
     if rng < 0:
         fail(name, "a seed >= 0", rng)
     return np.random.default_rng(int(rng))
+
+
+def float_dtype(dtype, name: str = "dtype"):
+    """Return ``np.float32`` or ``np.float64`` for any spelling of them, else raise."""
+    if dtype is None:  # np.dtype(None) would quietly mean float64
+        fail(name, "float32 or float64", dtype, error=TypeError)
+    try:
+        resolved = np.dtype(dtype).type
+    except TypeError:
+        fail(name, "float32 or float64", dtype, error=TypeError)
+    if resolved not in (np.float32, np.float64):
+        fail(name, "float32 or float64", dtype)
+    return resolved

@@ -28,7 +28,7 @@ def show(title, array):
     print(np.array2string(array, formatter={"float_kind": lambda v: f"{v:5.0f}"}))
 
 
-def main():
+def main(argv=None):
     show("image X", X)
     show("kernel K (vertical edges)", K)
 

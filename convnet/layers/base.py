@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import fail, real_array, same_shape
+from .._validate import float_dtype as check_dtype, real_array, same_shape
 
-__all__ = ["Layer", "DTYPES"]
+__all__ = ["Layer", "DTYPES", "check_dtype"]
 
 DTYPES = (np.float32, np.float64)
 
@@ -93,14 +93,3 @@ class Layer:
         dy = real_array(dy, "dy")
         same_shape(dy, "dy", expected_shape, f"the output of the last {type(self).__name__}.forward")
         return dy.astype(dtype, copy=False)
-
-
-def check_dtype(dtype, name: str = "dtype"):
-    """Return ``np.float32`` or ``np.float64`` for any spelling of them."""
-    try:
-        resolved = np.dtype(dtype).type
-    except TypeError:
-        fail(name, "float32 or float64", dtype, error=TypeError)
-    if resolved not in DTYPES:
-        fail(name, "float32 or float64", dtype)
-    return resolved

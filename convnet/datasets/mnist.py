@@ -1,0 +1,314 @@
+"""MNIST from its four IDX files, with a checked download.
+
+The IDX format (LeCun, Cortes and Burges, http://yann.lecun.com/exdb/mnist/)
+is a 4-byte magic number -- two zero bytes, a type code, the number of
+dimensions -- then each dimension as a big-endian uint32, then the values
+in C order, big-endian.  MNIST uses type 0x08 (uint8): images
+``(N, 28, 28)`` (magic 0x00000803) and labels ``(N,)`` (magic 0x00000801).
+
+A download writes into a temporary file beside the target while hashing
+what arrives, compares the SHA-256 with the expected one, and only then
+renames the file into place with ``os.replace``; on any failure the
+temporary file is deleted.  A file under its final name is therefore always
+complete and verified.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import os
+import string
+import tempfile
+import zlib
+from pathlib import Path
+from urllib.request import urlopen
+
+import numpy as np
+
+from .._validate import fail
+from ._common import DatasetError, float_dtype
+
+__all__ = ["load_mnist", "read_idx", "DEFAULT_MIRROR", "SHA256"]
+
+DEFAULT_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"   # PyTorch's copy
+
+# Part -> file name without ".gz".
+FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+# SHA-256 of the standard gzipped files (the same bytes on every mirror).
+SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+
+# IDX type code -> big-endian NumPy dtype, as listed in the format's description.
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 16           # bytes per read while downloading
+_TIMEOUT = 60              # seconds without an answer before a download gives up
+
+
+def read_idx(path):
+    """Read one IDX file, raw or gzip-compressed, into an array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.  Gzip is recognised by its first two bytes (1f 8b), not by
+        the file name.
+
+    Returns
+    -------
+    ndarray
+        Shape as declared in the header; dtype from the type code (0x08
+        uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E
+        float64), in native byte order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DatasetError
+        (a ``ValueError``) naming the file, if the gzip stream is corrupt, the
+        magic number is wrong, the header is cut short, fewer bytes follow
+        than the dimensions declare (truncated) or more (trailing bytes).
+
+    Examples
+    --------
+    Three labels, written by hand: magic 0x00000801 (uint8, 1-D), count 3.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "labels-idx1-ubyte")
+    ...     with open(path, "wb") as file:
+    ...         _ = file.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
+    ...     read_idx(path)
+    array([7, 2, 1], dtype=uint8)
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        fail("path", "a str or os.PathLike file name", path, error=TypeError)
+    name = os.fspath(path)
+    with open(name, "rb") as file:
+        data = file.read()
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DatasetError(f"IDX file {name!r}: corrupt gzip data ({exc})") from None
+    return _parse_idx(data, name)
+
+
+def _parse_idx(data: bytes, name: str) -> np.ndarray:
+    """The array held by the IDX bytes ``data``; ``name`` is only for messages."""
+    if len(data) < 4:
+        raise DatasetError(f"IDX file {name!r}: truncated, only {len(data)} byte(s), "
+                           f"shorter than the 4-byte magic number")
+    zeros, code, ndim = data[:2], data[2], data[3]
+    if zeros != b"\x00\x00" or code not in _IDX_TYPES or ndim == 0:
+        codes = ", ".join(f"0x{c:02X}" for c in _IDX_TYPES)
+        raise DatasetError(
+            f"IDX file {name!r}: wrong magic number 0x{data[:4].hex().upper()}; an IDX "
+            f"file starts with two zero bytes, a type code ({codes}; MNIST uses 0x08) "
+            f"and the number of dimensions (>= 1)")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DatasetError(f"IDX file {name!r}: truncated header, {ndim} dimensions need "
+                           f"{header} bytes but the file has {len(data)}")
+    shape = tuple(int.from_bytes(data[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim))
+    dtype = np.dtype(_IDX_TYPES[code])
+    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    found = len(data) - header
+    if found < expected:
+        raise DatasetError(f"IDX file {name!r}: truncated, shape {shape} needs {expected} "
+                           f"bytes of data but only {found} follow the header")
+    if found > expected:
+        raise DatasetError(f"IDX file {name!r}: {found - expected} unexpected trailing "
+                           f"byte(s) after the {expected} bytes of data of shape {shape}")
+    values = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    return values.astype(dtype.newbyteorder("="))     # a writable copy in native order
+
+
+def load_mnist(root, download=False, mirror=DEFAULT_MIRROR, checksums=None,
+               dtype=np.float32):
+    """Load MNIST from the folder ``root``, downloading missing files if asked.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        Folder holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or
+        with ``.gz`` added (a raw file is used if both exist).
+    download : bool, default False
+        Fetch each missing file as ``<name>.gz`` from ``mirror`` into ``root``
+        (created if needed).  Files already present are not fetched again.
+    mirror : str, default DEFAULT_MIRROR
+        Base URL the file names are appended to: PyTorch's copy
+        ``https://ossci-datasets.s3.amazonaws.com/mnist/`` by default; any
+        URL ``urllib.request.urlopen`` reads works, ``file://`` included.
+    checksums : dict of str to str, optional
+        SHA-256 hex digests by ``.gz`` file name, overriding the standard ones
+        in ``SHA256`` (for a mirror with other files).  Every download is
+        checked; a file is kept only if its digest matches.
+    dtype : float32 or float64, default float32
+        Floating-point type of the images.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        ``x_*`` : ndarray of shape (N, 1, 28, 28) in ``dtype``, the bytes
+        0..255 divided by 255, so values lie in [0, 1].
+        ``y_*`` : ndarray of shape (N,), int64 digits 0..9.
+        N is 60,000 and 10,000 for the standard files.  Other IDX image
+        sizes are accepted as long as training and test images agree, so
+        28x28 look-alikes such as Fashion-MNIST load the same way.
+
+    Raises
+    ------
+    FileNotFoundError
+        If files are missing and ``download`` is False; the message lists them.
+    DatasetError
+        (a ``ValueError``) naming the file, if a download's SHA-256 differs
+        from the expected one, if a file is not valid IDX (see ``read_idx``),
+        or if it does not fit MNIST: images not 3-D uint8, labels not 1-D
+        uint8 or outside 0..9, image and label counts different, training
+        and test images of different sizes.
+    OSError
+        If a download fails (network, disk); nothing is left under the
+        file's name.
+    TypeError, ValueError
+        For invalid arguments.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     load_mnist(root)                        # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: MNIST: 4 file(s) missing from '...': train-images-idx3-ubyte[.gz], ...
+
+    The usual call downloads about 11 MB once and reads the local copy after:
+
+    >>> (x_train, y_train), (x_test, y_test) = load_mnist("mnist", download=True)  # doctest: +SKIP
+    >>> x_train.shape, x_test.shape                                               # doctest: +SKIP
+    ((60000, 1, 28, 28), (10000, 1, 28, 28))
+    """
+    if not isinstance(root, (str, os.PathLike)):
+        fail("root", "a str or os.PathLike folder name", root, error=TypeError)
+    if not isinstance(download, (bool, np.bool_)):
+        fail("download", "True or False", download, error=TypeError)
+    if not isinstance(mirror, str):
+        fail("mirror", "a base URL string", mirror, error=TypeError)
+    digests = _checksums(checksums)
+    dtype = float_dtype(dtype)
+    root = Path(os.fspath(root))
+
+    paths = {part: _find(root, name) for part, name in FILES.items()}
+    missing = [FILES[part] for part, path in paths.items() if path is None]
+    if missing and not download:
+        names = ", ".join(f"{name}[.gz]" for name in missing)
+        raise FileNotFoundError(
+            f"MNIST: {len(missing)} file(s) missing from {str(root)!r}: {names}; pass "
+            f"download=True to fetch them from {mirror}, or put the files (raw or .gz) "
+            f"there yourself")
+    if missing:
+        root.mkdir(parents=True, exist_ok=True)
+        base = mirror if mirror.endswith("/") else mirror + "/"
+        for part, name in FILES.items():
+            if paths[part] is None:
+                target = root / f"{name}.gz"
+                _download(base + target.name, target, digests[target.name])
+                paths[part] = target
+
+    arrays = {part: read_idx(path) for part, path in paths.items()}
+    train = _pair(arrays["train_images"], arrays["train_labels"],
+                  paths["train_images"], paths["train_labels"])
+    test = _pair(arrays["test_images"], arrays["test_labels"],
+                 paths["test_images"], paths["test_labels"])
+    if train[0].shape[1:] != test[0].shape[1:]:
+        raise DatasetError(
+            f"MNIST: training images {str(paths['train_images'])!r} are "
+            f"{train[0].shape[1]}x{train[0].shape[2]} but test images "
+            f"{str(paths['test_images'])!r} are {test[0].shape[1]}x{test[0].shape[2]}")
+    return tuple((images[:, np.newaxis].astype(dtype) / dtype(255),   # (N, 1, 28, 28)
+                  labels.astype(np.int64))                            # (N,)
+                 for images, labels in (train, test))
+
+
+def _checksums(checksums) -> dict[str, str]:
+    """The standard digests, updated with the caller's (validated, lower-cased)."""
+    digests = dict(SHA256)
+    if checksums is None:
+        return digests
+    if not isinstance(checksums, dict):
+        fail("checksums", "None or a dict of file name to SHA-256 hex digest", checksums,
+             error=TypeError)
+    for key, value in checksums.items():
+        if key not in SHA256:
+            fail("checksums keys", "one of " + ", ".join(repr(k) for k in SHA256), key)
+        if (not isinstance(value, str) or len(value) != 64
+                or not set(value) <= set(string.hexdigits)):
+            fail(f"checksums[{key!r}]", "a SHA-256 digest of 64 hex digits", value)
+        digests[key] = value.lower()
+    return digests
+
+
+def _find(root: Path, name: str) -> Path | None:
+    """``root/name`` if it exists, else ``root/name.gz`` if that does, else None."""
+    for candidate in (root / name, root / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _download(url: str, target: Path, expected: str) -> None:
+    """Fetch ``url`` into ``target`` through a verified temporary file; see the module notes."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                         dir=target.parent)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as out:
+            with urlopen(url, timeout=_TIMEOUT) as response:
+                while chunk := response.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+        actual = digest.hexdigest()
+        if actual != expected:
+            raise DatasetError(
+                f"MNIST: checksum mismatch for {target.name!r} downloaded from {url}: "
+                f"expected SHA-256 {expected}, got {actual}; the file was discarded")
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise OSError(f"MNIST: downloading {url} to {str(target)!r} failed: {exc}") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _pair(images: np.ndarray, labels: np.ndarray, image_path, label_path):
+    """Check that an images file and a labels file make one MNIST split."""
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise DatasetError(f"MNIST: images file {str(image_path)!r} must hold a 3-D uint8 "
+                           f"array (N, 28, 28); got shape {images.shape}, dtype {images.dtype}")
+    if labels.ndim != 1 or labels.dtype != np.uint8:
+        raise DatasetError(f"MNIST: labels file {str(label_path)!r} must hold a 1-D uint8 "
+                           f"array (N,); got shape {labels.shape}, dtype {labels.dtype}")
+    if images.shape[0] != labels.shape[0]:
+        raise DatasetError(f"MNIST: {images.shape[0]} images in {str(image_path)!r} but "
+                           f"{labels.shape[0]} labels in {str(label_path)!r}")
+    if labels.size and labels.max() > 9:
+        raise DatasetError(f"MNIST: labels file {str(label_path)!r} must hold digits 0..9; "
+                           f"got a label {int(labels.max())}")
+    return images, labels
