@@ -111,6 +111,13 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, prediction, target) -> float:
         logits = real_array(prediction, "prediction", ndim=2, layout="(N, K) logits")
+        n, k = logits.shape
+        labels = np.asarray(target) if target is not None else None
+        if labels is not None and labels.ndim == 1:   # class labels: t is one-hot
+            labels = class_labels(labels, n, k)
+            log_p = log_softmax(logits, axis=1)                              # (N, K)
+            self._cache = (np.exp(log_p), labels)
+            return float(-log_p[np.arange(n), labels].sum() / n)
         t = self._target(target, logits)
         if np.any(t < 0) or not np.allclose(t.sum(axis=1), 1.0, atol=1e-6):
             fail("target", "rows that are probability distributions (one-hot or soft "
@@ -119,11 +126,17 @@ class SoftmaxCrossEntropy(Loss):
         self._cache = (np.exp(log_p), t)
         # 0 * log p is 0 even where p underflows to 0 (log p = -inf never occurs:
         # log_softmax is finite for finite logits).
-        return float(-(t * log_p).sum() / logits.shape[0])
+        return float(-(t * log_p).sum() / n)
 
     def backward(self) -> np.ndarray:
         p, t = self._saved()
-        return (p - t) / p.shape[0]                           # (N, K)
+        n = p.shape[0]
+        if t.ndim == 1:                                       # labels: subtract the one-hot
+            grad = p.copy()
+            grad[np.arange(n), t] -= 1
+            grad /= n
+            return grad                                       # (N, K)
+        return (p - t) / n                                    # (N, K)
 
 
 class MSELoss(Loss):

@@ -116,6 +116,11 @@ class Sequential:
         for index, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 fail(f"layers[{index}]", "a convnet layer", layer, error=TypeError)
+            for earlier in range(index):
+                if layers[earlier] is layer:
+                    fail(f"layers[{index}]", "a layer object of its own (a layer keeps what its "
+                         "last forward needs, so it cannot sit at two places)", layer,
+                         given=f"the same object as layers[{earlier}]")
         self.layers = list(layers)
 
     # -- the layer protocol, for the whole stack -----------------------------
@@ -127,10 +132,19 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, dy):
-        """Backpropagate ``dy`` through the layers in reverse; returns dL/dx of the input."""
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
+    def backward(self, dy, input_gradient=True):
+        """Backpropagate ``dy`` through the layers in reverse; returns dL/dx of the input.
+
+        With ``input_gradient=False`` the first layer skips its input
+        gradient where that saves work (training never needs it) and None
+        may be returned.
+        """
+        last = len(self.layers) - 1
+        for index, layer in enumerate(reversed(self.layers)):
+            if index == last and not input_gradient and layer.skips_input_gradient:
+                dy = layer.backward(dy, input_gradient=False)
+            else:
+                dy = layer.backward(dy)
         return dy
 
     def parameters(self) -> dict:
@@ -218,12 +232,24 @@ class Sequential:
         return self._step(x, y, _loss(loss), optimizer)[0]
 
     def _step(self, x, y, loss, optimizer):
+        # Inside one step every intermediate array is consumed before the next
+        # step, so the layers may write them into buffers they keep (no page
+        # faults for fresh memory); the step's result is used before it returns.
+        for layer in self.layers:
+            layer._reuse_buffers = True
+        try:
+            return self._step_with_buffers(x, y, loss, optimizer)
+        finally:
+            for layer in self.layers:
+                layer._reuse_buffers = False
+
+    def _step_with_buffers(self, x, y, loss, optimizer):
         out = self.forward(x)
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is raised below
             value = loss.forward(out, y)
         if not math.isfinite(value):
             raise DivergenceError(f"the loss became {value}")
-        self.backward(loss.backward())
+        self.backward(loss.backward(), input_gradient=False)
         params = self.parameters()
         saved = {name: array.copy() for name, array in params.items()}
         optimizer.step(self)

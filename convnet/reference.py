@@ -280,6 +280,9 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
         best, where = -np.inf, None
         for r, q in positions:             # row-major: the first maximum wins ties
             value = _pixel(x[n, c], r, q, -np.inf)
+            if np.isnan(value):            # NaN is the maximum: the first NaN wins
+                where = (r, q)
+                break
             if where is None or value > best:
                 best, where = value, (r, q)
         dx[n, c, where[0], where[1]] += dz[n, c, i, j]

@@ -139,3 +139,32 @@ def test_backward_keeps_dtype(dtype):
     dz = np.ones((1, 1, 3, 3), dtype)
     assert all(g.dtype == dtype for g in conv2d_backward(dz, x, w))
     assert max_pool2d_backward(np.ones((1, 1, 2, 2), dtype), x, 2).dtype == dtype
+
+
+@given(conv_configs())
+def test_both_input_gradient_paths_equal_the_loop_reference(cfg):
+    # The fast path picks gather (Eq. 8.45, any stride via dilation) or scatter
+    # (col2im) by a rule; each must be right on every configuration.
+    from convnet.functional.correlate import (input_gradient_gather, input_gradient_scatter,
+                                              sensitivity_matrix)
+    from convnet.geometry import conv_window
+    x = normal(cfg["seed"], cfg["x_shape"])
+    w = normal(cfg["seed"] + 1, cfg["w_shape"])
+    window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
+    dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
+    expected = reference.conv2d_backward(dz, x, w, bias=None, **conv_args(cfg))[0]
+    np.testing.assert_allclose(input_gradient_gather(dz, w, x.shape, window), expected, **TIGHT)
+    dz2 = sensitivity_matrix(dz, window)
+    np.testing.assert_allclose(input_gradient_scatter(dz2, w, x.shape, window), expected, **TIGHT)
+
+
+@pytest.mark.parametrize("stride", [None, 1])
+def test_max_pool_nan_goes_to_the_first_nan_in_fast_and_reference(stride):
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = np.nan
+    dz_shape = max_pool2d(x, 2, stride).shape
+    dz = np.arange(1.0, 1.0 + np.prod(dz_shape)).reshape(dz_shape)
+    fast = max_pool2d_backward(dz, x, 2, stride)
+    np.testing.assert_array_equal(fast, reference.max_pool2d_backward(dz, x, 2, stride))
+    if stride is None:  # one window holds both NaNs: the first, (0, 1), takes it all
+        assert fast[0, 0, 0, 1] == dz[0, 0, 0, 0] and fast[0, 0, 1, 0] == 0

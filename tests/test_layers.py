@@ -162,11 +162,15 @@ def raises(error, message):
 
 
 def test_backward_before_forward_is_a_runtime_error():
-    with raises(RuntimeError, "Conv2D.backward() was called before forward(): run forward on "
-                              "a batch first, backward uses what it stored"):
+    with raises(RuntimeError, "Conv2D.backward() has no forward() to go back through: run "
+                              "forward on a batch first (each forward serves one backward)"):
         L.Conv2D(1, 1, 2).backward(np.ones((1, 1, 1, 1)))
-    with pytest.raises(RuntimeError, match=r"^ReLU.backward\(\) was called before forward"):
+    with pytest.raises(RuntimeError, match=r"^ReLU.backward\(\) has no forward\(\)"):
         L.ReLU().backward(np.ones(3))
+    layer = L.Conv2D(1, 1, 2)                       # a second backward needs a new forward
+    layer.backward(layer.forward(np.ones((1, 1, 3, 3))))
+    with pytest.raises(RuntimeError, match=r"^Conv2D.backward\(\) has no forward\(\)"):
+        layer.backward(np.ones((1, 1, 2, 2)))
 
 
 def test_dy_of_the_wrong_shape():

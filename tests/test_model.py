@@ -190,3 +190,42 @@ def test_summary_of_the_goodfellow_two_layer_network():
 def test_summary_counts_a_lazy_untied_bias():
     model = convnet.Sequential(L.Conv2D(1, 2, 3, bias="untied", rng=0))
     assert model.summary((1, 5, 5)).total == 2 * 9 + 2 * 3 * 3
+
+
+def test_float32_stays_float32_through_a_training_step():
+    f32 = dict(rng=0, dtype=np.float32)
+    model = convnet.Sequential(L.Conv2D(1, 4, 3, padding=1, **f32), L.ReLU(), L.MaxPool2D(2),
+                               L.Conv2D(4, 4, 3, stride=2, **f32), L.Tanh(), L.AvgPool2D(1),
+                               L.Flatten(), L.Dense(4, 3, **f32))
+    x = np.random.default_rng(0).random((5, 1, 8, 8), dtype=np.float32)
+    outputs = []
+    activation = x
+    for layer in model.layers:
+        activation = layer.forward(activation)
+        outputs.append(activation)
+    assert all(a.dtype == np.float32 for a in outputs)
+    gradient = model.backward(np.ones((5, 3), np.float32))
+    assert gradient.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in model.gradients().values())
+    model.train_batch(x, [0, 1, 2, 0, 1], "cross_entropy", SGD(0.1))
+    assert all(p.dtype == np.float32 for p in model.parameters().values())
+
+
+def test_training_step_buffers_do_not_leak_into_direct_calls():
+    # Inside fit the layers reuse their buffers; a direct forward must still
+    # return arrays that the next call does not overwrite.
+    x, y = toy_data(16)
+    model = small_model()
+    model.fit(x, y, epochs=1, batch_size=8, loss="cross_entropy", optimizer=SGD(0.1),
+              verbose=False)
+    first = model.layers[0].forward(x[:4])
+    kept = first.copy()
+    model.layers[0].forward(x[4:8])
+    np.testing.assert_array_equal(first, kept)
+    assert not model.layers[0]._reuse_buffers
+
+
+def test_the_same_layer_object_twice_is_refused():
+    relu = L.ReLU()
+    with pytest.raises(ValueError, match=r"^layers\[2\] must be a layer object of its own"):
+        convnet.Sequential(relu, L.Flatten(), relu)

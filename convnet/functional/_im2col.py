@@ -5,17 +5,29 @@ inputs: the public entry points have already validated and normalised them.
 
 Layout, once for the whole module::
 
-    x      : (N, C, H, W)            input feature maps
-    xp     : (N, C, Hp, Wp)          x with its padding applied
+    x      : (N, C, H, W)            feature maps as the rest of the library sees them
+    src    : (C, N, Hp, Wp)          the same maps, channels first, padded
     cols   : (C, kh, kw, N, Ho, Wo)  im2col: cols[c, i, j, n, h, w] =
-                                     xp[n, c, h*sh + i*dh, w*sw + j*dw]
+                                     src[c, n, h*sh + i*dh, w*sw + j*dw]
 
 Reshaped to ``(C*kh*kw, N*Ho*Wo)`` the columns turn a whole batched
 convolution into one matrix product ``W2 @ cols`` with ``W2 = w.reshape(F,
 C*kh*kw)``: every column of ``cols`` is one receptive field, every row of
 ``W2`` one kernel (Eq. 8.20 as a single product).  The gather is a loop over
-the ``kh*kw`` kernel offsets, each a strided copy of a whole (N, C) block; no
+the ``kh*kw`` kernel offsets, each a strided copy of a whole (C, N) block; no
 Python loop ever runs over the batch, the channels or the pixels.
+
+Two facts about speed shape this module (measured, see ``benchmarks/``):
+
+* *Channels first in memory.*  The product ``W2 @ cols`` comes out as
+  (F, N*Ho*Wo), i.e. channels before the batch.  Instead of copying it into
+  NCHW order, the layers hand on the (N, F, Ho, Wo) *view* of that memory;
+  element-wise functions and pooling keep the memory order of their input,
+  so the next convolution finds its input channels-first and gathers from
+  it without a transposition.
+* *Reused work buffers.*  A large array that is new costs a page fault per
+  4 KiB the first time it is written, which took longer than the gather
+  itself.  A :class:`Workspace` keeps each buffer between calls.
 """
 
 from __future__ import annotations
@@ -23,6 +35,53 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Window
+
+__all__ = ["Workspace", "new_array", "pad", "unpad", "channels_first", "padded_channels_first",
+           "im2col", "col2im", "wide_buffer", "wide_channels_first", "im2col_wide",
+           "col2im_wide"]
+
+
+class Workspace:
+    """Named work buffers that are reused while their shape and dtype stay the same.
+
+    A layer owns one; a call of the functional API uses a fresh one, so
+    nothing it returns ever shares memory with a later call.  Only
+    temporaries live here: arrays handed back to the caller are always new.
+    """
+
+    def __init__(self):
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape, dtype, fill=None) -> np.ndarray:
+        """The buffer ``name`` of this shape and dtype; filled with ``fill`` only when new."""
+        shape = tuple(shape)
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+            buffer = (np.empty(shape, dtype) if fill is None
+                      else np.full(shape, fill, dtype))
+            self._buffers[name] = buffer
+        return buffer
+
+    def nbytes(self) -> int:
+        return sum(buffer.nbytes for buffer in self._buffers.values())
+
+    def clear(self) -> None:
+        self._buffers.clear()
+
+
+def new_array(outputs: Workspace | None, name: str, shape, dtype, zero: bool = False):
+    """A new array, or, when ``outputs`` is given, that workspace's buffer ``name``.
+
+    Layers pass their workspace as ``outputs`` only inside a training step of
+    :class:`convnet.Sequential`, where the arrays never leave the model and
+    are consumed before the next step overwrites them.
+    """
+    if outputs is None:
+        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+    buffer = outputs.get(name, shape, dtype)
+    if zero:
+        buffer.fill(0)
+    return buffer
 
 
 def pad(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:
@@ -37,36 +96,153 @@ def pad(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:
 
 
 def unpad(xp: np.ndarray, pads) -> np.ndarray:
-    """The inverse of :func:`pad`: crop the padding off the last two axes."""
+    """The inverse of :func:`pad`: crop the padding off the last two axes (a view)."""
     (top, bottom), (left, right) = pads
     hp, wp = xp.shape[-2:]
     return xp[..., top:hp - bottom, left:wp - right]
 
 
-def im2col(xp: np.ndarray, window: Window) -> np.ndarray:
-    """Gather every receptive field of ``xp`` (N, C, Hp, Wp) into columns.
+def channels_first(x: np.ndarray) -> np.ndarray:
+    """The (C, N, H, W) view of an (N, C, H, W) array (no copy)."""
+    return x.transpose(1, 0, 2, 3)
 
-    Returns ``cols`` of shape (C, kh, kw, N, Ho, Wo), C-contiguous.
+
+def padded_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str,
+                          value: float = 0.0, spread=(1, 1)) -> np.ndarray:
+    """``x`` (N, C, H, W) as a padded (C, N, Hp, Wp) array.
+
+    Without padding (and spread) this is a view.  Otherwise the maps are
+    copied into a work buffer whose border was filled with ``value`` when it
+    was made and is never written again, so later calls copy only the
+    interior.  ``spread = (sh, sw)`` puts ``s - 1`` fill values between
+    neighbouring rows / columns (the "dilated" sensitivities of a strided
+    layer's backward pass).
     """
-    n, c = xp.shape[:2]
+    src = channels_first(x)                                   # (C, N, H, W) view
+    (top, bottom), (left, right) = pads
+    sh, sw = spread
+    if top == bottom == left == right == 0 and (sh, sw) == (1, 1):
+        return src
+    c, n, h, w = src.shape
+    hd, wd = (h - 1) * sh + 1, (w - 1) * sw + 1               # size once spread out
+    out = workspace.get(name, (c, n, hd + top + bottom, wd + left + right), x.dtype, value)
+    out[:, :, top:top + hd:sh, left:left + wd:sw] = src       # (C, N, Hp, Wp)
+    return out
+
+
+def im2col(src: np.ndarray, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+    """Gather every receptive field of ``src`` (C, N, Hp, Wp) into columns.
+
+    Returns ``cols`` of shape (C, kh, kw, N, Ho, Wo), C-contiguous, written
+    into the start of ``out`` when given (any contiguous array at least that
+    large).
+    """
+    c, n = src.shape[:2]
     (kh, kw), (ho, wo) = window.kernel, window.out
-    cols = np.empty((c, kh, kw, n, ho, wo), dtype=xp.dtype)  # (C, kh, kw, N, Ho, Wo)
+    shape = (c, kh, kw, n, ho, wo)
+    if out is None:
+        cols = np.empty(shape, dtype=src.dtype)
+    else:
+        cols = out.reshape(-1)[:c * kh * kw * n * ho * wo].reshape(shape)
     for i, j in window.offsets():
         rows, columns = window.tap(i, j)
-        # cols[c, i, j, n, h, w] = xp[n, c, h*sh + i*dh, w*sw + j*dw]
-        cols[:, i, j] = xp[:, :, rows, columns].transpose(1, 0, 2, 3)
+        # cols[c, i, j, n, h, w] = src[c, n, h*sh + i*dh, w*sw + j*dw]
+        cols[:, i, j] = src[:, :, rows, columns]
     return cols
 
 
-def col2im(dcols: np.ndarray, padded_shape, window: Window) -> np.ndarray:
-    """Scatter-add columns back onto the padded input: the adjoint of :func:`im2col`.
+def col2im(dcols: np.ndarray, padded_shape, window: Window, outputs=None) -> np.ndarray:
+    """Scatter-add columns back onto the padded maps: the adjoint of :func:`im2col`.
 
-    ``dcols`` has shape (C, kh, kw, N, Ho, Wo); the result has shape
-    ``padded_shape = (N, C, Hp, Wp)``.  Where windows overlap, contributions
-    add up (one strided add per kernel offset).
+    ``dcols`` has shape (C, kh, kw, N, Ho, Wo); the result is a new
+    (C, N, Hp, Wp) array with ``padded_shape = (C, N, Hp, Wp)``.  Where
+    windows overlap, contributions add up (one strided add per kernel offset).
     """
-    dxp = np.zeros(padded_shape, dtype=dcols.dtype)  # (N, C, Hp, Wp)
+    dsrc = new_array(outputs, "input gradient", padded_shape, dcols.dtype, zero=True)
     for i, j in window.offsets():
         rows, columns = window.tap(i, j)
-        dxp[:, :, rows, columns] += dcols[:, i, j].transpose(1, 0, 2, 3)
-    return dxp
+        dsrc[:, :, rows, columns] += dcols[:, i, j]
+    return dsrc
+
+
+# --------------------------------------------------------------------------
+# Wide rows: the stride-1 gather as contiguous slices
+# --------------------------------------------------------------------------
+#
+# At stride 1, output row h reads input rows h + i*dh; over a whole row of the
+# padded map the pixels read by kernel offset (i, j) are consecutive.  If an
+# output row is allowed to run on across the full padded width Wp (instead of
+# stopping at Wo), the pixels offset (i, j) reads for *all* outputs of one map
+# form one contiguous run of the flattened map:
+#
+#     wide[c, i, j, n, h*Wp + w] = flat(src[c, n])[(h + i*dh)*Wp + w + j*dw]
+#
+# for w in [0, Wp).  Columns w >= Wo are garbage (they wrap into the next
+# row) and are cropped off afterwards; they cost (Wp - Wo)/Wo extra work but
+# turn Ho*N*C short row copies into N*C long ones.  The maps sit in one flat
+# buffer with a small guard at its end, so the last run stays inside it.
+
+def wide_buffer(workspace: Workspace, name: str, shape, dtype, guard: int, fill=0.0):
+    """A zero-bordered (C, N, Hp, Wp) buffer followed by ``guard`` spare elements.
+
+    Returns ``(maps, flat)``: the 4-D view to fill and the flat 1-D array.
+    """
+    size = int(np.prod(shape))
+    flat = workspace.get(name, (size + guard,), dtype, fill)
+    return flat[:size].reshape(shape), flat
+
+
+def wide_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str, guard: int):
+    """Copy ``x`` (N, C, H, W) into a padded, guarded channels-first buffer."""
+    n, c, h, w = x.shape
+    (top, bottom), (left, right) = pads
+    maps, flat = wide_buffer(workspace, name, (c, n, h + top + bottom, w + left + right),
+                             x.dtype, guard)
+    maps[:, :, top:top + h, left:left + w] = channels_first(x)
+    return maps, flat
+
+
+def _runs(flat: np.ndarray, offset: int, planes: tuple, plane_size: int, length: int):
+    """The (C, N, length) view of runs starting ``offset`` into every map of ``flat``."""
+    c, n = planes
+    item = flat.itemsize
+    return np.lib.stride_tricks.as_strided(
+        flat[offset:], shape=(c, n, length),
+        strides=(n * plane_size * item, plane_size * item, item), writeable=True)
+
+
+def im2col_wide(maps: np.ndarray, flat: np.ndarray, window: Window, out=None) -> np.ndarray:
+    """Stride-1 gather into wide columns (C, kh, kw, N, Ho*Wp); see the notes above.
+
+    All kh*kw runs of every map form one strided view of the flat buffer,
+    (C, kh, kw, N, Ho*Wp), so the whole gather is a single copy.
+    """
+    c, n, hp, wp = maps.shape
+    (kh, kw), (dh, dw), ho = window.kernel, window.dilation, window.out[0]
+    size = c * kh * kw * n * ho * wp
+    cols = (np.empty(size, maps.dtype) if out is None
+            else out.reshape(-1)[:size]).reshape(c, kh, kw, n, ho * wp)
+    item, plane = flat.itemsize, hp * wp
+    runs = np.lib.stride_tricks.as_strided(   # runs[c, i, j, n, t] = flat[c, n plane + (i dh) wp + j dw + t]
+        flat, shape=(c, kh, kw, n, ho * wp),
+        strides=(n * plane * item, dh * wp * item, dw * item, plane * item, item),
+        writeable=False)
+    np.copyto(cols, runs)
+    return cols
+
+
+def col2im_wide(dcols: np.ndarray, padded_shape, window: Window, guard: int,
+                outputs=None) -> np.ndarray:
+    """Scatter-add wide columns back: the adjoint of :func:`im2col_wide`.
+
+    ``dcols`` (C, kh, kw, N, Ho*Wp) must be zero in its garbage columns.
+    Returns a new (C, N, Hp, Wp) array.
+    """
+    c, n, hp, wp = padded_shape
+    (dh, dw), ho = window.dilation, window.out[0]
+    flat = new_array(outputs, "input gradient", (c * n * hp * wp + guard,), dcols.dtype,
+                     zero=True)
+    for i, j in window.offsets():
+        runs = _runs(flat, i * dh * wp + j * dw, (c, n), hp * wp, ho * wp)
+        runs += dcols[:, i, j]
+    return flat[:c * n * hp * wp].reshape(padded_shape)

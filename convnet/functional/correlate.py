@@ -16,7 +16,9 @@ import numpy as np
 
 from .._validate import fail, real_array, same_shape
 from ..geometry import Window, conv_window, normalize_padding
-from ._im2col import im2col, pad, unpad
+from ._im2col import (Workspace, channels_first, col2im, col2im_wide, im2col, im2col_wide,
+                      new_array, pad, padded_channels_first, unpad, wide_buffer,
+                      wide_channels_first)
 
 __all__ = [
     "rot180",
@@ -94,77 +96,194 @@ def pad2d(x, padding, value=0.0, kernel_size=None):
 # The matrix form shared by the public functions and the layers (trusted input)
 # --------------------------------------------------------------------------
 
-def weights_times_cols(w: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``z = W2 @ cols`` for cols (C, kh, kw, N, Ho, Wo): Eq. 8.20 as one product."""
-    c, kh, kw, n, ho, wo = cols.shape
-    f = w.shape[0]
-    z = w.reshape(f, c * kh * kw) @ cols.reshape(c * kh * kw, n * ho * wo)  # (F, N*Ho*Wo)
-    return np.ascontiguousarray(z.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))  # (N, F, Ho, Wo)
+def uses_wide_rows(window: Window) -> bool:
+    """Stride-1 windows gather through wide rows (see :mod:`convnet.functional._im2col`)."""
+    return window.stride == (1, 1)
 
 
-def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window):
-    """Forward pass on validated input; also returns the im2col matrix for backward."""
-    cols = im2col(pad(x, window.pads), window)  # (C, kh, kw, N, Ho, Wo)
-    z = weights_times_cols(w, cols)             # (N, F, Ho, Wo), Eq. 8.20
-    if b is not None:
-        z += b[:, None, None] if b.ndim == 1 else b  # tied (F,) or untied (F, Ho, Wo)
-    return z, cols
+def _guard(window: Window) -> int:
+    return window.dilation[1] * (window.kernel[1] - 1)
 
 
-def dilate(dz: np.ndarray, stride) -> np.ndarray:
-    """Put ``dz`` back on the stride-1 grid, with ``stride - 1`` zeros between entries.
+def input_columns(x: np.ndarray, window: Window, workspace: Workspace) -> np.ndarray:
+    """The im2col matrix of ``x`` for this window: wide rows at stride 1, plain otherwise."""
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    if uses_wide_rows(window):
+        maps, flat = wide_channels_first(x, window.pads, workspace, "padded input",
+                                         _guard(window))                   # (C, N, Hp, Wp)
+        size = c * kh * kw * n * ho * maps.shape[3]
+        return im2col_wide(maps, flat, window, workspace.get("cols", (size,), x.dtype))
+    src = padded_channels_first(x, window.pads, workspace, "padded input")  # (C, N, Hp, Wp)
+    return im2col(src, window, workspace.get("cols", (c * kh * kw * n * ho * wo,), x.dtype))
 
-    A strided forward pass only evaluates every s-th window; the skipped
-    windows have zero sensitivity, so the gradient of a strided layer is the
-    gradient of the stride-1 layer with those zeros filled in.
+
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=None,
+                   outputs=None):
+    """Forward pass on validated input; also returns the im2col matrix for backward.
+
+    ``z`` is the (N, F, Ho, Wo) view of a new channels-first array (see
+    :mod:`convnet.functional._im2col`), or of a buffer of ``outputs``;
+    ``cols`` lives in ``workspace``.
     """
-    sh, sw = stride
-    if (sh, sw) == (1, 1):
-        return dz
-    n, f, ho, wo = dz.shape
-    out = np.zeros((n, f, (ho - 1) * sh + 1, (wo - 1) * sw + 1), dtype=dz.dtype)
-    out[:, :, ::sh, ::sw] = dz  # (N, F, (Ho-1)*sh+1, (Wo-1)*sw+1)
-    return out
+    workspace = Workspace() if workspace is None else workspace
+    n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
+    cols = input_columns(x, window, workspace)                               # (C, kh, kw, N, ...)
+    z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)                # (F, N, Ho, Wo)
+    if uses_wide_rows(window):
+        wide = workspace.get("wide output", (f, n, ho, cols.shape[-1] // ho), x.dtype)
+        np.matmul(w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1),
+                  out=wide.reshape(f, -1))                                   # Eq. 8.20
+        product = wide[..., :wo]                                             # crop wide rows
+    else:
+        np.matmul(w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1),
+                  out=z.reshape(f, -1))                                      # Eq. 8.20
+        product = z
+    if b is not None:  # tied (F,) or untied (F, Ho, Wo) bias
+        np.add(product, b[:, None, None, None] if b.ndim == 1 else b[:, None], out=z)
+    elif product is not z:
+        np.copyto(z, product)
+    return z.transpose(1, 0, 2, 3), cols                                     # (N, F, Ho, Wo)
 
 
-def input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Window) -> np.ndarray:
-    """dA: the *full* cross-correlation of dLZ with rot180(W) (Eq. 8.44-8.45)."""
-    n, c, h, wid = x_shape
-    (kh, kw), (dh, dw) = window.kernel, window.dilation
-    (top, bottom), (left, right) = window.pads
-    hp, wp = h + top + bottom, wid + left + right
-    dzd = dilate(dz, window.stride)                  # (N, F, Hd, Wd)
-    eh, ew = dh * (kh - 1), dw * (kw - 1)            # full padding of the dilated kernel
-    # Rows/columns of the padded input that no window reached (the stride's
-    # remainder) get zero gradient: pad the bottom/right a little further.
-    extra_h, extra_w = hp - (dzd.shape[2] + eh), wp - (dzd.shape[3] + ew)
-    full = Window(window.kernel, (1, 1), ((eh, eh + extra_h), (ew, ew + extra_w)),
-                  window.dilation, (hp, wp))
-    w_rot = rot180_unchecked(w).transpose(1, 0, 2, 3)  # (C, F, kh, kw): maps swap roles
-    dxp, _ = conv2d_forward(dzd, w_rot, None, full)    # (N, C, Hp, Wp)
-    return np.ascontiguousarray(unpad(dxp, window.pads))  # (N, C, H, W)
+def sensitivity_matrix(dz: np.ndarray, window: Window | None = None, workspace=None):
+    """dz (N, F, Ho, Wo) as the (F, N*Ho*W') matrix the products need.
+
+    ``W' = Wo``, or the padded width ``Wp`` (zeros beyond ``Wo``) when the
+    forward pass used wide rows.
+    """
+    dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
+    f, n, ho, wo = dz_cf.shape
+    if window is None or not uses_wide_rows(window):
+        return np.ascontiguousarray(dz_cf).reshape(f, -1)
+    width = wo + window.dilation[1] * (window.kernel[1] - 1)      # Wp
+    workspace = Workspace() if workspace is None else workspace
+    wide = workspace.get("wide sensitivities", (f, n, ho, width), dz.dtype, 0.0)
+    wide[..., :wo] = dz_cf                                        # the rest stays zero
+    return wide.reshape(f, -1)
 
 
-def weight_gradient(dz: np.ndarray, cols: np.ndarray, w_shape) -> np.ndarray:
+def weight_gradient(dz2: np.ndarray, cols: np.ndarray, w_shape) -> np.ndarray:
     """dLW = dLZ ⊗ A as one product with the im2col matrix (Eq. 8.47-8.48)."""
-    f = dz.shape[1]
-    dz2 = dz.transpose(1, 0, 2, 3).reshape(f, -1)   # (F, N*Ho*Wo)
-    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
-    dw = dz2 @ cols.reshape(k, -1).T                # (F, C*kh*kw)
-    return dw.reshape(w_shape)                      # (F, C, kh, kw)
+    k = w_shape[1] * w_shape[2] * w_shape[3]
+    dw = dz2 @ cols.reshape(k, -1).T        # (F, N*Ho*W') @ (N*Ho*W', C*kh*kw)
+    return dw.reshape(w_shape)              # (F, C, kh, kw)
 
 
-def bias_gradient(dz: np.ndarray, bias):
-    """db: sum of dN over batch and positions (tied, Eq. 8.36-8.37) or over the batch (untied)."""
+def bias_gradient(dz: np.ndarray, bias, dz2=None):
+    """db: sum of dN over batch and positions (tied, Eq. 8.36-8.37) or over the batch (untied).
+
+    ``dz2``, the (F, ...) sensitivity matrix, gives the tied sum faster.
+    """
     if bias == "tied":
+        if dz2 is not None:
+            return dz2.sum(axis=1)     # (F,), Eq. 8.36 (padding columns are zeros)
         return dz.sum(axis=(0, 2, 3))  # (F,), Eq. 8.36
     if bias == "untied":
         return dz.sum(axis=0)          # (F, Ho, Wo): one bias per neuron (Fig. 8.1)
     return None
 
 
-def rot180_unchecked(k: np.ndarray) -> np.ndarray:
-    return k[..., ::-1, ::-1]
+def gathers_input_gradient(w_shape, x_shape, window: Window) -> bool:
+    """The rule that picks how dA is computed; both ways give the same numbers.
+
+    *Gather* (Eq. 8.44-8.45, the full correlation of dLZ with rot180(W))
+    builds an im2col matrix of the sensitivities, about (F*kh*kw, N*H*W);
+    *scatter* multiplies by the transposed weights and adds each column back
+    where it came from, which works with (C*kh*kw, N*Ho*Wo).  Gather is one
+    efficient product with a long inner dimension, so it wins at stride 1
+    when its matrix is no larger than the forward one (it then reuses that
+    buffer); with a stride > 1 most of the dilated sensitivities are zeros
+    and scatter wins.
+    """
+    (f, c), (h, w), (ho, wo) = w_shape[:2], x_shape[2:], window.out
+    extent = window.dilation[1] * (w_shape[3] - 1)
+    return window.stride == (1, 1) and f * h * (w + extent) <= c * ho * (wo + extent)
+
+
+def input_gradient_gather(dz: np.ndarray, w: np.ndarray, x_shape, window: Window,
+                          workspace=None, out=None, outputs=None) -> np.ndarray:
+    """dA as the *full* cross-correlation of dLZ with rot180(W) (Eq. 8.44-8.45).
+
+    For a stride s the sensitivities are first spread out with s - 1 zeros
+    between neighbours (the windows the stride skipped have sensitivity 0).
+    Padding the spread-out dLZ by ``d*(k - 1) - p`` instead of the full
+    ``d*(k - 1)`` yields exactly the unpadded input's size: the gradient of
+    padded zeros is never needed.  ``out`` may be a buffer to reuse for the
+    sensitivities' im2col matrix.
+    """
+    workspace = Workspace() if workspace is None else workspace
+    n, c, h, wid = x_shape
+    f, _, kh, kw = w.shape
+    (dh, dw), (sh, sw) = window.dilation, window.stride
+    (top, bottom), (left, right) = window.pads
+    eh, ew = dh * (kh - 1), dw * (kw - 1)             # the full padding of the dilated kernel
+    # The rows of the padded input that no window reached (the stride's
+    # remainder) have zero gradient: pad the bottom / right a little further.
+    extra_h = h + top + bottom - ((window.out[0] - 1) * sh + 1 + eh)
+    extra_w = wid + left + right - ((window.out[1] - 1) * sw + 1 + ew)
+    pads = ((eh - top, eh - bottom + extra_h), (ew - left, ew - right + extra_w))
+    full = Window(window.kernel, (1, 1), pads, window.dilation, (h, wid))
+    hd, wd = (window.out[0] - 1) * sh + 1, (window.out[1] - 1) * sw + 1   # spread-out size
+    maps, flat = wide_buffer(workspace, "padded sensitivities",
+                             (f, n, hd + pads[0][0] + pads[0][1], wd + pads[1][0] + pads[1][1]),
+                             dz.dtype, ew)
+    maps[:, :, pads[0][0]:pads[0][0] + hd:sh,
+         pads[1][0]:pads[1][0] + wd:sw] = channels_first(dz)       # zeros stay between
+    width = maps.shape[3]                                           # W + d*(kw - 1)
+    if out is not None and out.size < f * kh * kw * n * h * width:
+        out = None
+    cols = im2col_wide(maps, flat, full, out)                       # (F, kh, kw, N, H*Wz)
+    w_rot = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, F, kh, kw)
+    dx = new_array(outputs, "input gradient", (c, n, h, width), dz.dtype)  # (C, N, H, Wz)
+    np.matmul(w_rot.reshape(c, f * kh * kw), cols.reshape(f * kh * kw, -1),
+              out=dx.reshape(c, -1))                                # Eq. 8.45: sum over maps h
+    return dx[..., :wid].transpose(1, 0, 2, 3)                      # (N, C, H, W)
+
+
+def input_gradient_scatter(dz2: np.ndarray, w: np.ndarray, x_shape, window: Window,
+                           workspace=None, outputs=None) -> np.ndarray:
+    """dA by scattering ``W2^T dZ`` back onto the input (col2im).
+
+    The same sum as Eq. 8.41, organised by output instead of by input: each
+    output's sensitivity, times the kernel, is added onto the pixels its
+    window covered (the transpose of the forward matrix product, as for a
+    fully connected layer, Eq. 3.49).  ``dz2`` comes from
+    :func:`sensitivity_matrix` with the same window.
+    """
+    workspace = Workspace() if workspace is None else workspace
+    n, c, h, wid = x_shape
+    f, _, kh, kw = w.shape
+    (top, bottom), (left, right) = window.pads
+    padded = (c, n, h + top + bottom, wid + left + right)
+    dcols = workspace.get("column gradients", (c * kh * kw, dz2.shape[1]), dz2.dtype)
+    np.matmul(w.reshape(f, c * kh * kw).T, dz2, out=dcols)         # (C*kh*kw, N*Ho*W')
+    if uses_wide_rows(window):
+        dsrc = col2im_wide(dcols.reshape(c, kh, kw, n, -1), padded, window, _guard(window),
+                           outputs)
+    else:
+        dsrc = col2im(dcols.reshape(c, kh, kw, n, *window.out), padded, window, outputs)
+    return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
+
+
+def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=None,
+                         need_input_gradient=True, outputs=None):
+    """All three gradients from the forward pass's im2col matrix (trusted input).
+
+    With the gather rule, the sensitivities' im2col matrix is written into
+    ``cols``' memory: after this call ``cols`` no longer holds the input.
+    """
+    dz2 = sensitivity_matrix(dz, window, workspace)                # (F, N*Ho*W')
+    dw = weight_gradient(dz2, cols, w.shape)                       # Eq. 8.48
+    db = bias_gradient(dz, bias, dz2)                              # Eq. 8.36-8.37
+    dx = None
+    if need_input_gradient:
+        if gathers_input_gradient(w.shape, x_shape, window):
+            dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols,  # Eq. 8.45
+                                       outputs)
+        else:
+            dx = input_gradient_scatter(dz2, w, x_shape, window, workspace, outputs)
+    return dx, dw, db
 
 
 # --------------------------------------------------------------------------
@@ -253,7 +372,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     b = _check_bias(b, w.shape[0], window.out)
     x, w, b = _common_dtype(x, w, b)
     z, _ = conv2d_forward(x, w, b, window)
-    return z
+    return np.ascontiguousarray(z)
 
 
 def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
@@ -319,11 +438,10 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
     dz = real_array(dz, "dz", ndim=4, layout="(N, F, Ho, Wo)")
     same_shape(dz, "dz", (x.shape[0], w.shape[0], *window.out), "the output of conv2d(x, w)")
     dz, x, w = _common_dtype(dz, x, w)
-    cols = im2col(pad(x, window.pads), window)        # (C, kh, kw, N, Ho, Wo)
-    dx = input_gradient(dz, w, x.shape, window)       # Eq. 8.45
-    dw = weight_gradient(dz, cols, w.shape)           # Eq. 8.48
-    db = bias_gradient(dz, bias)                      # Eq. 8.37
-    return dx, dw, db
+    workspace = Workspace()
+    cols = input_columns(x, window, workspace)                    # the forward's im2col matrix
+    dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, bias, workspace)
+    return np.ascontiguousarray(dx), dw, db
 
 
 def _check_single(x, k, stride, padding, dilation):
@@ -374,7 +492,7 @@ def correlate2d(x, k, padding="valid", stride=1, dilation=1):
     x, k, window = _check_single(x, k, stride, padding, dilation)
     x, k = _common_dtype(x, k)
     z, _ = conv2d_forward(x[None, None], k[None, None], None, window)
-    return z[0, 0]
+    return np.ascontiguousarray(z[0, 0])
 
 
 def convolve2d(x, k, padding="valid", stride=1, dilation=1):
@@ -406,5 +524,6 @@ def convolve2d(x, k, padding="valid", stride=1, dilation=1):
     """
     x, k, window = _check_single(x, k, stride, padding, dilation)
     x, k = _common_dtype(x, k)
-    z, _ = conv2d_forward(x[None, None], rot180_unchecked(k)[None, None], None, window)
-    return z[0, 0]
+    flipped = np.ascontiguousarray(k[::-1, ::-1])[None, None]      # rot180, Eq. 8.8 vs 8.9
+    z, _ = conv2d_forward(x[None, None], flipped, None, window)
+    return np.ascontiguousarray(z[0, 0])

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import real_array, same_shape
 from ..geometry import Window, pool_window
-from ._im2col import pad, unpad
+from ._im2col import new_array, pad, unpad
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
 
@@ -22,53 +22,93 @@ __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backwa
 # --------------------------------------------------------------------------
 # Trusted helpers shared with the layers
 # --------------------------------------------------------------------------
+#
+# Each pass is a loop over the kh*kw offsets of the window; the offset's
+# "tap" is the strided view of the (padded) input that it reads at every
+# output position.  When the windows tile the input (stride = kernel, no
+# padding) the taps do not overlap, so the backward pass can write each tap
+# of dx once instead of adding into it.
 
-def _offset_dtype(window: Window):
-    return np.uint8 if window.kernel[0] * window.kernel[1] <= 255 else np.int32
+def _tiles(window: Window) -> bool:
+    return window.stride == window.kernel and window.pads == ((0, 0), (0, 0))
 
 
-def max_pool_forward(x: np.ndarray, window: Window):
-    """Max pooling (Eq. 8.24) and, for backward, which offset won in every window.
+def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
+    """Batch slices of about ``target`` bytes: each pass over a chunk stays in cache."""
+    step = max(1, target // max(1, sample_bytes))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
-    Returns ``z`` (N, C, Ho, Wo) and ``argmax`` (N, C, Ho, Wo): the index
-    ``i*kw + j`` of the winning offset, the first maximum in row-major order
-    on ties, the last NaN if the window holds NaN (as PyTorch).
+
+def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
+    """Max pooling (Eq. 8.24): the elementwise maximum of the window's taps.
+
+    ``np.maximum`` propagates NaN, so a window holding NaN gives NaN.  Padding
+    is -inf, which never wins.
     """
-    xp = pad(x, window.pads, -np.inf)                # padding never wins
-    offsets = window.offsets()
-    z = xp[(..., *window.tap(*offsets[0]))].copy()  # (N, C, Ho, Wo)
-    argmax = np.zeros(z.shape, dtype=_offset_dtype(window))
-    for index, (i, j) in enumerate(offsets[1:], start=1):
-        candidate = xp[(..., *window.tap(i, j))]     # (N, C, Ho, Wo)
-        better = (candidate > z) | np.isnan(candidate)  # strict: the first maximum stays
-        np.copyto(z, candidate, where=better)
-        argmax[better] = index
-    return z, argmax
+    xp = pad(x, window.pads, -np.inf)                          # (N, C, Hp, Wp)
+    taps = [window.tap(i, j) for i, j in window.offsets()]
+    z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype)  # (N, C, Ho, Wo)
+    for part in _chunks(x.shape[0], xp[0].nbytes):
+        xs, zs = xp[part], z[part]
+        if len(taps) == 1:
+            np.copyto(zs, xs[(..., *taps[0])])
+            continue
+        np.maximum(xs[(..., *taps[0])], xs[(..., *taps[1])], out=zs)
+        for tap in taps[2:]:
+            np.maximum(zs, xs[(..., *tap)], out=zs)
+    return z
 
 
-def max_pool_backward(dz: np.ndarray, argmax: np.ndarray, x_shape, window: Window):
+def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Window,
+                      outputs=None):
     """Route each window's sensitivity to its maximum (exercise E8.8).
 
-    ``dA[u', v'] = sum over the windows whose maximum sits at (u', v') of dLZ``
-    (overlapping windows add up).
+    Going through the offsets in row-major order, a tap "hits" where it
+    equals the window's maximum ``z`` (or is NaN); ``still_open`` lets only
+    the first hit of every window take the sensitivity, so ties go to the
+    first maximum, as in PyTorch.  Overlapping windows add up.
     """
-    (top, bottom), (left, right) = window.pads
-    n, c, h, w = x_shape
-    dxp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dz.dtype)
-    for index, (i, j) in enumerate(window.offsets()):
-        rows, cols = window.tap(i, j)
-        dxp[:, :, rows, cols] += np.where(argmax == index, dz, 0)  # (N, C, Ho, Wo)
+    xp = pad(x, window.pads, -np.inf)
+    nan = bool(np.isnan(z).any())
+    tiles = _tiles(window)
+    dxp = new_array(outputs, "input gradient", xp.shape, dz.dtype, zero=not tiles)
+    if tiles:  # rows / columns beyond the last whole window get no gradient
+        (kh, kw), (ho, wo) = window.kernel, window.out
+        dxp[..., kh * ho:, :] = 0
+        dxp[..., :, kw * wo:] = 0
+    taps = [window.tap(i, j) for i, j in window.offsets()]
+    for part in _chunks(x.shape[0], xp[0].nbytes):
+        xs, zs, dzs, dxs = xp[part], z[part], dz[part], dxp[part]
+        hit = np.empty(zs.shape, dtype=bool)                   # (n, C, Ho, Wo)
+        still_open = np.ones(zs.shape, dtype=bool)
+        for index, tap in enumerate(taps):
+            np.equal(xs[(..., *tap)], zs, out=hit)
+            if nan:
+                hit |= np.isnan(xs[(..., *tap)])
+            if index:
+                np.logical_and(hit, still_open, out=hit)
+            if index < len(taps) - 1:
+                np.logical_xor(still_open, hit, out=still_open)   # hit lies inside still_open
+            if tiles:
+                np.multiply(dzs, hit, out=dxs[(..., *tap)])
+            else:
+                dxs[(..., *tap)] += dzs * hit
     return np.ascontiguousarray(unpad(dxp, window.pads))
 
 
 def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
     """Average pooling (Eq. 8.22) with w = 1/(kh*kw); padded zeros count in the mean."""
     xp = pad(x, window.pads, 0.0)
-    total = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)  # (N, C, Ho, Wo)
-    for i, j in window.offsets():
-        total += xp[(..., *window.tap(i, j))]
-    total *= x.dtype.type(1.0 / (window.kernel[0] * window.kernel[1]))
-    return total
+    taps = [window.tap(i, j) for i, j in window.offsets()]
+    weight = x.dtype.type(1.0 / len(taps))                          # w of Eq. 8.22
+    z = np.empty((*x.shape[:2], *window.out), dtype=x.dtype)        # (N, C, Ho, Wo)
+    for part in _chunks(x.shape[0], xp[0].nbytes):
+        xs, zs = xp[part], z[part]
+        np.copyto(zs, xs[(..., *taps[0])])
+        for tap in taps[1:]:
+            zs += xs[(..., *tap)]
+        zs *= weight
+    return z
 
 
 def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
@@ -79,11 +119,19 @@ def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
     """
     (top, bottom), (left, right) = window.pads
     n, c, h, w = x_shape
-    share = dz * dz.dtype.type(1.0 / (window.kernel[0] * window.kernel[1]))  # (N, C, Ho, Wo)
-    dxp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dz.dtype)
-    for i, j in window.offsets():
-        rows, cols = window.tap(i, j)
-        dxp[:, :, rows, cols] += share
+    taps = [window.tap(i, j) for i, j in window.offsets()]
+    share = dz * dz.dtype.type(1.0 / len(taps))                     # (N, C, Ho, Wo)
+    padded = (n, c, h + top + bottom, w + left + right)
+    tiles = _tiles(window)
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    covered = (kh * ho, kw * wo) == (h, w)
+    dxp = np.empty(padded, dz.dtype) if tiles and covered else np.zeros(padded, dz.dtype)
+    for part in _chunks(n, share[0].nbytes * len(taps)):
+        for tap in taps:
+            if tiles:          # the blocks do not overlap: write each once
+                dxp[part][(..., *tap)] = share[part]
+            else:
+                dxp[part][(..., *tap)] += share[part]
     return np.ascontiguousarray(unpad(dxp, window.pads))
 
 
@@ -145,7 +193,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
            [23.,  8.,  0.]])
     """
     x, window = _check_pool(x, kernel_size, stride, padding)
-    return max_pool_forward(x, window)[0]
+    return max_pool_forward(x, window)
 
 
 def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
@@ -154,7 +202,8 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     Each window passes its sensitivity to the position of its maximum and
     nothing to the others (the max is locally the identity on the winner).
     On ties the first maximum in row-major order receives it, as in PyTorch;
-    where windows overlap, a pixel that wins several windows collects the sum.
+    a window holding NaN sends it to its first NaN; where windows overlap, a
+    pixel that wins several windows collects the sum.
 
     Parameters
     ----------
@@ -175,8 +224,7 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     """
     x, window = _check_pool(x, kernel_size, stride, padding)
     dz, x = _check_dz(dz, x, window, "max_pool2d")
-    _, argmax = max_pool_forward(x, window)
-    return max_pool_backward(dz, argmax, x.shape, window)
+    return max_pool_backward(dz, x, max_pool_forward(x, window), window)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -28,11 +28,15 @@ class ReLU(_Elementwise):
     def forward(self, x):
         n = self._input(x)
         self._cache = n
-        return act.relu(n)
+        a = self._new("output", n.shape, n.dtype)
+        return np.maximum(n, n.dtype.type(0), out=a)              # max(n, 0)
 
     def backward(self, dy):
         n = self._saved()
-        return act.relu_derivative(n) * self._grad(dy, n)  # Eq. 8.53
+        dy = self._grad(dy, n)
+        active = np.greater(n, 0, out=self._workspace.get("mask", n.shape, bool))
+        dn = self._new("input gradient", n.shape, n.dtype)
+        return np.multiply(dy, active, out=dn)  # relu'(N) ∘ dA, Eq. 8.53 (relu' = 1 where n > 0)
 
 
 class LeakyReLU(_Elementwise):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import float_dtype as check_dtype, real_array, same_shape
+from ..functional._im2col import Workspace, new_array
 
 __all__ = ["Layer", "DTYPES", "check_dtype"]
 
@@ -28,13 +29,23 @@ class Layer:
     training : bool
         ``True`` in training mode; only layers that behave differently
         (``Dropout``) look at it.
+
+    Notes
+    -----
+    ``forward`` stores what ``backward`` needs; a layer may release it once
+    ``backward`` has used it (convolutions do, to reuse their work buffer),
+    so each ``forward`` serves one ``backward``.
     """
+
+    skips_input_gradient = False  # True where backward(dy, input_gradient=False) saves work
 
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.training = True
         self._cache = None
+        self._workspace = Workspace()   # work buffers reused across steps
+        self._reuse_buffers = False     # set by Sequential inside a training step
 
     # -- the protocol -----------------------------------------------------
     def forward(self, x):  # pragma: no cover - every layer overrides it
@@ -76,11 +87,19 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
     # -- helpers for subclasses ---------------------------------------------
+    def _outputs(self):
+        """Where to put arrays this layer hands on: new ones, or (in a training step) buffers."""
+        return self._workspace if self._reuse_buffers else None
+
+    def _new(self, name, shape, dtype):
+        return new_array(self._outputs(), name, shape, dtype)
+
     def _saved(self):
         """What forward stored for backward, or a RuntimeError saying forward is missing."""
         if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward() was called before forward(): "
-                               "run forward on a batch first, backward uses what it stored")
+            raise RuntimeError(f"{type(self).__name__}.backward() has no forward() to go back "
+                               "through: run forward on a batch first (each forward serves "
+                               "one backward)")
         return self._cache
 
     def _input(self, x, ndim=None, layout=None, dtype=None):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import fail, generator, int_pair, integer
-from ..functional.correlate import (bias_gradient, conv2d_forward, input_gradient,
-                                    weight_gradient)
+from ..functional.correlate import conv2d_backward_cols, conv2d_forward
 from ..functional.net_input import product_net_input_backward
 from ..geometry import canonical_padding, conv_window, normalize_padding, output_shape2d
 from .base import Layer, check_dtype
@@ -58,9 +57,12 @@ class Conv2D(Layer):
     (4, 2, 8, 8)
     """
 
+    skips_input_gradient = True
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias="tied", input_size=None, init="he", rng=None, dtype=np.float64):
         super().__init__()
+        self._windows = {}              # validated geometry per input size
         self.in_channels = integer(in_channels, "in_channels", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", minimum=1)
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
@@ -121,8 +123,11 @@ class Conv2D(Layer):
         if x.shape[1] != self.in_channels:
             fail("x", f"of shape (N, {self.in_channels}, H, W) for {self!r}", x,
                  given=f"shape {x.shape}")
-        window = conv_window(x.shape[2:], self.kernel_size, self.stride, self.padding,
-                             self.dilation)
+        window = self._windows.get(x.shape[2:])
+        if window is None:
+            window = conv_window(x.shape[2:], self.kernel_size, self.stride, self.padding,
+                                 self.dilation)
+            self._windows[x.shape[2:]] = window
         if self.bias == "untied":
             if "bias" not in self.params:
                 self._make_untied_bias(x.shape[2:])
@@ -134,18 +139,27 @@ class Conv2D(Layer):
 
     def forward(self, x):
         x, window = self._weights(x)
-        z, cols = conv2d_forward(x, self.params["weight"], self.params.get("bias"), window)
+        z, cols = conv2d_forward(x, self.params["weight"], self.params.get("bias"), window,
+                                 self._workspace, self._outputs())
         self._cache = (x.shape, cols, window)
-        return z  # (N, F, Ho, Wo)
+        return z  # (N, F, Ho, Wo), stored channels-first
 
-    def backward(self, dy):
+    def backward(self, dy, input_gradient=True):
+        """Gradients of the last forward; returns dx (None with ``input_gradient=False``).
+
+        Each forward serves one backward: the im2col buffer it kept may be
+        reused for the input gradient.
+        """
         x_shape, cols, window = self._saved()
+        self._cache = None
         w = self.params["weight"]
         dy = self._grad_output(dy, (x_shape[0], self.out_channels, *window.out), self.dtype)
-        self.grads["weight"] = weight_gradient(dy, cols, w.shape)     # Eq. 8.48
+        dx, self.grads["weight"], db = conv2d_backward_cols(                # Eq. 8.45, 8.48
+            dy, cols, w, x_shape, window, self.bias, self._workspace, input_gradient,
+            self._outputs())
         if self.bias is not None:
-            self.grads["bias"] = bias_gradient(dy, self.bias)          # Eq. 8.36-8.37
-        return input_gradient(dy, w, x_shape, window)                  # Eq. 8.45
+            self.grads["bias"] = db                                          # Eq. 8.36-8.37
+        return dx
 
 
 class ProductBiasConv2D(Conv2D):
@@ -186,17 +200,21 @@ class ProductBiasConv2D(Conv2D):
 
     def forward(self, x):
         x, window = self._weights(x)
-        lz, cols = conv2d_forward(x, self.params["weight"], None, window)  # (N, F, Ho, Wo)
+        lz, cols = conv2d_forward(x, self.params["weight"], None, window,
+                                  self._workspace)                        # (N, F, Ho, Wo)
+        # lz stays new: it is kept for the bias path of backward
         self._cache = (x.shape, cols, window, lz)
         return self.params["bias"][:, None, None] * lz                    # N = b ∘ LZ
 
-    def backward(self, dy):
+    def backward(self, dy, input_gradient=True):
         x_shape, cols, window, lz = self._saved()
+        self._cache = None
         w, b = self.params["weight"], self.params["bias"]
         dy = self._grad_output(dy, lz.shape, self.dtype)
         dlz, self.grads["bias"] = product_net_input_backward(dy, lz, b)    # E8.9, both paths
-        self.grads["weight"] = weight_gradient(dlz, cols, w.shape)        # Eq. 8.48
-        return input_gradient(dlz, w, x_shape, window)                    # Eq. 8.45
+        dx, self.grads["weight"], _ = conv2d_backward_cols(                 # Eq. 8.45, 8.48
+            dlz, cols, w, x_shape, window, None, self._workspace, input_gradient)
+        return dx
 
 
 def _chw(input_shape, layer_name):

@@ -69,13 +69,15 @@ class Dense(Layer):
             y += self.params["bias"]
         return y
 
-    def backward(self, dy):
+    skips_input_gradient = True
+
+    def backward(self, dy, input_gradient=True):
         x = self._saved()
         dy = self._grad_output(dy, (x.shape[0], self.out_features), self.dtype)
         self.grads["weight"] = dy.T @ x          # (out, in)
         if self.bias:
             self.grads["bias"] = dy.sum(axis=0)  # (out,)
-        return dy @ self.params["weight"]        # (N, in)
+        return dy @ self.params["weight"] if input_gradient else None  # (N, in)
 
 
 class Flatten(Layer):

@@ -60,14 +60,14 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x):
         x, window = self._window(x)
-        z, argmax = max_pool_forward(x, window)
-        self._cache = (x.shape, x.dtype, argmax, window)
+        z = max_pool_forward(x, window, self._outputs())
+        self._cache = (x, z, window)  # backward finds each window's maximum again
         return z
 
     def backward(self, dy):
-        x_shape, dtype, argmax, window = self._saved()
-        dy = self._grad_output(dy, argmax.shape, dtype)
-        return max_pool_backward(dy, argmax, x_shape, window)  # E8.8
+        x, z, window = self._saved()
+        dy = self._grad_output(dy, z.shape, x.dtype)
+        return max_pool_backward(dy, x, z, window, self._outputs())  # E8.8
 
 
 class AvgPool2D(_Pool2D):
