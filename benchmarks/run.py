@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 import convnet  # noqa: E402
 from convnet import reference  # noqa: E402
 from convnet.functional import conv2d, conv2d_backward  # noqa: E402
-from convnet.layers import (AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D,  # noqa: E402
-                            ReLU)
+from convnet.layers import AvgPool2D, Conv2D, MaxPool2D  # noqa: E402
 from convnet.losses import SoftmaxCrossEntropy  # noqa: E402
 from convnet.optim import SGD  # noqa: E402
+from convnet.zoo import lenet5  # noqa: E402
 
 try:
     import torch
@@ -140,12 +140,7 @@ def pool_torch(kind, x):
 
 
 def lenet_ours(x, y):
-    rng = np.random.default_rng(0)
-    kw = dict(rng=rng, dtype=np.float32)
-    model = convnet.Sequential(
-        Conv2D(1, 6, 5, **kw), ReLU(), MaxPool2D(2), Conv2D(6, 16, 5, **kw), ReLU(),
-        MaxPool2D(2), Flatten(), Dense(256, 120, **kw), ReLU(), Dense(120, 84, **kw), ReLU(),
-        Dense(84, 10, **kw))
+    model = lenet5(seed=0, dtype=np.float32)
     loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=0.01, momentum=0.9)
     return lambda: model.train_batch(x, y, loss, optimizer)
 

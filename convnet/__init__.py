@@ -8,7 +8,8 @@ sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
 sum in :mod:`convnet.reference`.
 """
 
-from . import datasets, functional, geometry, gradcheck, layers, losses, optim, reference, theory
+from . import (datasets, functional, geometry, gradcheck, layers, losses, optim, reference, theory,
+               zoo)
 from .functional import convolve2d, correlate2d, pad2d, rot180
 from .model import Sequential, load
 
@@ -30,4 +31,5 @@ __all__ = [
     "gradcheck",
     "reference",
     "theory",
+    "zoo",
 ]

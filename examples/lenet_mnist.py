@@ -12,24 +12,9 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
-import convnet
 from convnet.datasets import load_mnist
-from convnet.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from convnet.optim import SGD
-
-
-def lenet5(seed=0, dtype=np.float32):
-    rng = np.random.default_rng(seed)
-    kw = dict(rng=rng, dtype=dtype)
-    return convnet.Sequential(
-        Conv2D(1, 6, 5, **kw), ReLU(), MaxPool2D(2),       # 6 x 12 x 12
-        Conv2D(6, 16, 5, **kw), ReLU(), MaxPool2D(2),      # 16 x 4 x 4
-        Flatten(),                                         # 256
-        Dense(256, 120, init="he", **kw), ReLU(),
-        Dense(120, 84, init="he", **kw), ReLU(),
-        Dense(84, 10, **kw))
+from convnet.zoo import lenet5
 
 
 def main(argv=None):
