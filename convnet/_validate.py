@@ -24,6 +24,7 @@ __all__ = [
     "same_shape",
     "generator",
     "float_dtype",
+    "element_budget",
 ]
 
 
@@ -199,3 +200,13 @@ def float_dtype(dtype, name: str = "dtype"):
     if resolved not in (np.float32, np.float64):
         fail(name, "float32 or float64", dtype)
     return resolved
+
+
+MAX_ELEMENTS = 2 ** 28   # 268 million: 1 GiB of float32, far beyond any course network
+
+
+def element_budget(count: int, name: str, what: str) -> None:
+    """Refuse, before allocating, an array of more than ``MAX_ELEMENTS`` elements."""
+    if count > MAX_ELEMENTS:
+        fail(name, f"small enough to keep {what} under {MAX_ELEMENTS:,} elements", None,
+             given=f"{count:,} elements")

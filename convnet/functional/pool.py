@@ -16,7 +16,8 @@ from .._validate import real_array, same_shape
 from ..geometry import Window, pool_window
 from ._im2col import new_array, pad, unpad
 
-__all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+__all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+           "sum_pool2d", "pool_weight_gradient"]
 
 
 # --------------------------------------------------------------------------
@@ -298,3 +299,49 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     x, window = _check_pool(x, kernel_size, stride, padding)
     dz, x = _check_dz(dz, x, window, "avg_pool2d")
     return avg_pool_backward(dz, x.shape, window)
+
+
+def sum_pool2d(x, kernel_size, stride=None, padding=0):
+    """The chapter's reducing operator ⊞: the sum of every window (Eq. 8.22 without w).
+
+    Average pooling is ``w * sum_pool2d(x, ...)`` with ``w = 1/(kh*kw)``;
+    with a trainable ``w`` per map, its gradient is
+    :func:`pool_weight_gradient`.
+
+    Examples
+    --------
+    >>> sum_pool2d(np.arange(1.0, 17.0).reshape(1, 1, 4, 4), 2)[0, 0]
+    array([[14., 22.],
+           [46., 54.]])
+    """
+    x, window = _check_pool(x, kernel_size, stride, padding)
+    return avg_pool_forward(x, window) * x.dtype.type(window.kernel[0] * window.kernel[1])
+
+
+def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
+    """Gradient of average pooling's weight ``lw`` per map (Solved Problem P8.4).
+
+    With ``lz = lw * ⊞A`` the weight multiplies every window sum, so
+    ``dlw = ⊞_{S_r,S_c}(dLZ ∘ ⊞_{r,c} A)``: reduce the input to window sums,
+    multiply by the sensitivities, and sum over the batch and all positions.
+
+    Parameters
+    ----------
+    dz : array_like of shape (N, C, Ho, Wo)
+    x, kernel_size, stride, padding
+        As given to :func:`avg_pool2d`.
+
+    Returns
+    -------
+    ndarray of shape (C,), one gradient per feature map.
+
+    Examples
+    --------
+    >>> x = np.arange(1.0, 17.0).reshape(1, 1, 4, 4)
+    >>> pool_weight_gradient(np.ones((1, 1, 2, 2)), x, 2)    # 14 + 22 + 46 + 54
+    array([136.])
+    """
+    x, window = _check_pool(x, kernel_size, stride, padding)
+    dz, x = _check_dz(dz, x, window, "sum_pool2d")
+    sums = avg_pool_forward(x, window) * x.dtype.type(window.kernel[0] * window.kernel[1])
+    return (dz * sums).sum(axis=(0, 2, 3))  # ⊞ over positions (and the batch) of dLZ ∘ ⊞A

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import fail, generator, int_pair, integer
+from .._validate import element_budget, fail, generator, int_pair, integer
 from ..functional.correlate import conv2d_backward_cols, conv2d_forward
 from ..functional.net_input import product_net_input_backward
 from ..geometry import canonical_padding, conv_window, normalize_padding, output_shape2d
@@ -81,6 +81,8 @@ class Conv2D(Layer):
         rng = generator(rng)
         kh, kw = self.kernel_size
         shape = (self.out_channels, self.in_channels, kh, kw)
+        element_budget(int(np.prod(shape, dtype=object)), "kernel_size",
+                       "the weights (out_channels x in_channels x kh x kw)")
         self.params["weight"] = initial_weights(
             shape, self.in_channels * kh * kw, self.out_channels * kh * kw, init, rng, self.dtype)
         if bias == "tied":

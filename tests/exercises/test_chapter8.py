@@ -134,6 +134,10 @@ def test_P8_4_average_pooling_weight_gradient_by_reducing():
     lw = np.array([0.25])
     numeric = numerical_gradient(lambda w: float(np.sum(dlz * w[0] * _reduce(a, 2, 2))), lw)
     assert abs(numeric[0] - expected) <= 1e-8 * max(1.0, abs(expected))
+    from convnet.functional import pool_weight_gradient, sum_pool2d
+    np.testing.assert_allclose(sum_pool2d(a[None, None], 2)[0, 0], _reduce(a, 2, 2), rtol=1e-15)
+    np.testing.assert_allclose(pool_weight_gradient(dlz[None, None], a[None, None], 2),
+                               [expected], rtol=1e-13)
     # and the library's fixed-weight pooling is the lw = 1/4 case of the same layer
     np.testing.assert_allclose(avg_pool2d(a[None, None], 2)[0, 0], 0.25 * _reduce(a, 2, 2),
                                rtol=1e-15)
