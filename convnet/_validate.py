@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import os
 
 import numpy as np
 
@@ -25,6 +26,8 @@ __all__ = [
     "generator",
     "float_dtype",
     "element_budget",
+    "boolean",
+    "file_path",
 ]
 
 
@@ -138,12 +141,12 @@ def int_pair(value, name: str, *, minimum: int | None = None) -> tuple[int, int]
 
 
 def real_number(value, name: str, *, minimum=None, maximum=None,
-                inclusive: tuple[bool, bool] = (True, True)) -> float:
-    """Return ``value`` as a finite Python float within the given bounds."""
+                inclusive: tuple[bool, bool] = (True, True), finite: bool = True) -> float:
+    """Return ``value`` as a Python float within the given bounds (finite unless told)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         fail(name, "a real number", value, error=TypeError)
     result = float(value)
-    if not np.isfinite(result):
+    if finite and not np.isfinite(result):
         fail(name, "a finite real number", value)
     low_ok = minimum is None or (result >= minimum if inclusive[0] else result > minimum)
     high_ok = maximum is None or (result <= maximum if inclusive[1] else result < maximum)
@@ -195,7 +198,7 @@ def float_dtype(dtype, name: str = "dtype"):
         fail(name, "float32 or float64", dtype, error=TypeError)
     try:
         resolved = np.dtype(dtype).type
-    except TypeError:
+    except Exception:  # NumPy's parser raises TypeError, ValueError or even SyntaxError
         fail(name, "float32 or float64", dtype, error=TypeError)
     if resolved not in (np.float32, np.float64):
         fail(name, "float32 or float64", dtype)
@@ -210,3 +213,17 @@ def element_budget(count: int, name: str, what: str) -> None:
     if count > MAX_ELEMENTS:
         fail(name, f"small enough to keep {what} under {MAX_ELEMENTS:,} elements", None,
              given=f"{count:,} elements")
+
+
+def boolean(value, name: str) -> bool:
+    """Return ``value`` if it is True or False (not 1, not "yes")."""
+    if not isinstance(value, (bool, np.bool_)):
+        fail(name, "True or False", value, error=TypeError)
+    return bool(value)
+
+
+def file_path(value, name: str = "path"):
+    """Return ``value`` as a str path, refusing anything that is not a str or os.PathLike."""
+    if not isinstance(value, (str, os.PathLike)):
+        fail(name, "a file name (str or os.PathLike)", value, error=TypeError)
+    return os.fspath(value)

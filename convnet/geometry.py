@@ -35,6 +35,8 @@ __all__ = [
     "Window",
     "conv_window",
     "pool_window",
+    "padding_limit",
+    "layer_spec",
 ]
 
 PADDING_MODES = ("valid", "same", "full")
@@ -327,7 +329,13 @@ class ReceptiveField:
         return r0 <= row <= r1 and c0 <= col <= c1
 
 
-def _layer_spec(layer, index: int):
+def layer_spec(layer, index: int = 0):
+    """One window layer as validated ``(kernel, stride, pads, dilation)`` pairs.
+
+    ``layer`` is a tuple ``(kernel, stride=1, padding=0, dilation=1)``, a dict
+    with those keys, or a layer object with those attributes; ``index`` is its
+    position, used in error messages.
+    """
     name = f"layers[{index}]"
     if hasattr(layer, "kernel_size") and not isinstance(layer, (tuple, list, dict)):
         spec = (layer.kernel_size, getattr(layer, "stride", 1),
@@ -386,7 +394,7 @@ def receptive_field(layers, output_pixel=None, input_shape=None):
              layers, error=TypeError)
     size, jump, start = [1, 1], [1, 1], [0, 0]
     for index, layer in enumerate(layers):
-        kernel, stride, pads, dilation = _layer_spec(layer, index)
+        kernel, stride, pads, dilation = layer_spec(layer, index)
         for axis in range(2):
             start[axis] -= pads[axis][0] * jump[axis]
             size[axis] += dilation[axis] * (kernel[axis] - 1) * jump[axis]
@@ -427,24 +435,35 @@ class Window(NamedTuple):
                 slice(left, left + sw * (wo - 1) + 1, sw))
 
 
-def _window(input_hw, kernel_size, stride, padding, dilation, limit, rule) -> Window:
+def padding_limit(padding, kernel_size, dilation=1, stride=1, *, pooling=False):
+    """Normalise ``padding`` and check its bound; return ((top, bottom), (left, right)).
+
+    A convolution may pad at most the *full* padding ``d*(k-1)`` on each side:
+    more would only add outputs whose window sees nothing but zeros.  Pooling
+    may pad at most half the kernel, as in PyTorch, so that every window
+    holds at least one real pixel.
+    """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
-    stride = int_pair(stride, "stride", minimum=1)
     dilation = int_pair(dilation, "dilation", minimum=1)
+    if pooling:
+        limit = tuple(k // 2 for k in kernel)
+        rule = "half the kernel size, so that every window holds a real pixel"
+    else:
+        limit = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+        rule = "the full padding d*(k-1); more only adds outputs that see nothing but zeros"
     pads = normalize_padding(padding, kernel, dilation, stride)
     for axis, word in ((0, "rows"), (1, "columns")):
         if max(pads[axis]) > limit[axis]:
             fail("padding", f"at most {limit[axis]} {word} on each side ({rule})", padding,
                  given=f"{_pad_text(pads)}")
-    out = output_shape2d(input_hw, kernel, stride, pads, dilation)
-    return Window(kernel, stride, pads, dilation, out)
+    return pads
 
 
 def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Window:
     """Validate and normalise the geometry of a convolution / correlation.
 
-    Padding may be at most the *full* padding ``d*(k-1)`` on each side: more
-    would only add outputs whose window sees nothing but zeros.
+    Padding may be at most the *full* padding ``d*(k-1)`` on each side (see
+    :func:`padding_limit`).
 
     Examples
     --------
@@ -452,21 +471,22 @@ def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Windo
     (6, 6)
     """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
+    stride = int_pair(stride, "stride", minimum=1)
     dilation = int_pair(dilation, "dilation", minimum=1)
-    limit = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
-    return _window(input_hw, kernel, stride, padding, dilation, limit,
-                   "the full padding d*(k-1); more only adds outputs that see nothing but zeros")
+    pads = padding_limit(padding, kernel, dilation, stride)
+    out = output_shape2d(input_hw, kernel, stride, pads, dilation)
+    return Window(kernel, stride, pads, dilation, out)
 
 
 def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
     """Validate and normalise the geometry of a pooling window.
 
     ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the
-    chapter's usual choice).  Padding may be at most half the kernel, as in
-    PyTorch, so that every window holds at least one real pixel.
+    chapter's usual choice).  Padding may be at most half the kernel (see
+    :func:`padding_limit`).
     """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
-    stride = kernel if stride is None else stride
-    limit = tuple(k // 2 for k in kernel)
-    return _window(input_hw, kernel, stride, padding, 1, limit,
-                   "half the kernel size, so that every window holds a real pixel")
+    stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
+    pads = padding_limit(padding, kernel, pooling=True)
+    out = output_shape2d(input_hw, kernel, stride, pads)
+    return Window(kernel, stride, pads, (1, 1), out)

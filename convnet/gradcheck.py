@@ -166,8 +166,8 @@ def check_gradients(layer, x, *, seed=0, eps=1e-6, rtol=1e-6, atol=1e-8) -> Grad
     params, gradients = _parameter_arrays(layer)
     for name, value in params.items():
         if value.dtype != np.float64:
-            fail(f"parameter {name!r}", "float64 for a gradient check", value,
-                 given=f"dtype {value.dtype}")
+            fail("layer", "float64 in every parameter for a gradient check (build it with "
+                 "dtype=np.float64)", layer, given=f"parameter {name!r} of dtype {value.dtype}")
     y = np.asarray(layer.forward(x))
     projection = np.random.default_rng(seed).normal(size=y.shape)
 

@@ -17,9 +17,9 @@ import numpy as np
 from . import layers as layer_classes
 from ._archive import ModelFileError, read_archive, write_archive
 from ._progress import EpochProgress
-from ._validate import fail, generator, integer, real_array
+from ._validate import boolean, fail, file_path, generator, integer, real_array
 from .layers.base import Layer, check_dtype
-from .losses import Loss, MSELoss, SoftmaxCrossEntropy
+from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
 
 __all__ = ["Sequential", "History", "Summary", "DivergenceError", "load", "ModelFileError"]
 
@@ -217,6 +217,7 @@ class Sequential:
         """
         loss = _loss(loss)
         x, y = _data(x, y)
+        self._check_targets(x, y, "y")
         outputs = self.predict(x, batch_size)
         value = loss.forward(outputs, y)
         return value, _accuracy(outputs, y)
@@ -290,16 +291,20 @@ class Sequential:
         """
         loss = _loss(loss)
         x, y = _data(x, y)
+        shuffle, verbose = boolean(shuffle, "shuffle"), boolean(verbose, "verbose")
         epochs = integer(epochs, "epochs", minimum=1)
         batch_size = integer(batch_size, "batch_size", minimum=1)
         if not hasattr(optimizer, "step"):
             fail("optimizer", "an optimizer such as convnet.optim.SGD(lr=0.01)", optimizer,
                  error=TypeError)
+        self._check_targets(x, y, "y")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 fail("validation_data", "a pair (x_val, y_val)", validation_data,
                      error=TypeError)
-            validation_data = _data(*validation_data, names=("x_val", "y_val"))
+            validation_data = _data(*validation_data,
+                                    names=("validation_data[0]", "validation_data[1]"))
+            self._check_targets(*validation_data, "validation_data[1]")
         rng = generator(seed, "seed")
         history = History()
         n = x.shape[0]
@@ -337,6 +342,17 @@ class Sequential:
         self.train()
         return history
 
+    def _check_targets(self, x, y, name):
+        """Class labels must fit the model's output (K,), found by geometry, before any work."""
+        if y.ndim != 1 or y.dtype.kind not in "iuf":
+            return
+        try:
+            out = self.summary(x.shape[1:]).rows[-1][1]
+        except ValueError:   # x does not fit the model: forward will say so, naming x
+            return
+        if len(out) == 1:
+            class_labels(y, x.shape[0], out[0], name)
+
     # -- description and files ------------------------------------------------------
     def summary(self, input_shape) -> Summary:
         """Layer-by-layer output shapes and parameter counts, without a forward pass.
@@ -357,8 +373,12 @@ class Sequential:
         shape = tuple(integer(v, "input_shape", minimum=1) for v in input_shape)
         rows = [("input", shape, 0)]
         for index, layer in enumerate(self.layers):
-            count = layer.parameter_count(shape)
-            shape = layer.output_shape(shape)
+            try:
+                count = layer.parameter_count(shape)
+                shape = layer.output_shape(shape)
+            except ValueError as exc:
+                raise ValueError(f"input_shape {tuple(input_shape)} does not get through layer "
+                                 f"{index}, {layer!r}: {exc}") from None
             rows.append((f"{index} {type(layer).__name__}", tuple(shape), count))
         return Summary(tuple(rows), sum(count for _, _, count in rows))
 
@@ -368,6 +388,7 @@ class Sequential:
         The file is written to a temporary name in the same folder and then
         renamed, so an interrupted save leaves an existing file untouched.
         """
+        path = file_path(path)
         description, arrays = [], {}
         for index, layer in enumerate(self.layers):
             entry = {"type": type(layer).__name__, "config": _jsonable(layer.config())}
@@ -387,6 +408,7 @@ def load(path) -> Sequential:
     so a truncated, tampered or foreign file raises :class:`ModelFileError`
     and nothing half-loaded is ever returned.
     """
+    path = file_path(path)
     meta, arrays = read_archive(path)
     known = {name: getattr(layer_classes, name) for name in layer_classes.__all__
              if name != "Layer"}

@@ -12,16 +12,20 @@ slanted ones, so four 3x3 line templates (Fig. 8.5) are enough:
    vertical lines and diamond for slanted ones.
 
 No weight is learned.  Then the same architecture starts from random weights
-and is trained with cross-entropy.
+and is trained with cross-entropy.  With matplotlib installed, the kernels of
+both networks and the designed network's feature maps for one square and one
+diamond are written as PNGs.
 
-Run:  python examples/squares_vs_diamonds.py [--epochs N]
+Run:  python examples/squares_vs_diamonds.py [--epochs N] [--out output/squares_vs_diamonds]
 """
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
 import convnet
+from convnet import viz
 from convnet.datasets import make_shapes
 from convnet.functional import softmax
 from convnet.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
@@ -63,10 +67,30 @@ def accuracy(model, x, y):
     return float(np.mean(model.predict(x).argmax(axis=1) == y))
 
 
+def save_pictures(folder, drawings):
+    """Write one PNG per drawing (name -> function of the path) if matplotlib is installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("   matplotlib is not installed: no pictures (pip install 'convnet[plot]')")
+        return []
+    matplotlib.use("Agg")                   # files only, no windows
+    import matplotlib.pyplot as plt
+    written = []
+    for name, draw in drawings.items():
+        path = folder / f"{name}.png"
+        plt.close(draw(path))
+        written.append(path)
+    print(f"   wrote {len(written)} pictures to {folder}/: {', '.join(p.name for p in written)}")
+    return written
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Exercise E8.10: squares vs diamonds")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("output/squares_vs_diamonds"),
+                        help="folder for the pictures (written if matplotlib is installed)")
     args = parser.parse_args(argv)
 
     x_test, y_test = make_shapes(500, classes=CLASSES, seed=args.seed + 1, dtype=np.float64)
@@ -94,6 +118,14 @@ def main(argv=None):
     print("   learned kernels (rounded), one per output map:")
     for kernel in trained.layers[0].params["weight"][:, 0]:
         print("   " + np.array2string(np.round(kernel, 1), prefix="   "))
+
+    square, diamond = x_test[y_test == 0][0], x_test[y_test == 1][0]     # (1, 15, 15) each
+    save_pictures(args.out, {
+        "designed_kernels": lambda path: viz.plot_kernels(designed.layers[0], path),
+        "trained_kernels": lambda path: viz.plot_kernels(trained.layers[0], path),
+        "designed_maps_square": lambda path: viz.plot_feature_maps(designed, square, path),
+        "designed_maps_diamond": lambda path: viz.plot_feature_maps(designed, diamond, path),
+    })
     return designed_accuracy, trained_accuracy
 
 

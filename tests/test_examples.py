@@ -1,6 +1,7 @@
 """Every example script runs in the suite, shortened where it trains."""
 
 import gzip
+import importlib.util
 import runpy
 import struct
 import sys
@@ -10,12 +11,25 @@ import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def run_example(name, argv=()):
     """Load examples/<name> and call its main(argv), as ``python examples/<name>`` would."""
     namespace = runpy.run_path(str(EXAMPLES / name), run_name="example")
     return namespace["main"](list(argv))
+
+
+def check_pictures(folder, names, out):
+    """With matplotlib: one PNG per name in ``folder`` and one line saying so; without: a notice."""
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "matplotlib is not installed" in out
+        assert not folder.exists()
+        return
+    assert f"wrote {len(names)} pictures to {folder}/" in out
+    assert sorted(path.name for path in folder.iterdir()) == sorted(f"{n}.png" for n in names)
+    for name in names:
+        assert (folder / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
 
 
 def test_worked_convolution(capsys):
@@ -25,17 +39,35 @@ def test_worked_convolution(capsys):
     assert "[[   23     8     0]\n [   23     8     0]]" in out  # P_same
 
 
-def test_train_digits_short_run(capsys):
-    accuracy = run_example("train_digits.py", ["--epochs", "8"])
-    assert "1347 training and 450 test images" in capsys.readouterr().out
+def test_train_digits_short_run(capsys, tmp_path):
+    folder = tmp_path / "pictures"
+    accuracy = run_example("train_digits.py", ["--epochs", "8", "--out", str(folder)])
+    out = capsys.readouterr().out
+    assert "1347 training and 450 test images" in out
     assert accuracy >= 0.93                  # the full 40-epoch run is in the README
+    check_pictures(folder, ["history", "kernels", "feature_maps"], out)
 
 
-def test_squares_vs_diamonds(capsys):
-    designed, trained = run_example("squares_vs_diamonds.py", ["--epochs", "20"])
+def test_squares_vs_diamonds(capsys, tmp_path):
+    folder = tmp_path / "pictures"
+    designed, trained = run_example("squares_vs_diamonds.py",
+                                    ["--epochs", "20", "--out", str(folder)])
     assert designed == 1.0                   # E8.10: designed, not trained, and perfect
     assert trained >= 0.95
-    assert "accuracy on 500 new shapes: 100.0%" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "accuracy on 500 new shapes: 100.0%" in out
+    check_pictures(folder, ["designed_kernels", "trained_kernels", "designed_maps_square",
+                            "designed_maps_diamond"], out)
+
+
+def test_squares_vs_diamonds_without_matplotlib(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)      # as if not installed
+    designed, _ = run_example("squares_vs_diamonds.py",
+                              ["--epochs", "1", "--out", str(tmp_path / "pictures")])
+    assert designed == 1.0
+    out = capsys.readouterr().out
+    assert "matplotlib is not installed: no pictures" in out
+    assert not (tmp_path / "pictures").exists()
 
 
 def test_edge_detection_without_matplotlib(capsys, monkeypatch, tmp_path):

@@ -60,7 +60,7 @@ def test_report_prints_a_table():
 
 
 def test_checker_refuses_float32_parameters():
-    with pytest.raises(ValueError, match="parameter 'weight' must be float64"):
+    with pytest.raises(ValueError, match="layer must be float64 in every parameter"):
         check_gradients(L.Dense(3, 2, rng=0, dtype=np.float32), np.ones((2, 3)))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import element_budget, fail, real_array, same_shape
+from .._validate import element_budget, fail, real_array, real_number, same_shape
 from ..geometry import Window, conv_window, normalize_padding
 from ._im2col import (Workspace, channels_first, col2im, col2im_wide, im2col, im2col_wide,
                       new_array, pad, padded_channels_first, unpad, wide_buffer,
@@ -90,9 +90,7 @@ def pad2d(x, padding, value=0.0, kernel_size=None):
     element_budget(int(np.prod(x.shape[:-2], dtype=object))
                    * (x.shape[-2] + top + bottom) * (x.shape[-1] + left + right),
                    "padding", "the padded array")
-    fill = np.asarray(value, dtype=x.dtype)
-    if fill.ndim != 0:
-        fail("value", "a single number", value, error=TypeError)
+    fill = x.dtype.type(real_number(value, "value", finite=False))   # -inf pads for max pooling
     return pad(x, pads, fill).copy()
 
 

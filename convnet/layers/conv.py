@@ -7,7 +7,7 @@ import numpy as np
 from .._validate import element_budget, fail, generator, int_pair, integer
 from ..functional.correlate import conv2d_backward_cols, conv2d_forward
 from ..functional.net_input import product_net_input_backward
-from ..geometry import canonical_padding, conv_window, normalize_padding, output_shape2d
+from ..geometry import canonical_padding, conv_window, output_shape2d, padding_limit
 from .base import Layer, check_dtype
 from .init import initial_weights
 
@@ -68,7 +68,7 @@ class Conv2D(Layer):
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = int_pair(stride, "stride", minimum=1)
         self.dilation = int_pair(dilation, "dilation", minimum=1)
-        normalize_padding(padding, self.kernel_size, self.dilation, self.stride)  # validates
+        padding_limit(padding, self.kernel_size, self.dilation, self.stride)  # validates
         self.padding = canonical_padding(padding)
         if bias not in BIASES:
             fail("bias", "one of 'tied', 'untied', None", bias,

@@ -7,7 +7,7 @@ import numpy as np
 from .._validate import int_pair
 from ..functional.pool import (avg_pool_backward, avg_pool_forward, max_pool_backward,
                                max_pool_forward)
-from ..geometry import canonical_padding, normalize_padding, output_shape2d, pool_window
+from ..geometry import canonical_padding, output_shape2d, padding_limit, pool_window
 from .base import Layer
 from .conv import _chw
 
@@ -20,7 +20,7 @@ class _Pool2D(Layer):
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = self.kernel_size if stride is None else int_pair(stride, "stride",
                                                                        minimum=1)
-        normalize_padding(padding, self.kernel_size)  # validates the form
+        padding_limit(padding, self.kernel_size, pooling=True)  # validates
         self.padding = canonical_padding(padding)
 
     def config(self):
