@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import tempfile
-import zipfile
 
 import numpy as np
 
@@ -99,7 +98,11 @@ def read_archive(path) -> tuple[dict, dict]:
         if "pickle" in str(exc).lower():
             _broken(path, "it holds pickled objects, which are refused (allow_pickle=False)")
         _broken(path, f"unreadable archive ({exc})")
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to parse untrusted bytes
+        # A damaged zip can raise almost anything from zipfile, zlib or the .npy
+        # reader (BadZipFile, EOFError, KeyError, RuntimeError for a flipped
+        # "encrypted" flag, NotImplementedError for a flipped compression method,
+        # MemoryError for a flipped array size ...): all mean the same here.
         _broken(path, f"damaged or truncated archive ({type(exc).__name__}: {exc})")
     try:
         meta = json.loads(bytes(np.asarray(meta_bytes, dtype=np.uint8)).decode("utf-8"))
