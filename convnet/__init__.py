@@ -8,8 +8,8 @@ sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
 sum in :mod:`convnet.reference`.
 """
 
-from . import (datasets, functional, geometry, gradcheck, layers, losses, optim, reference, theory,
-               zoo)
+from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim, reference,
+               theory, zoo)
 from .functional import convolve2d, correlate2d, pad2d, rot180
 from .model import Sequential, load
 
@@ -23,6 +23,7 @@ __all__ = [
     "Sequential",
     "load",
     "datasets",
+    "explain",
     "functional",
     "geometry",
     "layers",

@@ -16,7 +16,16 @@ from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from .model import Sequential
 from .optim import Adam
 
-__all__ = ["lenet5", "digits_cnn", "train_digits"]
+__all__ = ["lenet5", "digits_cnn", "train_digits", "LINE_KERNELS", "squares_vs_diamonds",
+           "designed_squares_vs_diamonds"]
+
+# Fig. 8.5: horizontal, vertical and the two diagonal line templates (3 x 3).
+LINE_KERNELS = np.array([
+    [[0, 0, 0], [1, 1, 1], [0, 0, 0]],     # horizontal
+    [[0, 1, 0], [0, 1, 0], [0, 1, 0]],     # vertical
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1]],     # diagonal, top-left to bottom-right
+    [[0, 0, 1], [0, 1, 0], [1, 0, 0]],     # diagonal, top-right to bottom-left
+], dtype=float)
 
 
 def lenet5(seed=0, dtype=np.float32) -> Sequential:
@@ -96,3 +105,44 @@ def train_digits(epochs=40, seed=0, verbose=True, out=print):
     out(f"test loss {loss:.4f}, test accuracy {accuracy:.2%} "
         f"({round(accuracy * len(x_test))} of {len(x_test)} digits)")
     return model, history, accuracy
+
+
+def squares_vs_diamonds(seed=None) -> Sequential:
+    """Exercise E8.10's architecture for 15 x 15 outlines, with random weights.
+
+    conv 4@3x3 -> ReLU -> max pool 13 (the whole map) -> flatten -> dense 2
+    (class scores for square and diamond; softmax in the loss).
+    """
+    rng = generator(seed, "seed")
+    return Sequential(
+        Conv2D(1, 4, 3, rng=rng), ReLU(),     # 4 x 13 x 13 line detectors
+        MaxPool2D(13),                         # 4 x 1 x 1: is the line anywhere?
+        Flatten(),                             # 4
+        Dense(4, 2, rng=rng))                  # scores for (square, diamond)
+
+
+def designed_squares_vs_diamonds() -> Sequential:
+    """Exercise E8.10 solved by design: every weight chosen by reasoning, none learned.
+
+    The convolution holds the four line templates of Fig. 8.5 with bias -2:
+    three matching pixels give 3 - 2 = 1 after the ReLU, anything less (at
+    most 2 on an outline of the other class) gives 0.  Max pooling over the
+    whole map asks "is this line anywhere?".  The dense layer votes +5 for
+    square per straight line and +5 for diamond per slanted one.
+
+    Examples
+    --------
+    >>> from convnet.datasets import make_shapes
+    >>> x, y = make_shapes(200, seed=0)
+    >>> model = designed_squares_vs_diamonds()
+    >>> float(np.mean(model.predict(x).argmax(axis=1) == y))
+    1.0
+    """
+    model = squares_vs_diamonds(seed=0)
+    conv, dense = model.layers[0], model.layers[4]
+    conv.params["weight"][:, 0] = LINE_KERNELS
+    conv.params["bias"][:] = -2.0
+    dense.params["weight"][:] = 5.0 * np.array([[1, 1, -1, -1],
+                                                [-1, -1, 1, 1]])
+    dense.params["bias"][:] = 0.0
+    return model

@@ -24,43 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-import convnet
 from convnet import viz
 from convnet.datasets import make_shapes
 from convnet.functional import softmax
-from convnet.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from convnet.optim import Adam
+from convnet.zoo import designed_squares_vs_diamonds, squares_vs_diamonds
 
 CLASSES = ("square", "diamond")
-# Fig. 8.5: horizontal, vertical and the two diagonal line templates.
-KERNELS = np.array([
-    [[0, 0, 0], [1, 1, 1], [0, 0, 0]],     # horizontal
-    [[0, 1, 0], [0, 1, 0], [0, 1, 0]],     # vertical
-    [[1, 0, 0], [0, 1, 0], [0, 0, 1]],     # diagonal, top-left to bottom-right
-    [[0, 0, 1], [0, 1, 0], [1, 0, 0]],     # diagonal, top-right to bottom-left
-], dtype=float)
-
-
-def architecture(rng=None):
-    return convnet.Sequential(
-        Conv2D(1, 4, 3, rng=rng), ReLU(),     # 4 x 13 x 13 line detectors
-        MaxPool2D(13),                         # 4 x 1 x 1: is the line anywhere?
-        Flatten(),                             # 4
-        Dense(4, 2, rng=rng))                  # logits for (square, diamond)
-
-
-def designed_network():
-    model = architecture(rng=0)
-    conv, dense = model.layers[0], model.layers[4]
-    conv.params["weight"][:, 0] = KERNELS
-    # Three matching pixels give 3; anything less (at most 2 on an outline of
-    # the other class) is cut to 0 by the bias -2 and the ReLU.
-    conv.params["bias"][:] = -2.0
-    # Vote: +5 per straight line for "square", +5 per slanted line for "diamond".
-    dense.params["weight"][:] = 5.0 * np.array([[1, 1, -1, -1],
-                                                [-1, -1, 1, 1]])
-    dense.params["bias"][:] = 0.0
-    return model
+# The network and its designed weights live in convnet.zoo (read them there):
+# the four line templates of Fig. 8.5 with bias -2, max pooling over the whole
+# map, and a dense layer voting +5 per straight line for "square" and +5 per
+# slanted line for "diamond".
+architecture = squares_vs_diamonds
+designed_network = designed_squares_vs_diamonds
 
 
 def accuracy(model, x, y):
@@ -110,7 +86,7 @@ def main(argv=None):
 
     print("2. the same architecture, trained from random weights")
     x_train, y_train = make_shapes(400, classes=CLASSES, seed=args.seed, dtype=np.float64)
-    trained = architecture(rng=np.random.default_rng(args.seed))
+    trained = architecture(seed=args.seed)
     trained.fit(x_train, y_train, epochs=args.epochs, batch_size=20, loss="cross_entropy",
                 optimizer=Adam(lr=0.02), seed=args.seed, verbose=False)
     trained_accuracy = accuracy(trained, x_test, y_test)

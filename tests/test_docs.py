@@ -52,7 +52,9 @@ def test_theory_page_covers_every_equation():
         assert f"| {problem} |" in text
 
 
-def test_api_page_lists_every_public_name():
+def test_api_page_lists_every_public_name_and_is_current():
     text = (ROOT / "docs" / "api.md").read_text()
     for name in convnet.__all__:
         assert f"`{name}" in text, name
+    generator = runpy.run_path(str(ROOT / "tools" / "make_api_doc.py"), run_name="check")
+    assert text == generator["page"](), "docs/api.md is stale: run python tools/make_api_doc.py"

@@ -9,7 +9,7 @@ import numpy as np
 
 import convnet
 from convnet import datasets, functional as F, geometry, gradcheck, layers as L, losses, optim
-from convnet import reference, theory, zoo
+from convnet import explain, reference, theory, viz, zoo
 
 from .registry import Entry
 
@@ -333,6 +333,53 @@ def _entries():
     add("zoo.train_digits", lambda **a: zoo.train_digits(**a),
         dict(epochs=1, seed=0, verbose=False, out=lambda line: None),
         dict(epochs="positive_int", seed="seed"))
+    # -- worked solutions ---------------------------------------------------------------
+    for name in ("correlate2d", "convolve2d"):
+        add(f"explain.{name}", lambda n=name, **a: getattr(explain, n)(**a),
+            dict(x=X2, k=K2, padding="valid", stride=1, dilation=1, max_terms=4),
+            dict(SINGLE, max_terms="positive_int"),
+            allow={"max_terms": {"None"}},
+            extra=[("k", "kernel larger than the input", np.ones((7, 7)))])
+    add("explain.pool2d", lambda **a: explain.pool2d(**a),
+        dict(x=X2, kernel_size=2, stride=2, padding=0, kind="max"),
+        dict(x=ARRAY, kernel_size="positive_int", stride="positive_int", padding="padding",
+             kind="choice"), aliases={"kind": ("max", "avg")})
+    add("explain.output_size", lambda **a: explain.output_size(**a),
+        dict(n=227, kernel_size=11, stride=4, padding=0, dilation=1),
+        dict(n="positive_int", kernel_size="positive_int", stride="positive_int",
+             dilation="positive_int"), aliases={"n": ("input",)},
+        extra=[("kernel_size", "a kernel larger than the input", 300)])
+    add("explain.summary", lambda **a: explain.summary(**a),
+        dict(model=convnet.Sequential(L.Conv2D(3, 2, 3, rng=0)), input_shape=(3, 6, 6)), {},
+        extra=[("model", "None", None), ("model", "a number", 3),
+               ("input_shape", "None", None), ("input_shape", "too small", (3, 2, 2)),
+               ("input_shape", "two channels", (2, 6, 6))])
+    add("explain.conv2d_backward", lambda **a: explain.conv2d_backward(**a),
+        dict(x=X2, w=K2, dz=np.ones((4, 4)), stride=1, padding=0),
+        dict(x=ARRAY, w=ARRAY, dz=ARRAY, stride="positive_int", padding="padding"),
+        extra=[("dz", "the wrong output shape", np.ones((5, 5)))])
+
+    # -- pictures (argument checks come before matplotlib is used) -------------------------
+    add("viz.plot_kernels", lambda **a: viz.plot_kernels(**a),
+        dict(layer=L.Conv2D(1, 2, 3, rng=0), path=None), {},
+        extra=[("layer", "a layer without kernels", L.ReLU()), ("layer", "None", None),
+               ("path", "not a PNG name", "kernels.pdf"), ("path", "a number", 3)])
+    add("viz.plot_feature_maps", lambda **a: viz.plot_feature_maps(**a),
+        dict(model=convnet.Sequential(L.Conv2D(3, 2, 3, rng=0)), x=X4[0], path=None, max_maps=2),
+        dict(max_maps="positive_int"),
+        extra=[("model", "a layer, not a Sequential", L.ReLU()),
+               ("x", "a batch of two", X4), ("x", "strings", np.full((3, 6, 6), "x")),
+               ("x", "two channels", np.ones((2, 6, 6)))])
+    add("viz.plot_history", lambda **a: viz.plot_history(**a), dict(history=None), {},
+        extra=[("history", "None", None), ("history", "a list", [1.0, 2.0])])
+    add("viz.plot_receptive_field", lambda **a: viz.plot_receptive_field(**a),
+        dict(layers=[(3, 1, 1)], output_pixel=(0, 0), input_shape=(8, 8), path=None),
+        dict(output_pixel="pixel", input_shape="shape2"),
+        extra=[("layers", "a string", "conv"), ("output_pixel", "outside the output", (50, 50))])
+    add("viz.plot_conv_matrix", lambda **a: viz.plot_conv_matrix(**a),
+        dict(k=K2, input_shape=(5, 5), padding="valid", stride=1, order="C", path=None),
+        dict(k=ARRAY, input_shape="shape2", padding="padding", stride="positive_int",
+             order="choice"), aliases={"input_shape": ("input",)})
     return out
 
 
