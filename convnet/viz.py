@@ -29,7 +29,7 @@ from .model import History, Sequential
 from .theory import conv_matrix
 
 __all__ = ["DPI", "plot_kernels", "plot_feature_maps", "plot_history", "plot_receptive_field",
-           "plot_conv_matrix"]
+           "plot_conv_matrix", "save_pictures"]
 
 DPI = 100                               # dots per inch of every saved PNG
 INSTALL = 'pip install "convnet[plot]"'
@@ -579,3 +579,30 @@ def plot_conv_matrix(k, input_shape, padding="valid", stride=1, order="C", path=
                  f"{kh}x{kw} kernel on a {height}x{width} image, {order!r}-order vec",
                  fontsize=9)
     return _finish(plt, fig, path)
+
+
+def save_pictures(folder, drawings, out=print):
+    """Write one PNG per drawing into ``folder``, or say that matplotlib is missing.
+
+    For scripts that should run with or without matplotlib: ``drawings`` maps
+    a name to a function of the PNG path (such as ``lambda path:
+    plot_history(history, path)``) that draws and returns its figure.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written (empty without matplotlib).
+    """
+    folder = Path(_output_path(Path(folder) / "check.png")).parent
+    try:
+        plt = _pyplot()
+    except ImportError:
+        out(f"matplotlib is not installed: no pictures ({INSTALL})")
+        return []
+    written = []
+    for name, draw in drawings.items():
+        path = folder / f"{name}.png"
+        plt.close(draw(path))
+        written.append(path)
+    out(f"wrote {len(written)} pictures to {folder}/: {', '.join(p.name for p in written)}")
+    return written

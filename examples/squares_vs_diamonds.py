@@ -43,24 +43,6 @@ def accuracy(model, x, y):
     return float(np.mean(model.predict(x).argmax(axis=1) == y))
 
 
-def save_pictures(folder, drawings):
-    """Write one PNG per drawing (name -> function of the path) if matplotlib is installed."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("   matplotlib is not installed: no pictures (pip install 'convnet[plot]')")
-        return []
-    matplotlib.use("Agg")                   # files only, no windows
-    import matplotlib.pyplot as plt
-    written = []
-    for name, draw in drawings.items():
-        path = folder / f"{name}.png"
-        plt.close(draw(path))
-        written.append(path)
-    print(f"   wrote {len(written)} pictures to {folder}/: {', '.join(p.name for p in written)}")
-    return written
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Exercise E8.10: squares vs diamonds")
     parser.add_argument("--epochs", type=int, default=60)
@@ -96,7 +78,7 @@ def main(argv=None):
         print("   " + np.array2string(np.round(kernel, 1), prefix="   "))
 
     square, diamond = x_test[y_test == 0][0], x_test[y_test == 1][0]     # (1, 15, 15) each
-    save_pictures(args.out, {
+    viz.save_pictures(args.out, out=lambda line: print("   " + line), drawings={
         "designed_kernels": lambda path: viz.plot_kernels(designed.layers[0], path),
         "trained_kernels": lambda path: viz.plot_kernels(trained.layers[0], path),
         "designed_maps_square": lambda path: viz.plot_feature_maps(designed, square, path),

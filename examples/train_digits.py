@@ -21,24 +21,6 @@ from convnet.layers import Conv2D
 from convnet.zoo import train_digits
 
 
-def save_pictures(folder, drawings):
-    """Write one PNG per drawing (name -> function of the path) if matplotlib is installed."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: no pictures (pip install 'convnet[plot]')")
-        return []
-    matplotlib.use("Agg")                   # files only, no windows
-    import matplotlib.pyplot as plt
-    written = []
-    for name, draw in drawings.items():
-        path = folder / f"{name}.png"
-        plt.close(draw(path))
-        written.append(path)
-    print(f"wrote {len(written)} pictures to {folder}/: {', '.join(p.name for p in written)}")
-    return written
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Train a CNN on the bundled digits")
     parser.add_argument("--epochs", type=int, default=40)
@@ -50,7 +32,7 @@ def main(argv=None):
 
     first_conv = next(layer for layer in model.layers if isinstance(layer, Conv2D))
     _, (x_test, _) = load_digits()
-    save_pictures(args.out, {
+    viz.save_pictures(args.out, {
         "history": lambda path: viz.plot_history(history, path),
         "kernels": lambda path: viz.plot_kernels(first_conv, path),
         "feature_maps": lambda path: viz.plot_feature_maps(model, x_test[0], path),
