@@ -24,7 +24,6 @@ from ._validate import fail, int_pair, integer, one_of
 __all__ = [
     "PADDING_MODES",
     "normalize_padding",
-    "canonical_padding",
     "output_size",
     "output_shape2d",
     "same_padding",

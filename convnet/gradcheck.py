@@ -108,8 +108,8 @@ class GradientReport:
 
 def compare_gradients(name, analytic, numeric, rtol=1e-6, atol=1e-8) -> TensorCheck:
     """Compare two gradients elementwise; pass iff ``|a - n| <= atol + rtol |n|`` everywhere."""
-    analytic = np.asarray(analytic, dtype=np.float64)
-    numeric = np.asarray(numeric, dtype=np.float64)
+    analytic = real_array(analytic, "analytic gradient", allow_empty=True).astype(np.float64)
+    numeric = real_array(numeric, "numeric", allow_empty=True).astype(np.float64)
     if analytic.shape != numeric.shape:
         fail(f"analytic gradient of {name}", f"of shape {numeric.shape}", analytic,
              given=f"shape {analytic.shape}")
@@ -195,6 +195,9 @@ def check_loss_gradient(loss, prediction, target, *, eps=1e-6, rtol=1e-6,
     >>> check_loss_gradient(SoftmaxCrossEntropy(), logits, [0, 2, 1, 1]).passed
     True
     """
+    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
+        fail("loss", "a loss object with forward(prediction, target) and backward()", loss,
+             error=TypeError)
     prediction = real_array(prediction, "prediction").astype(np.float64).copy()
     loss.forward(prediction, target)
     analytic = loss.backward()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import fail, real_array
+from ._validate import fail, integer, real_array
 from .functional.activations import log_softmax
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "MSELoss", "one_hot", "class_labels"]
@@ -43,8 +43,12 @@ def one_hot(labels, n_classes: int, dtype=np.float64) -> np.ndarray:
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    labels = np.asarray(labels)
-    labels = class_labels(labels, labels.shape[0] if labels.ndim else -1, n_classes, "labels")
+    n_classes = integer(n_classes, "n_classes", minimum=1)
+    array = np.asarray(labels) if labels is not None else None
+    if array is None or array.ndim != 1:
+        fail("labels", "a 1-D sequence of class labels", labels, error=TypeError
+             if array is None else ValueError)
+    labels = class_labels(array, array.shape[0], n_classes, "labels")
     out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
     out[np.arange(labels.shape[0]), labels] = 1
     return out

@@ -593,7 +593,12 @@ def save_pictures(folder, drawings, out=print):
     list of pathlib.Path
         The files written (empty without matplotlib).
     """
-    folder = Path(_output_path(Path(folder) / "check.png")).parent
+    if not isinstance(folder, (str, os.PathLike)):
+        fail("folder", "a folder name (str or os.PathLike)", folder, error=TypeError)
+    if not isinstance(drawings, dict) or not all(callable(d) for d in drawings.values()):
+        fail("drawings", "a dict of name -> function(path) returning a figure", drawings,
+             error=TypeError)
+    folder = Path(folder)
     try:
         plt = _pyplot()
     except ImportError:

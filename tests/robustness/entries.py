@@ -116,6 +116,12 @@ def _entries():
     add("functional.sum_net_input", lambda **a: F.sum_net_input(**a),
         dict(lz=DZ4, b=np.zeros(4)), dict(lz=ARRAY, b=ARRAY),
         extra=[("b", "one bias per wrong map count", np.zeros(3))])
+    add("functional.sum_net_input_backward", lambda **a: F.sum_net_input_backward(**a),
+        dict(dn=DZ4, b=np.zeros(4)), dict(dn=ARRAY, b=ARRAY),
+        extra=[("b", "one bias per wrong map count", np.zeros(3))])
+    add("functional.product_net_input", lambda **a: F.product_net_input(**a),
+        dict(lz=DZ4, b=np.ones(4)), dict(lz=ARRAY, b=ARRAY),
+        extra=[("b", "one bias per wrong map count", np.zeros(3))])
     add("functional.product_net_input_backward", lambda **a: F.product_net_input_backward(**a),
         dict(dn=DZ4, lz=DZ4, b=np.ones(4)), dict(dn=ARRAY, lz=ARRAY, b=ARRAY),
         extra=[("dn", "another shape than lz", np.ones((2, 4, 3, 3)))])
@@ -146,6 +152,32 @@ def _entries():
         extra=[("layers", "a string", "conv"), ("layers", "None", None),
                ("layers", "a bad layer", [(3, 0)]), ("layers", "a layer of strings", [("a",)]),
                ("layers", "a number", 3)])
+
+    add("geometry.output_shape2d", lambda **a: geometry.output_shape2d(**a),
+        dict(input_hw=(8, 8), kernel_hw=3, stride=1, padding=0, dilation=1),
+        dict(input_hw="shape2", kernel_hw="positive_int", stride="positive_int",
+             padding="padding", dilation="positive_int"),
+        aliases={"input_hw": ("input", "input size"), "kernel_hw": ("kernel", "kernel_size")},
+        allow={"padding": {"huge"}}, extra=[("kernel_hw", "larger than the input", 9)])
+    for name, kinds in (("conv_window", dict(stride="positive_int", dilation="positive_int")),
+                        ("pool_window", dict(stride="positive_int"))):
+        valid = dict(input_hw=(8, 8), kernel_size=3, stride=1, padding=1)
+        if name == "conv_window":
+            valid["dilation"] = 1
+        add(f"geometry.{name}", lambda n=name, **a: getattr(geometry, n)(**a), valid,
+            dict(kinds, input_hw="shape2", kernel_size="positive_int", padding="padding"),
+            aliases={"input_hw": ("input", "input size")},
+            extra=[("kernel_size", "larger than the input", 11)])
+    add("geometry.padding_limit", lambda **a: geometry.padding_limit(**a),
+        dict(padding=1, kernel_size=3, dilation=1, stride=1),
+        dict(padding="padding", kernel_size="positive_int", dilation="positive_int"),
+        extra=[("padding", "more than the full padding", 3)])
+    add("geometry.layer_spec", lambda **a: geometry.layer_spec(**a),
+        dict(layer=(3, 1, 1), index=0), {},
+        aliases={"layer": ("layers",)},
+        extra=[("layer", "a string", "conv"), ("layer", "None", None), ("layer", "empty", ()),
+               ("layer", "a zero kernel", (0,)), ("layer", "a bad stride", (3, -1)),
+               ("layer", "five entries", (3, 1, 1, 1, 1))])
 
     # -- theory -------------------------------------------------------------------
     add("theory.conv_matrix", lambda **a: theory.conv_matrix(**a),
@@ -249,6 +281,17 @@ def _entries():
                    ("target", "one-hot of the wrong width", np.eye(4)),
                    ("target", "booleans", np.array([True, False, True, False]))])
 
+    add("losses.one_hot", lambda **a: losses.one_hot(**a), dict(labels=[0, 2], n_classes=3),
+        dict(n_classes="positive_int"),
+        extra=[("labels", "a label too large", [0, 3]), ("labels", "negative", [-1]),
+               ("labels", "strings", ["a"]), ("labels", "None", None),
+               ("labels", "a matrix", [[0, 1]])])
+    add("losses.class_labels", lambda **a: losses.class_labels(**a),
+        dict(target=np.array([0, 1]), n_samples=2, n_classes=3), {},
+        extra=[("target", "a label too large", np.array([0, 3])),
+               ("target", "too few", np.array([0])), ("target", "floats", np.array([0.5, 1])),
+               ("target", "strings", np.array(["a", "b"])), ("target", "None", None)])
+
     # -- optimizers ----------------------------------------------------------------------
     add("optim.SGD", lambda **a: optim.SGD(**a),
         dict(lr=0.1, momentum=0.5, nesterov=False, weight_decay=0.0),
@@ -310,6 +353,16 @@ def _entries():
         extra=[("layer", "float32 parameters", L.Dense(3, 2, rng=0, dtype=np.float32)),
                ("x", "the wrong width", np.ones((4, 5)))])
 
+    add("gradcheck.check_loss_gradient", lambda **a: gradcheck.check_loss_gradient(**a),
+        dict(loss=losses.MSELoss(), prediction=LOGITS, target=LOGITS), dict(prediction=ARRAY),
+        extra=[("target", "another shape", np.ones((2, 2))), ("loss", "None", None),
+               ("loss", "a function", np.sum)])
+    add("gradcheck.compare_gradients", lambda **a: gradcheck.compare_gradients(**a),
+        dict(name="w", analytic=np.ones(3), numeric=np.ones(3)), {},
+        aliases={"analytic": ("analytic gradient",)},
+        extra=[("analytic", "another shape", np.ones(4)), ("numeric", "strings", ["a"]),
+               ("analytic", "None", None)])
+
     # -- datasets and zoo ------------------------------------------------------------------------
     add("datasets.load_digits", lambda **a: datasets.load_digits(**a), dict(dtype="float32"),
         dict(dtype="dtype"))
@@ -330,6 +383,8 @@ def _entries():
     for name in ("lenet5", "digits_cnn"):
         add(f"zoo.{name}", lambda n=name, **a: getattr(zoo, n)(**a), dict(seed=0, dtype="float32"),
             dict(seed="seed", dtype="dtype"))
+    add("zoo.squares_vs_diamonds", lambda **a: zoo.squares_vs_diamonds(**a), dict(seed=0),
+        dict(seed="seed"))
     add("zoo.train_digits", lambda **a: zoo.train_digits(**a),
         dict(epochs=1, seed=0, verbose=False, out=lambda line: None),
         dict(epochs="positive_int", seed="seed"))
@@ -380,6 +435,11 @@ def _entries():
         dict(k=K2, input_shape=(5, 5), padding="valid", stride=1, order="C", path=None),
         dict(k=ARRAY, input_shape="shape2", padding="padding", stride="positive_int",
              order="choice"), aliases={"input_shape": ("input",)})
+    add("viz.save_pictures", lambda **a: viz.save_pictures(**a),
+        dict(folder=os.path.dirname(SCRATCH), drawings={}, out=lambda line: None), {},
+        extra=[("folder", "None", None), ("folder", "a number", 3),
+               ("drawings", "a list", [lambda path: None]), ("drawings", "None", None),
+               ("drawings", "a drawing that is not callable", {"a": 3})])
     return out
 
 

@@ -158,3 +158,40 @@ def test_lists_and_integer_arrays_are_accepted_where_reasonable():
     model = convnet.Sequential(L.Flatten(), L.Dense(4, 2, rng=0))
     model.fit([[[[1, 2], [3, 4]]]] * 4, [0, 1, 0, 1], epochs=1, batch_size=2,
               loss="cross_entropy", optimizer=convnet.optim.SGD(0.1), verbose=False)
+
+
+DOCUMENTED = ["convnet", "convnet.geometry", "convnet.functional", "convnet.reference",
+              "convnet.theory", "convnet.layers", "convnet.losses", "convnet.optim",
+              "convnet.model", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
+              "convnet.explain", "convnet.viz"]
+# Public names that take no input worth refusing, with the reason.
+EXEMPT = {
+    "PADDING_MODES": "a constant", "DPI": "a constant", "MAX_TERMS": "a constant",
+    "LINE_KERNELS": "a constant", "ReceptiveField": "a record returned by receptive_field",
+    "Window": "a record built only by conv_window / pool_window", "Layer": "the base class",
+    "Loss": "the base class", "Optimizer": "the base class", "History": "a record",
+    "Summary": "a record", "GradientReport": "a record", "TensorCheck": "a record",
+    "Explanation": "a record returned by explain", "Step": "a part of an Explanation",
+    "DatasetError": "an exception", "ModelFileError": "an exception",
+    "DivergenceError": "an exception", "GlobalAvgPool2D": "no arguments (forward/backward are)",
+    "ReLU": "no arguments (forward/backward are)", "Sigmoid": "no arguments (forward/backward are)",
+    "Tanh": "no arguments (forward/backward are)",
+    "designed_squares_vs_diamonds": "no arguments",
+    "SoftmaxCrossEntropy": "no arguments (forward is)", "MSELoss": "no arguments (forward is)",
+}
+
+
+def test_every_documented_public_name_is_covered():
+    import importlib
+    import inspect
+    covered = {entry.name.split(" ")[0].split(".")[-1] for entry in ENTRIES}
+    covered |= {entry.name.split(".")[-2] for entry in ENTRIES if entry.name.count(".") >= 2}
+    missing = []
+    for module_name in DOCUMENTED:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            if inspect.ismodule(getattr(module, name)) or name in EXEMPT:
+                continue
+            if name not in covered:
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"public names without robustness entries: {missing}"
