@@ -154,8 +154,10 @@ def test_both_input_gradient_paths_equal_the_loop_reference(cfg):
     dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
     expected = reference.conv2d_backward(dz, x, w, bias=None, **conv_args(cfg))[0]
     np.testing.assert_allclose(input_gradient_gather(dz, w, x.shape, window), expected, **TIGHT)
-    dz2 = sensitivity_matrix(dz, window)
-    np.testing.assert_allclose(input_gradient_scatter(dz2, w, x.shape, window), expected, **TIGHT)
+    for wide in ((False, True) if window.stride == (1, 1) else (False,)):
+        dz2 = sensitivity_matrix(dz, window, wide=wide)
+        np.testing.assert_allclose(input_gradient_scatter(dz2, w, x.shape, window, wide=wide),
+                                   expected, **TIGHT)
 
 
 @pytest.mark.parametrize("stride", [None, 1])
@@ -168,3 +170,17 @@ def test_max_pool_nan_goes_to_the_first_nan_in_fast_and_reference(stride):
     np.testing.assert_array_equal(fast, reference.max_pool2d_backward(dz, x, 2, stride))
     if stride is None:  # one window holds both NaNs: the first, (0, 1), takes it all
         assert fast[0, 0, 0, 1] == dz[0, 0, 0, 0] and fast[0, 0, 1, 0] == 0
+
+
+def test_inf_in_the_input_keeps_weight_gradients_exact():
+    # With inf in the first column of row 1, weight (0, 1) never reads it (it reads
+    # columns >= 1) so its gradient is finite; the other weights' are inf or nan.
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 1, 0] = np.inf
+    w = np.ones((1, 1, 2, 2))
+    dz = np.ones((1, 1, 3, 3))
+    with np.errstate(invalid="ignore"):
+        fast = conv2d_backward(dz, x, w)[1]
+        slow = reference.conv2d_backward(dz, x, w)[1]
+    np.testing.assert_array_equal(fast, slow)
+    assert np.isfinite(fast[0, 0, 0, 1]) and np.isfinite(fast[0, 0, 1, 1])

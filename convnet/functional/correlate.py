@@ -98,9 +98,19 @@ def pad2d(x, padding, value=0.0, kernel_size=None):
 # The matrix form shared by the public functions and the layers (trusted input)
 # --------------------------------------------------------------------------
 
-def uses_wide_rows(window: Window) -> bool:
-    """Stride-1 windows gather through wide rows (see :mod:`convnet.functional._im2col`)."""
-    return window.stride == (1, 1)
+def uses_wide_rows(window: Window, x: np.ndarray) -> bool:
+    """Whether ``x`` is gathered through wide rows (see :mod:`convnet.functional._im2col`).
+
+    At stride 1, unless ``x`` holds inf or NaN: the wide rows' extra columns
+    carry real pixels that the weight gradient multiplies by zero, and
+    ``0 * inf`` is NaN.  The plain gather keeps such results exact.
+    """
+    return window.stride == (1, 1) and bool(np.isfinite(x).all())
+
+
+def is_wide(cols: np.ndarray) -> bool:
+    """Wide columns are (C, kh, kw, N, Ho*Wp); plain ones (C, kh, kw, N, Ho, Wo)."""
+    return cols.ndim == 5
 
 
 def _guard(window: Window) -> int:
@@ -111,7 +121,7 @@ def input_columns(x: np.ndarray, window: Window, workspace: Workspace) -> np.nda
     """The im2col matrix of ``x`` for this window: wide rows at stride 1, plain otherwise."""
     n, c = x.shape[:2]
     (kh, kw), (ho, wo) = window.kernel, window.out
-    if uses_wide_rows(window):
+    if uses_wide_rows(window, x):
         maps, flat = wide_channels_first(x, window.pads, workspace, "padded input",
                                          _guard(window))                   # (C, N, Hp, Wp)
         size = c * kh * kw * n * ho * maps.shape[3]
@@ -132,7 +142,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=No
     n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
     cols = input_columns(x, window, workspace)                               # (C, kh, kw, N, ...)
     z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)                # (F, N, Ho, Wo)
-    if uses_wide_rows(window):
+    if is_wide(cols):
         wide = workspace.get("wide output", (f, n, ho, cols.shape[-1] // ho), x.dtype)
         np.matmul(w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1),
                   out=wide.reshape(f, -1))                                   # Eq. 8.20
@@ -148,15 +158,16 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=No
     return z.transpose(1, 0, 2, 3), cols                                     # (N, F, Ho, Wo)
 
 
-def sensitivity_matrix(dz: np.ndarray, window: Window | None = None, workspace=None):
+def sensitivity_matrix(dz: np.ndarray, window: Window | None = None, workspace=None,
+                       wide: bool = False):
     """dz (N, F, Ho, Wo) as the (F, N*Ho*W') matrix the products need.
 
-    ``W' = Wo``, or the padded width ``Wp`` (zeros beyond ``Wo``) when the
-    forward pass used wide rows.
+    ``W' = Wo``, or with ``wide`` (the forward pass used wide rows) the
+    padded width ``Wp``, zeros beyond ``Wo``.
     """
     dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
     f, n, ho, wo = dz_cf.shape
-    if window is None or not uses_wide_rows(window):
+    if not wide:
         return np.ascontiguousarray(dz_cf).reshape(f, -1)
     width = wo + window.dilation[1] * (window.kernel[1] - 1)      # Wp
     workspace = Workspace() if workspace is None else workspace
@@ -244,14 +255,14 @@ def input_gradient_gather(dz: np.ndarray, w: np.ndarray, x_shape, window: Window
 
 
 def input_gradient_scatter(dz2: np.ndarray, w: np.ndarray, x_shape, window: Window,
-                           workspace=None, outputs=None) -> np.ndarray:
+                           workspace=None, outputs=None, wide: bool = False) -> np.ndarray:
     """dA by scattering ``W2^T dZ`` back onto the input (col2im).
 
     The same sum as Eq. 8.41, organised by output instead of by input: each
     output's sensitivity, times the kernel, is added onto the pixels its
     window covered (the transpose of the forward matrix product, as for a
     fully connected layer, Eq. 3.49).  ``dz2`` comes from
-    :func:`sensitivity_matrix` with the same window.
+    :func:`sensitivity_matrix` with the same window and ``wide``.
     """
     workspace = Workspace() if workspace is None else workspace
     n, c, h, wid = x_shape
@@ -260,7 +271,7 @@ def input_gradient_scatter(dz2: np.ndarray, w: np.ndarray, x_shape, window: Wind
     padded = (c, n, h + top + bottom, wid + left + right)
     dcols = workspace.get("column gradients", (c * kh * kw, dz2.shape[1]), dz2.dtype)
     np.matmul(w.reshape(f, c * kh * kw).T, dz2, out=dcols)         # (C*kh*kw, N*Ho*W')
-    if uses_wide_rows(window):
+    if wide:
         dsrc = col2im_wide(dcols.reshape(c, kh, kw, n, -1), padded, window, _guard(window),
                            outputs)
     else:
@@ -275,7 +286,8 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
     With the gather rule, the sensitivities' im2col matrix is written into
     ``cols``' memory: after this call ``cols`` no longer holds the input.
     """
-    dz2 = sensitivity_matrix(dz, window, workspace)                # (F, N*Ho*W')
+    wide = is_wide(cols)
+    dz2 = sensitivity_matrix(dz, window, workspace, wide)          # (F, N*Ho*W')
     dw = weight_gradient(dz2, cols, w.shape)                       # Eq. 8.48
     db = bias_gradient(dz, bias, dz2)                              # Eq. 8.36-8.37
     dx = None
@@ -284,7 +296,7 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
             dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols,  # Eq. 8.45
                                        outputs)
         else:
-            dx = input_gradient_scatter(dz2, w, x_shape, window, workspace, outputs)
+            dx = input_gradient_scatter(dz2, w, x_shape, window, workspace, outputs, wide)
     return dx, dw, db
 
 
