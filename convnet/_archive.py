@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
+import stat
 
 import numpy as np
 
@@ -52,8 +53,12 @@ def write_archive(path, layers: list, arrays: dict) -> None:
     }
     payload = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
-                                         suffix=".part", dir=folder)
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(8)}.part")
+    # 0o666 minus the umask, like any new file (mkstemp would make it 0o600); an
+    # existing file keeps its mode.
+    mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else 0o666
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     mode)
     try:
         with os.fdopen(handle, "wb") as stream:
             np.savez(stream, **{META_KEY: payload}, **arrays)

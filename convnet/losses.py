@@ -82,11 +82,13 @@ class Loss:
 
     @staticmethod
     def _target(target, prediction: np.ndarray) -> np.ndarray:
-        """Integer labels become one-hot rows; a full target must match and be a distribution."""
+        """Integer labels (N,) become one-hot rows; other targets must match the prediction."""
         n, k = prediction.shape
         array = np.asarray(target) if target is not None else None
-        if array is not None and array.ndim == 1:
+        if array is not None and array.ndim == 1 and array.dtype.kind in "iu":
             return one_hot(class_labels(array, n, k), k, prediction.dtype)
+        if array is not None and array.ndim == 1 and array.dtype.kind == "f" and k == 1:
+            target = array[:, None]              # one regression target per sample
         target = real_array(target, "target", ndim=(1, 2), layout="(N,) labels or (N, K)")
         if target.shape != prediction.shape:
             fail("target", f"class labels of shape ({n},) or one-hot rows of shape {(n, k)}",
@@ -121,16 +123,17 @@ class SoftmaxCrossEntropy(Loss):
             labels = class_labels(labels, n, k)
             log_p = log_softmax(logits, axis=1)                              # (N, K)
             self._cache = (np.exp(log_p), labels)
-            return float(-log_p[np.arange(n), labels].sum() / n)
+            return float(-log_p[np.arange(n), labels].sum() / n) + 0.0   # no "-0.0"
         t = self._target(target, logits)
         if np.any(t < 0) or not np.allclose(t.sum(axis=1), 1.0, atol=1e-6):
             fail("target", "rows that are probability distributions (one-hot or soft "
                  "labels, non-negative, summing to 1)", target, given="other rows")
         log_p = log_softmax(logits, axis=1)                  # (N, K)
         self._cache = (np.exp(log_p), t)
-        # 0 * log p is 0 even where p underflows to 0 (log p = -inf never occurs:
-        # log_softmax is finite for finite logits).
-        return float(-(t * log_p).sum() / n)
+        # Classes with t = 0 contribute nothing, even where log p is -inf (logits
+        # spanning more than the float range): 0 * log p is taken as 0, not NaN.
+        products = np.multiply(t, log_p, out=np.zeros_like(log_p), where=t != 0)
+        return float(-products.sum() / n) + 0.0               # + 0.0: no "-0.0"
 
     def backward(self) -> np.ndarray:
         p, t = self._saved()
@@ -147,7 +150,8 @@ class MSELoss(Loss):
     """Mean squared error over every element: ``mean((y - t)^2)``.
 
     Integer labels (N,) with a prediction of shape (N, K) are turned into
-    one-hot targets.  The gradient is ``2 (y - t) / y.size``.
+    one-hot targets; float targets (N,) go with a prediction of shape (N, 1).
+    The gradient is ``2 (y - t) / y.size``.
 
     Examples
     --------

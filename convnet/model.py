@@ -288,6 +288,9 @@ class Sequential:
         DivergenceError
             When the loss becomes NaN or infinite; the message names the epoch
             and batch, and the parameters are those after the last good step.
+            (The optimizer's running state, such as momentum or Adam's moment
+            estimates, is not rolled back; call ``optimizer.zero_state()`` to
+            start it afresh.)
         """
         loss = _loss(loss)
         x, y = _data(x, y)
@@ -415,11 +418,14 @@ def load(path) -> Sequential:
     layers, used = [], set()
     for index, entry in enumerate(meta["layers"]):
         where = f"{path!s}, layer {index}"
-        if not isinstance(entry, dict) or entry.get("type") not in known:
-            kind = entry.get("type") if isinstance(entry, dict) else entry
+        kind = entry.get("type") if isinstance(entry, dict) else entry
+        if not isinstance(kind, str) or kind not in known:
             raise ModelFileError(f"cannot load {where}: unknown layer type {kind!r}")
-        cls = known[entry["type"]]
-        kwargs = dict(entry.get("config") or {})
+        config = entry.get("config", {})
+        if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
+            raise ModelFileError(f"cannot load {where}: its configuration is not a JSON object")
+        cls = known[kind]
+        kwargs = dict(config)
         accepted = inspect.signature(cls).parameters
         if "dtype" in entry and "dtype" in accepted:
             kwargs["dtype"] = entry["dtype"]

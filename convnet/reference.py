@@ -259,8 +259,27 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     x, window = _pool_input(x, kernel_size, stride, padding)
     z = np.zeros((*x.shape[:2], *window.out))
     for n, c, i, j, positions in _windows(x, window):
-        z[n, c, i, j] = max(_pixel(x[n, c], r, q, -np.inf) for r, q in positions)
+        r, q = _first_maximum(x[n, c], positions)
+        z[n, c, i, j] = x[n, c, r, q]
     return z
+
+
+def _first_maximum(image, positions):
+    """The first real pixel (row-major) holding the window's maximum; NaN counts as the maximum.
+
+    Padding is -inf and never wins: with -inf real pixels, the first of them does.
+    """
+    rows, cols = image.shape
+    best = None
+    for r, q in positions:
+        if not (0 <= r < rows and 0 <= q < cols):
+            continue                       # padding
+        value = image[r, q]
+        if np.isnan(value):
+            return r, q                    # the first NaN wins
+        if best is None or value > image[best]:
+            best = (r, q)
+    return best
 
 
 def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
@@ -277,15 +296,8 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     dz = _pool_dz(dz, x, window)
     dx = np.zeros(x.shape)
     for n, c, i, j, positions in _windows(x, window):
-        best, where = -np.inf, None
-        for r, q in positions:             # row-major: the first maximum wins ties
-            value = _pixel(x[n, c], r, q, -np.inf)
-            if np.isnan(value):            # NaN is the maximum: the first NaN wins
-                where = (r, q)
-                break
-            if where is None or value > best:
-                best, where = value, (r, q)
-        dx[n, c, where[0], where[1]] += dz[n, c, i, j]
+        r, q = _first_maximum(x[n, c], positions)   # row-major: the first maximum wins ties
+        dx[n, c, r, q] += dz[n, c, i, j]
     return dx
 
 

@@ -184,3 +184,32 @@ def test_inf_in_the_input_keeps_weight_gradients_exact():
         slow = reference.conv2d_backward(dz, x, w)[1]
     np.testing.assert_array_equal(fast, slow)
     assert np.isfinite(fast[0, 0, 0, 1]) and np.isfinite(fast[0, 0, 1, 1])
+
+
+def test_inf_in_a_weight_keeps_input_gradients_exact():
+    # Found in review: 0 * inf in the wide columns and in the gather's padding.
+    cases = [(np.ones((1, 1, 3, 5)), np.ones((4, 1, 1, 3)), (0, 0, 0, 2), 0),
+             (np.ones((1, 3, 3, 3)), np.ones((1, 3, 3, 3)), (0, 0, 0, 0), 1)]
+    for x, w, where, padding in cases:
+        w[where] = np.inf
+        dz = np.ones(conv2d(np.zeros_like(x), np.zeros_like(w), padding=padding).shape)
+        with np.errstate(invalid="ignore"):
+            fast = conv2d_backward(dz, x, w, padding=padding)[0]
+            slow = reference.conv2d_backward(dz, x, w, padding=padding)[0]
+        np.testing.assert_array_equal(fast, slow)
+
+
+def test_max_pool_padding_never_takes_the_gradient():
+    # Found in review: with every real pixel at -inf, the padding tied with them.
+    x = np.full((1, 1, 2, 2), -np.inf)
+    dz = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    expected = [[1.0, 2.0], [3.0, 4.0]]          # each corner window's only real pixel
+    np.testing.assert_array_equal(max_pool2d_backward(dz, x, 2, padding=1)[0, 0], expected)
+    np.testing.assert_array_equal(reference.max_pool2d_backward(dz, x, 2, padding=1)[0, 0],
+                                  expected)
+
+
+def test_reference_max_pool_treats_nan_as_the_maximum_anywhere_in_the_window():
+    x = np.array([[[[1.0, np.nan], [0.0, 0.0]]]])
+    assert np.isnan(reference.max_pool2d(x, 2)[0, 0, 0, 0])
+    assert np.isnan(max_pool2d(x, 2)[0, 0, 0, 0])

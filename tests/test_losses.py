@@ -95,3 +95,17 @@ def test_bad_targets():
 def test_loss_backward_before_forward():
     with raises(RuntimeError, "SoftmaxCrossEntropy.backward() was called before forward()"):
         SoftmaxCrossEntropy().backward()
+
+
+def test_mse_float_targets_are_regression_targets_not_labels():
+    # Found in review: float (N,) targets were one-hot encoded.
+    assert MSELoss().forward(np.zeros((2, 1)), np.array([0.0, 0.0])) == 0.0
+    assert MSELoss().forward(np.zeros((2, 1)), np.array([1.0, 3.0])) == 5.0   # (1 + 9) / 2
+
+
+def test_cross_entropy_with_rows_and_logits_beyond_the_float_range():
+    # Found in review: 0 * log p with log p = -inf gave NaN.
+    logits = np.array([[3e38, -3e38]], np.float32)
+    loss = SoftmaxCrossEntropy()
+    assert loss.forward(logits, np.array([[1.0, 0.0]])) == 0.0
+    np.testing.assert_array_equal(loss.backward(), [[0.0, 0.0]])

@@ -201,3 +201,35 @@ def test_zip_damage_in_the_directory(saved):
     path.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="^cannot load"):
         convnet.load(path)
+
+
+def test_load_refuses_malformed_layer_entries_with_the_library_error(saved):
+    # Found in review: a non-string type or a non-object config escaped as TypeError.
+    _, path = saved
+
+    def list_type(meta):
+        meta["layers"][1]["type"] = ["ReLU"]
+    rewrite(path, meta=list_type)
+    with pytest.raises(ModelFileError, match="unknown layer type"):
+        convnet.load(path)
+    model_with_everything().save(path)
+
+    def string_config(meta):
+        meta["layers"][1]["config"] = "ab"
+    rewrite(path, meta=string_config)
+    with pytest.raises(ModelFileError, match="configuration is not a JSON object"):
+        convnet.load(path)
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    # Found in review: mkstemp made every saved model 0600.
+    path = tmp_path / "model.npz"
+    old = os.umask(0o022)
+    try:
+        model_with_everything().save(path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    path.chmod(0o640)
+    model_with_everything().save(path)                    # an existing file keeps its mode
+    assert path.stat().st_mode & 0o777 == 0o640

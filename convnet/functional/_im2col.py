@@ -22,9 +22,8 @@ Two facts about speed shape this module (measured, see ``benchmarks/``):
 * *Channels first in memory.*  The product ``W2 @ cols`` comes out as
   (F, N*Ho*Wo), i.e. channels before the batch.  Instead of copying it into
   NCHW order, the layers hand on the (N, F, Ho, Wo) *view* of that memory;
-  element-wise functions and pooling keep the memory order of their input,
-  so the next convolution finds its input channels-first and gathers from
-  it without a transposition.
+  the gather below reads from any memory order, channels-first is simply
+  the cheapest.
 * *Reused work buffers.*  A large array that is new costs a page fault per
   4 KiB the first time it is written, which took longer than the gather
   itself.  A :class:`Workspace` keeps each buffer between calls.
@@ -45,8 +44,9 @@ class Workspace:
     """Named work buffers that are reused while their shape and dtype stay the same.
 
     A layer owns one; a call of the functional API uses a fresh one, so
-    nothing it returns ever shares memory with a later call.  Only
-    temporaries live here: arrays handed back to the caller are always new.
+    nothing it returns ever shares memory with a later call.  Arrays handed
+    back to the caller are new, except inside a training step of
+    :class:`convnet.Sequential`, where :func:`new_array` takes them from here.
     """
 
     def __init__(self):
@@ -154,8 +154,8 @@ def im2col(src: np.ndarray, window: Window, out: np.ndarray | None = None) -> np
 def col2im(dcols: np.ndarray, padded_shape, window: Window, outputs=None) -> np.ndarray:
     """Scatter-add columns back onto the padded maps: the adjoint of :func:`im2col`.
 
-    ``dcols`` has shape (C, kh, kw, N, Ho, Wo); the result is a new
-    (C, N, Hp, Wp) array with ``padded_shape = (C, N, Hp, Wp)``.  Where
+    ``dcols`` has shape (C, kh, kw, N, Ho, Wo); the result is a (C, N, Hp, Wp)
+    array with ``padded_shape = (C, N, Hp, Wp)``, new unless ``outputs`` is given.  Where
     windows overlap, contributions add up (one strided add per kernel offset).
     """
     dsrc = new_array(outputs, "input gradient", padded_shape, dcols.dtype, zero=True)
@@ -236,7 +236,7 @@ def col2im_wide(dcols: np.ndarray, padded_shape, window: Window, guard: int,
     """Scatter-add wide columns back: the adjoint of :func:`im2col_wide`.
 
     ``dcols`` (C, kh, kw, N, Ho*Wp) must be zero in its garbage columns.
-    Returns a new (C, N, Hp, Wp) array.
+    Returns a (C, N, Hp, Wp) array, new unless ``outputs`` is given.
     """
     c, n, hp, wp = padded_shape
     (dh, dw), ho = window.dilation, window.out[0]

@@ -150,7 +150,8 @@ def log_softmax(x, axis=-1):
     """
     x = real_array(x, "x", ndim=range(1, 33), layout="(..., K)")
     axis = _axis(axis, x.ndim)
-    shifted = x - x.max(axis=axis, keepdims=True)   # the largest entry becomes 0
+    with np.errstate(over="ignore"):   # a span beyond the float range gives -inf: log p -> -inf
+        shifted = x - x.max(axis=axis, keepdims=True)   # the largest entry becomes 0
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -166,7 +167,8 @@ def softmax(x, axis=-1):
     """
     x = real_array(x, "x", ndim=range(1, 33), layout="(..., K)")
     axis = _axis(axis, x.ndim)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))  # every entry in (0, 1]
+    with np.errstate(over="ignore"):   # a span beyond the float range gives exp(-inf) = 0
+        e = np.exp(x - x.max(axis=axis, keepdims=True))  # every entry in [0, 1]
     return e / e.sum(axis=axis, keepdims=True)
 
 

@@ -118,7 +118,7 @@ def _guard(window: Window) -> int:
 
 
 def input_columns(x: np.ndarray, window: Window, workspace: Workspace) -> np.ndarray:
-    """The im2col matrix of ``x`` for this window: wide rows at stride 1, plain otherwise."""
+    """The im2col matrix of ``x``: wide rows when :func:`uses_wide_rows`, plain otherwise."""
     n, c = x.shape[:2]
     (kh, kw), (ho, wo) = window.kernel, window.out
     if uses_wide_rows(window, x):
@@ -199,6 +199,8 @@ def bias_gradient(dz: np.ndarray, bias, dz2=None):
 
 def gathers_input_gradient(w_shape, x_shape, window: Window) -> bool:
     """The rule that picks how dA is computed; both ways give the same numbers.
+
+    (With an inf or NaN weight neither is used: see :func:`conv2d_backward_cols`.)
 
     *Gather* (Eq. 8.44-8.45, the full correlation of dLZ with rot180(W))
     builds an im2col matrix of the sensitivities, about (F*kh*kw, N*H*W);
@@ -292,7 +294,14 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
     db = bias_gradient(dz, bias, dz2)                              # Eq. 8.36-8.37
     dx = None
     if need_input_gradient:
-        if gathers_input_gradient(w.shape, x_shape, window):
+        if not np.isfinite(w).all():
+            # Gathering multiplies the sensitivities' zero padding by the weights and
+            # wide columns multiply zeros too: with an inf weight, 0 * inf = NaN would
+            # land on pixels whose exact gradient is finite.  The plain scatter only
+            # multiplies real windows (Eq. 8.41 term by term).
+            plain = dz2 if not wide else sensitivity_matrix(dz, window, workspace, False)
+            dx = input_gradient_scatter(plain, w, x_shape, window, workspace, outputs, False)
+        elif gathers_input_gradient(w.shape, x_shape, window):
             dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols,  # Eq. 8.45
                                        outputs)
         else:

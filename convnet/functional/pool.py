@@ -78,6 +78,9 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
         dxp[..., kh * ho:, :] = 0
         dxp[..., :, kw * wo:] = 0
     taps = [window.tap(i, j) for i, j in window.offsets()]
+    real = None
+    if window.pads != ((0, 0), (0, 0)):   # a -inf pixel must win over the -inf padding
+        real = pad(np.ones(x.shape[2:], dtype=bool), window.pads, False)   # (Hp, Wp)
     for part in _chunks(x.shape[0], xp[0].nbytes):
         xs, zs, dzs, dxs = xp[part], z[part], dz[part], dxp[part]
         hit = np.empty(zs.shape, dtype=bool)                   # (n, C, Ho, Wo)
@@ -86,6 +89,8 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
             np.equal(xs[(..., *tap)], zs, out=hit)
             if nan:
                 hit |= np.isnan(xs[(..., *tap)])
+            if real is not None:
+                hit &= real[tap]
             if index:
                 np.logical_and(hit, still_open, out=hit)
             if index < len(taps) - 1:
