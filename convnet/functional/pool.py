@@ -320,7 +320,7 @@ def sum_pool2d(x, kernel_size, stride=None, padding=0):
            [46., 54.]])
     """
     x, window = _check_pool(x, kernel_size, stride, padding)
-    return avg_pool_forward(x, window) * x.dtype.type(window.kernel[0] * window.kernel[1])
+    return _window_sums(x, window)
 
 
 def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
@@ -348,5 +348,9 @@ def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
     """
     x, window = _check_pool(x, kernel_size, stride, padding)
     dz, x = _check_dz(dz, x, window, "sum_pool2d")
-    sums = avg_pool_forward(x, window) * x.dtype.type(window.kernel[0] * window.kernel[1])
-    return (dz * sums).sum(axis=(0, 2, 3))  # ⊞ over positions (and the batch) of dLZ ∘ ⊞A
+    return (dz * _window_sums(x, window)).sum(axis=(0, 2, 3))  # ⊞ over positions of dLZ ∘ ⊞A
+
+
+def _window_sums(x: np.ndarray, window: Window) -> np.ndarray:
+    """⊞A: the sum of every window, the mean times the window's size."""
+    return avg_pool_forward(x, window) * x.dtype.type(window.kernel[0] * window.kernel[1])
