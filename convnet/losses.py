@@ -86,7 +86,7 @@ class Loss:
         n, k = prediction.shape
         array = np.asarray(target) if target is not None else None
         if array is not None and array.ndim == 1 and array.dtype.kind in "iu":
-            return one_hot(class_labels(array, n, k), k, prediction.dtype)
+            return np.eye(k, dtype=prediction.dtype)[class_labels(array, n, k)]  # one-hot rows
         if array is not None and array.ndim == 1 and array.dtype.kind == "f" and k == 1:
             target = array[:, None]              # one regression target per sample
         target = real_array(target, "target", ndim=(1, 2), layout="(N,) labels or (N, K)")

@@ -62,9 +62,6 @@ class Workspace:
             self._buffers[name] = buffer
         return buffer
 
-    def nbytes(self) -> int:
-        return sum(buffer.nbytes for buffer in self._buffers.values())
-
     def clear(self) -> None:
         self._buffers.clear()
 
@@ -108,25 +105,20 @@ def channels_first(x: np.ndarray) -> np.ndarray:
 
 
 def padded_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str,
-                          value: float = 0.0, spread=(1, 1)) -> np.ndarray:
+                          value: float = 0.0) -> np.ndarray:
     """``x`` (N, C, H, W) as a padded (C, N, Hp, Wp) array.
 
-    Without padding (and spread) this is a view.  Otherwise the maps are
-    copied into a work buffer whose border was filled with ``value`` when it
-    was made and is never written again, so later calls copy only the
-    interior.  ``spread = (sh, sw)`` puts ``s - 1`` fill values between
-    neighbouring rows / columns (the "dilated" sensitivities of a strided
-    layer's backward pass).
+    Without padding this is a view.  With padding the maps are copied into a
+    work buffer whose border was filled with ``value`` when it was made and
+    is never written again, so later calls copy only the interior.
     """
     src = channels_first(x)                                   # (C, N, H, W) view
     (top, bottom), (left, right) = pads
-    sh, sw = spread
-    if top == bottom == left == right == 0 and (sh, sw) == (1, 1):
+    if top == bottom == left == right == 0:
         return src
     c, n, h, w = src.shape
-    hd, wd = (h - 1) * sh + 1, (w - 1) * sw + 1               # size once spread out
-    out = workspace.get(name, (c, n, hd + top + bottom, wd + left + right), x.dtype, value)
-    out[:, :, top:top + hd:sh, left:left + wd:sw] = src       # (C, N, Hp, Wp)
+    out = workspace.get(name, (c, n, h + top + bottom, w + left + right), x.dtype, value)
+    out[:, :, top:top + h, left:left + w] = src               # (C, N, Hp, Wp)
     return out
 
 
@@ -192,13 +184,21 @@ def wide_buffer(workspace: Workspace, name: str, shape, dtype, guard: int, fill=
     return flat[:size].reshape(shape), flat
 
 
-def wide_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str, guard: int):
-    """Copy ``x`` (N, C, H, W) into a padded, guarded channels-first buffer."""
+def wide_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str, guard: int,
+                        spread=(1, 1)):
+    """Copy ``x`` (N, C, H, W) into a padded, guarded channels-first buffer.
+
+    ``spread = (sh, sw)`` puts ``s - 1`` zeros between neighbouring rows /
+    columns (the "dilated" sensitivities of a strided layer's backward pass);
+    the zeros are never written, so they stay zero when the buffer is reused.
+    """
     n, c, h, w = x.shape
     (top, bottom), (left, right) = pads
-    maps, flat = wide_buffer(workspace, name, (c, n, h + top + bottom, w + left + right),
+    sh, sw = spread
+    hd, wd = (h - 1) * sh + 1, (w - 1) * sw + 1               # size once spread out
+    maps, flat = wide_buffer(workspace, name, (c, n, hd + top + bottom, wd + left + right),
                              x.dtype, guard)
-    maps[:, :, top:top + h, left:left + w] = channels_first(x)
+    maps[:, :, top:top + hd:sh, left:left + wd:sw] = channels_first(x)
     return maps, flat
 
 

@@ -17,8 +17,7 @@ import numpy as np
 from .._validate import element_budget, fail, real_array, real_number, same_shape
 from ..geometry import Window, conv_window, normalize_padding
 from ._im2col import (Workspace, channels_first, col2im, col2im_wide, im2col, im2col_wide,
-                      new_array, pad, padded_channels_first, unpad, wide_buffer,
-                      wide_channels_first)
+                      new_array, pad, padded_channels_first, unpad, wide_channels_first)
 
 __all__ = [
     "rot180",
@@ -239,12 +238,8 @@ def input_gradient_gather(dz: np.ndarray, w: np.ndarray, x_shape, window: Window
     extra_w = wid + left + right - ((window.out[1] - 1) * sw + 1 + ew)
     pads = ((eh - top, eh - bottom + extra_h), (ew - left, ew - right + extra_w))
     full = Window(window.kernel, (1, 1), pads, window.dilation, (h, wid))
-    hd, wd = (window.out[0] - 1) * sh + 1, (window.out[1] - 1) * sw + 1   # spread-out size
-    maps, flat = wide_buffer(workspace, "padded sensitivities",
-                             (f, n, hd + pads[0][0] + pads[0][1], wd + pads[1][0] + pads[1][1]),
-                             dz.dtype, ew)
-    maps[:, :, pads[0][0]:pads[0][0] + hd:sh,
-         pads[1][0]:pads[1][0] + wd:sw] = channels_first(dz)       # zeros stay between
+    maps, flat = wide_channels_first(dz, pads, workspace, "padded sensitivities", ew,
+                                     spread=(sh, sw))             # (F, N, Hz, Wz)
     width = maps.shape[3]                                           # W + d*(kw - 1)
     if out is not None and out.size < f * kh * kw * n * h * width:
         out = None
