@@ -142,11 +142,13 @@ def test_backward_keeps_dtype(dtype):
 
 
 @given(conv_configs())
-def test_both_input_gradient_paths_equal_the_loop_reference(cfg):
-    # The fast path picks gather (Eq. 8.45, any stride via dilation) or scatter
-    # (col2im) by a rule; each must be right on every configuration.
-    from convnet.functional.correlate import (input_gradient_gather, input_gradient_scatter,
-                                              sensitivity_matrix)
+def test_every_input_gradient_method_equals_the_loop_reference(cfg):
+    # The fast path picks gather (Eq. 8.45, any stride via dilation), scatter
+    # (col2im) or rows (Eq. 8.45 split by kernel axis, stride 1) by a rule;
+    # each must be right on every configuration.
+    from convnet.functional.correlate import (input_gradient_gather, input_gradient_rows,
+                                              input_gradient_scatter, sensitivity_matrix,
+                                              wide_sensitivities)
     from convnet.geometry import conv_window
     x = normal(cfg["seed"], cfg["x_shape"])
     w = normal(cfg["seed"] + 1, cfg["w_shape"])
@@ -158,6 +160,32 @@ def test_both_input_gradient_paths_equal_the_loop_reference(cfg):
         dz2 = sensitivity_matrix(dz, window, wide=wide)
         np.testing.assert_allclose(input_gradient_scatter(dz2, w, x.shape, window, wide=wide),
                                    expected, **TIGHT)
+    if window.stride == (1, 1):
+        dz2, guarded = wide_sensitivities(dz, window)
+        np.testing.assert_allclose(input_gradient_rows(dz2, guarded, w, x.shape, window),
+                                   expected, **TIGHT)
+
+
+@pytest.mark.parametrize("w_shape, x_shape, padding, expected", [
+    ((16, 6, 5, 5), (64, 6, 14, 14), 0, "rows"),      # LeNet's second layer (case b)
+    ((32, 32, 3, 3), (64, 32, 32, 32), 1, "rows"),    # as many maps out as in (case c)
+    ((8, 64, 3, 3), (64, 64, 16, 16), 1, "gather"),   # many maps narrowed into few
+    ((32, 4, 3, 3), (64, 4, 16, 16), 1, "scatter"),   # few maps widened into many
+])
+def test_input_gradient_rule_by_numbers_moved(w_shape, x_shape, padding, expected):
+    # Hand count for case b (outputs = N*Ho*Wp = 64*10*14, inputs = N*H*(W+4) = 64*14*18):
+    # gather (2*16*25 + 6) * 16128, scatter 4*6*25 * 8960, rows (2*16*5 + 4*6*5) * 8960.
+    from convnet.functional.correlate import input_gradient_method
+    from convnet.geometry import conv_window
+    window = conv_window(x_shape[2:], w_shape[2:], 1, padding)
+    assert input_gradient_method(w_shape, x_shape, window) == expected
+
+
+def test_strided_layers_never_pick_rows():
+    from convnet.functional.correlate import input_gradient_method
+    from convnet.geometry import conv_window
+    window = conv_window((64, 64), (3, 3), 2, 1)       # case d
+    assert input_gradient_method((16, 3, 3, 3), (32, 3, 64, 64), window, wide=False) == "scatter"
 
 
 @pytest.mark.parametrize("stride", [None, 1])

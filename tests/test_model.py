@@ -229,3 +229,64 @@ def test_the_same_layer_object_twice_is_refused():
     relu = L.ReLU()
     with pytest.raises(ValueError, match=r"^layers\[2\] must be a layer object of its own"):
         convnet.Sequential(relu, L.Flatten(), relu)
+
+
+def _run_layer_by_layer(layers, x, dy):
+    for layer in layers:
+        x = layer.forward(x)
+    out = x
+    for layer in reversed(layers):
+        dy = layer.backward(dy)
+    return out, dy, [dict(layer.grads) for layer in layers]
+
+
+@pytest.mark.parametrize("pool", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                  dict(kernel_size=2, stride=1)])
+def test_relu_then_max_pool_runs_swapped_with_bit_identical_results(pool):
+    # Sequential runs a ReLU after the max pooling that follows it; since
+    # max(relu(a), relu(b)) = relu(max(a, b)), outputs and gradients must be the
+    # same numbers as running the layers in list order, ties and NaN included.
+    def build():
+        return [L.Conv2D(2, 3, 3, padding=1, rng=1), L.ReLU(), L.MaxPool2D(**pool),
+                L.ReLU(), L.MaxPool2D(**pool), L.Flatten()]
+    x = np.random.default_rng(0).normal(size=(3, 2, 8, 8))
+    x[0, 0, :4, :4] = -1.0                     # whole windows of zeros after the ReLU: ties
+    x[1, 1, 2, 3] = np.nan
+    model = convnet.Sequential(build())
+    order = model._running_order()
+    assert [type(layer).__name__ for layer in order] == [
+        "Conv2D", "MaxPool2D", "ReLU", "MaxPool2D", "ReLU", "Flatten"]
+    out = model._forward(x, order)
+    dy = np.random.default_rng(1).normal(size=out.shape)
+    dx = model._backward(dy, order)
+    expected_out, expected_dx, expected_grads = _run_layer_by_layer(build(), x, dy)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(dx, expected_dx)
+    for grads, expected in zip([dict(layer.grads) for layer in model.layers], expected_grads):
+        for name in expected:
+            np.testing.assert_array_equal(grads[name], expected[name])
+
+
+def test_a_training_step_equals_the_list_order_bit_for_bit():
+    # train_batch and predict run the swapped order; forward/backward keep the list.
+    def build():
+        return convnet.Sequential(L.Conv2D(1, 4, 3, rng=3), L.ReLU(), L.MaxPool2D(2),
+                                  L.Flatten(), L.Dense(36, 3, rng=4))
+    x = np.random.default_rng(0).normal(size=(6, 1, 8, 8))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    fast, slow = build(), build()
+    np.testing.assert_array_equal(fast.predict(x), slow.forward(x))
+    fast.train_batch(x, y, "cross_entropy", SGD(0.1))
+    loss = convnet.losses.SoftmaxCrossEntropy()
+    loss.forward(slow.forward(x), y)
+    slow.backward(loss.backward())
+    SGD(0.1).step(slow)
+    for name, value in slow.parameters().items():
+        np.testing.assert_array_equal(fast.parameters()[name], value)
+
+
+def test_only_a_relu_directly_before_a_max_pool_is_moved():
+    layers = [L.ReLU(), L.Dropout(0.5, rng=0), L.MaxPool2D(2), L.Sigmoid(), L.MaxPool2D(2),
+              L.ReLU(), L.AvgPool2D(2), L.ReLU(), L.MaxPool2D(2)]
+    order = convnet.Sequential(layers)._running_order()
+    assert order == layers[:7] + [layers[8], layers[7]]

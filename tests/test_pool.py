@@ -74,3 +74,33 @@ def test_max_pool_propagates_nan():
 def test_float32_pooling_stays_float32():
     x = np.ones((1, 1, 4, 4), np.float32)
     assert max_pool2d(x, 2).dtype == np.float32 and avg_pool2d(x, 2).dtype == np.float32
+
+
+# -- the shortcut for tiling windows without ties -----------------------------------
+
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9),
+       st.sampled_from([1, 2, 3]), st.sampled_from([1, 2, 3]), st.booleans(),
+       st.integers(0, 2**16))
+def test_tiled_max_pool_backward_with_and_without_ties_equals_loops(n, c, h, w, kh, kw, relu,
+                                                                    seed):
+    # Random floats have no ties (the shortcut runs); after a ReLU many windows
+    # hold only zeros (the shortcut must step aside for the first-maximum rule).
+    from convnet.functional import max_pool2d_backward
+    kh, kw = min(kh, h), min(kw, w)
+    x = normal(seed, (n, c, h, w))
+    if relu:
+        x = np.maximum(x, 0.0)
+    dz = normal(seed + 1, max_pool2d(x, (kh, kw)).shape)
+    np.testing.assert_array_equal(max_pool2d_backward(dz, x, (kh, kw)),
+                                  reference.max_pool2d_backward(dz, x, (kh, kw)))
+
+
+def test_tie_shortcut_is_not_fooled_by_a_nan_window_beside_a_tied_one():
+    # A NaN window has no maximum equal to z and a tied window has two: the
+    # counts balance, so NaN has to be ruled out before counting.
+    from convnet.functional import max_pool2d_backward
+    x = np.array([[[[np.nan, 1.0, 5.0, 5.0], [0.0, 2.0, 1.0, 0.0]]]])
+    dz = np.array([[[[10.0, 20.0]]]])
+    dx = max_pool2d_backward(dz, x, 2)
+    np.testing.assert_array_equal(dx, [[[[10.0, 0, 20.0, 0], [0, 0, 0, 0]]]])
+    np.testing.assert_array_equal(dx, reference.max_pool2d_backward(dz, x, 2))

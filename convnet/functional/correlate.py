@@ -164,15 +164,29 @@ def sensitivity_matrix(dz: np.ndarray, window: Window | None = None, workspace=N
     ``W' = Wo``, or with ``wide`` (the forward pass used wide rows) the
     padded width ``Wp``, zeros beyond ``Wo``.
     """
+    if wide:
+        return wide_sensitivities(dz, window, workspace)[0]
+    dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
+    return np.ascontiguousarray(dz_cf).reshape(dz_cf.shape[0], -1)
+
+
+def wide_sensitivities(dz: np.ndarray, window: Window, workspace=None):
+    """dz (N, F, Ho, Wo) in wide rows: ``(matrix, guarded)``.
+
+    ``matrix`` is the (F, N*Ho*Wp) sensitivity matrix with zeros in the
+    columns beyond ``Wo``; ``guarded`` is the flat buffer that holds it after
+    ``d*(kw - 1)`` leading zeros, so that a run may start up to that many
+    elements before a map (:func:`input_gradient_rows` reads there).
+    """
     dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
     f, n, ho, wo = dz_cf.shape
-    if not wide:
-        return np.ascontiguousarray(dz_cf).reshape(f, -1)
-    width = wo + window.dilation[1] * (window.kernel[1] - 1)      # Wp
+    guard = _guard(window)
+    width = wo + guard                                            # Wp
     workspace = Workspace() if workspace is None else workspace
-    wide = workspace.get("wide sensitivities", (f, n, ho, width), dz.dtype, 0.0)
-    wide[..., :wo] = dz_cf                                        # the rest stays zero
-    return wide.reshape(f, -1)
+    guarded = workspace.get("wide sensitivities", (guard + f * n * ho * width,), dz.dtype, 0.0)
+    maps = guarded[guard:].reshape(f, n, ho, width)
+    maps[..., :wo] = dz_cf                                        # the rest stays zero
+    return maps.reshape(f, -1), guarded
 
 
 def weight_gradient(dz2: np.ndarray, cols: np.ndarray, w_shape) -> np.ndarray:
@@ -196,23 +210,41 @@ def bias_gradient(dz: np.ndarray, bias, dz2=None):
     return None
 
 
-def gathers_input_gradient(w_shape, x_shape, window: Window) -> bool:
-    """The rule that picks how dA is computed; both ways give the same numbers.
+def input_gradient_method(w_shape, x_shape, window: Window, wide: bool = True) -> str:
+    """The rule that picks how dA is computed: ``"rows"``, ``"gather"`` or ``"scatter"``.
 
-    (With an inf or NaN weight neither is used: see :func:`conv2d_backward_cols`.)
+    All three give the same numbers (each is tested against the loops); they
+    differ in how many numbers they move through memory, which is what their
+    time is made of once the matrix product (the same multiply-adds for all
+    three) is done.  The rule counts those numbers and picks the fewest:
 
-    *Gather* (Eq. 8.44-8.45, the full correlation of dLZ with rot180(W))
-    builds an im2col matrix of the sensitivities, about (F*kh*kw, N*H*W);
-    *scatter* multiplies by the transposed weights and adds each column back
-    where it came from, which works with (C*kh*kw, N*Ho*Wo).  Gather is one
-    efficient product with a long inner dimension, so it wins at stride 1
-    when its matrix is no larger than the forward one (it then reuses that
-    buffer); with a stride > 1 most of the dilated sensitivities are zeros
-    and scatter wins.
+    * *gather* (:func:`input_gradient_gather`, Eq. 8.45 as printed) writes and
+      then reads the sensitivities' im2col matrix, ``F*kh*kw`` rows over the
+      input's ``N*H*W'`` pixels, and writes dA once;
+    * *scatter* (:func:`input_gradient_scatter`) writes ``W2^T dZ``,
+      ``C*kh*kw`` rows over the ``N*Ho*W'`` outputs, and adds each row back
+      (read it, read and write dA);
+    * *rows* (:func:`input_gradient_rows`, stride 1 only) gathers over the
+      kernel's columns (``F*kw`` rows, written and read) and scatters over
+      its rows (``C*kh`` rows).
+
+    ``W'`` is the padded width with wide rows (``wide``), else the output
+    width.  Roughly: gather wins when the layer narrows many channels into
+    few (``F*kw`` well below ``C``), scatter when it widens few into many at
+    small kernels or any stride above 1, rows in between (LeNet's second
+    layer, 3x3 layers with as many maps out as in).  With an inf or NaN
+    weight none of this applies: see :func:`conv2d_backward_cols`.
     """
-    (f, c), (h, w), (ho, wo) = w_shape[:2], x_shape[2:], window.out
-    extent = window.dilation[1] * (w_shape[3] - 1)
-    return window.stride == (1, 1) and f * h * (w + extent) <= c * ho * (wo + extent)
+    (f, c, kh, kw), (n, h, w), (ho, wo) = w_shape, (x_shape[0], *x_shape[2:]), window.out
+    (top, bottom), (left, right) = window.pads
+    width = w + left + right if wide else wo                       # W' of the outputs
+    outputs = n * ho * width
+    inputs = n * h * (w + window.dilation[1] * (kw - 1))           # the gather's wide plane
+    cost = {"gather": (2 * f * kh * kw + c) * inputs,
+            "scatter": 4 * c * kh * kw * outputs}
+    if window.stride == (1, 1) and wide:
+        cost["rows"] = (2 * f * kw + 4 * c * kh) * outputs
+    return min(cost, key=cost.get)
 
 
 def input_gradient_gather(dz: np.ndarray, w: np.ndarray, x_shape, window: Window,
@@ -276,30 +308,87 @@ def input_gradient_scatter(dz2: np.ndarray, w: np.ndarray, x_shape, window: Wind
     return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
 
 
+def _carve(spare, size: int):
+    """The first ``size`` elements of the flat buffer ``spare`` and the rest after them.
+
+    Returns ``(None, spare)`` when ``spare`` is None or too small.
+    """
+    if spare is None or spare.size < size:
+        return None, spare
+    flat = spare.reshape(-1)
+    return flat[:size], flat[size:]
+
+
+def input_gradient_rows(dz2: np.ndarray, guarded: np.ndarray, w: np.ndarray, x_shape,
+                        window: Window, workspace=None, spare=None, outputs=None) -> np.ndarray:
+    """dA as Eq. 8.45 split along the kernel: gather over its columns, scatter over its rows.
+
+    The full correlation of dLZ with rot180(W) sums over the maps ``f`` and
+    both kernel axes.  Gathering the wide sensitivities for the ``kw``
+    column offsets only (a matrix of ``F*kw`` rows) lets one product sum
+    over ``f`` and the columns, with the kernel's columns flipped; what is
+    left, the sum over the ``kh`` rows, is ``kh`` shifted adds, one per
+    kernel row (col2im with a ``kh x 1`` kernel).  Both halves are much
+    smaller than a full gather or scatter when C and F are alike.
+
+    ``dz2`` and ``guarded`` come from :func:`wide_sensitivities`; stride 1
+    only.  ``spare`` may be a buffer whose memory is free for reuse (the
+    forward pass's columns): the gathered sensitivities and the product go
+    there when they fit.
+    """
+    workspace = Workspace() if workspace is None else workspace
+    n, c, h, wid = x_shape
+    f, _, kh, kw = w.shape
+    (top, bottom), (left, right) = window.pads
+    ho, (hp, wp) = window.out[0], (h + top + bottom, wid + left + right)
+    length = dz2.shape[1]                                                  # N*Ho*Wp
+    no_pads = ((0, 0), (0, 0))
+    across = Window((1, kw), (1, 1), no_pads, window.dilation, (ho, wp))     # kernel columns
+    down = Window((kh, 1), (1, 1), no_pads, window.dilation, (ho, wp))       # kernel rows
+    gathered, spare = _carve(spare, f * kw * length)
+    products, _ = _carve(spare, c * kh * length)
+    # Run j starts d*(kw - 1 - j) before each output, in the zeros in front
+    # of it: cols[f, 0, j, n, t] = dz at column x - d*(kw - 1 - j).
+    cols = im2col_wide(dz2.reshape(f, n, ho, wp), guarded, across, gathered)  # (F, 1, kw, N, Ho*Wp)
+    w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3))  # (C, kh, F, kw)
+    if products is None:
+        products = workspace.get("row gradients", (c * kh * length,), dz2.dtype)
+    rows = products.reshape(c * kh, length)
+    np.matmul(w_rows.reshape(c * kh, f * kw), cols.reshape(f * kw, -1), out=rows)
+    dsrc = col2im_wide(rows.reshape(c, kh, 1, n, -1), (c, n, hp, wp), down, 0, outputs)
+    return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
+
+
 def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=None,
                          need_input_gradient=True, outputs=None):
     """All three gradients from the forward pass's im2col matrix (trusted input).
 
-    With the gather rule, the sensitivities' im2col matrix is written into
+    The gather and rows methods write the sensitivities' columns into
     ``cols``' memory: after this call ``cols`` no longer holds the input.
     """
     wide = is_wide(cols)
-    dz2 = sensitivity_matrix(dz, window, workspace, wide)          # (F, N*Ho*W')
+    if wide:
+        dz2, guarded = wide_sensitivities(dz, window, workspace)  # (F, N*Ho*Wp)
+    else:
+        dz2 = sensitivity_matrix(dz)                               # (F, N*Ho*Wo)
     dw = weight_gradient(dz2, cols, w.shape)                       # Eq. 8.48
     db = bias_gradient(dz, bias, dz2)                              # Eq. 8.36-8.37
     dx = None
     if need_input_gradient:
+        method = input_gradient_method(w.shape, x_shape, window, wide)
         if not np.isfinite(w).all():
             # Gathering multiplies the sensitivities' zero padding by the weights and
             # wide columns multiply zeros too: with an inf weight, 0 * inf = NaN would
             # land on pixels whose exact gradient is finite.  The plain scatter only
             # multiplies real windows (Eq. 8.41 term by term).
-            plain = dz2 if not wide else sensitivity_matrix(dz, window, workspace, False)
+            plain = dz2 if not wide else sensitivity_matrix(dz)
             dx = input_gradient_scatter(plain, w, x_shape, window, workspace, outputs, False)
-        elif gathers_input_gradient(w.shape, x_shape, window):
-            dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols,  # Eq. 8.45
-                                       outputs)
-        else:
+        elif method == "rows":                                      # Eq. 8.45, split
+            dx = input_gradient_rows(dz2, guarded, w, x_shape, window, workspace, cols,
+                                     outputs)
+        elif method == "gather":                                    # Eq. 8.45
+            dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols, outputs)
+        else:                                                       # Eq. 8.41, by output
             dx = input_gradient_scatter(dz2, w, x_shape, window, workspace, outputs, wide)
     return dx, dw, db
 

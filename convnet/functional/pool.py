@@ -60,14 +60,27 @@ def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
     return z
 
 
+def _first_hits(hits: list) -> None:
+    """Keep, in place, only the first hit of every window among the taps' ``hits``.
+
+    ``still_open`` marks the windows whose maximum no earlier tap has taken;
+    ties therefore go to the first maximum in row-major order, as in PyTorch.
+    """
+    still_open = ~hits[0]
+    for hit in hits[1:]:
+        np.logical_and(hit, still_open, out=hit)
+        np.logical_xor(still_open, hit, out=still_open)        # hit lies inside still_open
+
+
 def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Window,
                       outputs=None):
     """Route each window's sensitivity to its maximum (exercise E8.8).
 
-    Going through the offsets in row-major order, a tap "hits" where it
-    equals the window's maximum ``z`` (or is NaN); ``still_open`` lets only
-    the first hit of every window take the sensitivity, so ties go to the
-    first maximum, as in PyTorch.  Overlapping windows add up.
+    A tap "hits" where it equals the window's maximum ``z`` (or is NaN).
+    Every window has at least one hit, so as many hits as windows means one
+    each; only otherwise are ties broken (:func:`_first_hits`), which after
+    a ReLU, where windows of zeros tie, is the usual case.  Overlapping
+    windows add up.
     """
     xp = pad(x, window.pads, -np.inf)
     nan = bool(np.isnan(z).any())
@@ -83,18 +96,17 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
         real = pad(np.ones(x.shape[2:], dtype=bool), window.pads, False)   # (Hp, Wp)
     for part in _chunks(x.shape[0], xp[0].nbytes):
         xs, zs, dzs, dxs = xp[part], z[part], dz[part], dxp[part]
-        hit = np.empty(zs.shape, dtype=bool)                   # (n, C, Ho, Wo)
-        still_open = np.ones(zs.shape, dtype=bool)
-        for index, tap in enumerate(taps):
-            np.equal(xs[(..., *tap)], zs, out=hit)
+        hits = []
+        for tap in taps:
+            hit = np.equal(xs[(..., *tap)], zs)                # (n, C, Ho, Wo)
             if nan:
                 hit |= np.isnan(xs[(..., *tap)])
             if real is not None:
                 hit &= real[tap]
-            if index:
-                np.logical_and(hit, still_open, out=hit)
-            if index < len(taps) - 1:
-                np.logical_xor(still_open, hit, out=still_open)   # hit lies inside still_open
+            hits.append(hit)
+        if sum(np.count_nonzero(hit) for hit in hits) != zs.size:
+            _first_hits(hits)
+        for tap, hit in zip(taps, hits):
             if tiles:
                 np.multiply(dzs, hit, out=dxs[(..., *tap)])
             else:
