@@ -4,9 +4,10 @@ Run:  python benchmarks/run.py [--repeat 25] [--json benchmarks/results/latest.j
 
 Every figure is the median of ``--repeat`` timed runs after a warm-up, with
 the interquartile range as its spread.  Each library is timed in its own
-block, with a pause before it: OpenBLAS threads keep spinning for about 0.1 s
-after a NumPy matrix product and would slow whatever runs next on a 2-core
-machine.  PyTorch (CPU, float32, the same number of threads) is used when it
+blocks, with a pause before each: OpenBLAS threads keep spinning for about
+0.1 s after a NumPy matrix product and would slow whatever runs next on a
+2-core machine.  The blocks of the two libraries alternate (three each), so
+that a slow spell of a shared machine does not fall on one of them only.  PyTorch (CPU, float32, the same number of threads) is used when it
 is installed; without it the script still runs and reports the ratios against
 the loop reference.  Nothing here is part of the test suite.
 """
@@ -43,6 +44,7 @@ except ImportError:  # the ratios against PyTorch are then left out
 
 THREADS = 2
 PAUSE = 0.25  # seconds between timing blocks (OpenBLAS spin-down)
+ROUNDS = 3    # alternating blocks per library and workload
 
 CONV_CASES = {  # name: (x shape, w shape, stride, padding)
     "a": ((64, 1, 28, 28), (6, 1, 5, 5), 1, 0),
@@ -59,6 +61,11 @@ def measure(fn, repeat: int, warmup: int = 3, inner: int = 1, warmup_seconds: fl
     The warm-up runs at least ``warmup`` calls and ``warmup_seconds``: the
     first calls pay for page faults until the allocator has settled.
     """
+    return summarize(timings(fn, repeat, warmup, inner, warmup_seconds))
+
+
+def timings(fn, repeat: int, warmup: int = 3, inner: int = 1, warmup_seconds: float = 0.3):
+    """``repeat`` timings (seconds per call) after a pause and a warm-up."""
     time.sleep(PAUSE)
     start = time.perf_counter()
     calls = 0
@@ -71,8 +78,27 @@ def measure(fn, repeat: int, warmup: int = 3, inner: int = 1, warmup_seconds: fl
         for _ in range(inner):
             fn()
         samples.append((time.perf_counter() - start) / inner)
+    return samples
+
+
+def summarize(samples) -> dict:
     quartiles = statistics.quantiles(samples, n=4)
     return {"median": statistics.median(samples), "q1": quartiles[0], "q3": quartiles[2]}
+
+
+def compare(ours, theirs, repeat: int, rounds: int = ROUNDS):
+    """Time ``ours`` and ``theirs`` (or None) in alternating blocks; pool each one's samples.
+
+    Alternating ``rounds`` blocks per library, each after a pause, keeps a slow
+    spell of a shared machine from landing on one library only.
+    """
+    mine, other = [], []
+    per_block = max(3, repeat // rounds)
+    for _ in range(rounds):
+        mine += timings(ours, per_block)
+        if theirs is not None:
+            other += timings(theirs, per_block)
+    return summarize(mine), (summarize(other) if theirs is not None else None)
 
 
 def fmt(stats) -> str:
@@ -236,10 +262,10 @@ def main(argv=None):
     for name, (x_shape, w_shape, stride, padding) in CONV_CASES.items():
         x = rng.normal(size=x_shape).astype(np.float32)
         w = (rng.normal(size=w_shape) * 0.1).astype(np.float32)
-        ours = measure(conv_ours(x, w, stride, padding), args.repeat)
+        ours, theirs = compare(conv_ours(x, w, stride, padding),
+                               conv_torch(x, w, stride, padding) if torch else None, args.repeat)
         z = conv2d(x, w, stride=stride, padding=padding)
         functional = measure(conv_functional(x, w, stride, padding, z), args.repeat)
-        theirs = measure(conv_torch(x, w, stride, padding), args.repeat) if torch else None
         entry = {"x": x_shape, "w": w_shape, "stride": stride, "padding": padding,
                  "convnet_layer": ours, "convnet_functional": functional, "torch": theirs,
                  "ratio": ours["median"] / theirs["median"] if theirs else None}
@@ -249,8 +275,8 @@ def main(argv=None):
 
     x = rng.normal(size=(64, 32, 32, 32)).astype(np.float32)
     for kind, layer in (("max", MaxPool2D(2)), ("avg", AvgPool2D(2))):
-        ours = measure(pool_ours(layer, x), args.repeat)
-        theirs = measure(pool_torch(kind, x), args.repeat) if torch else None
+        ours, theirs = compare(pool_ours(layer, x), pool_torch(kind, x) if torch else None,
+                               args.repeat)
         results["pool"][kind] = {"convnet": ours, "torch": theirs,
                                  "ratio": ours["median"] / theirs["median"] if theirs else None}
         rows.append((f"{kind}_pool2d 2x2/2 fwd+bwd (64, 32, 32, 32)", ours, theirs,
@@ -258,8 +284,8 @@ def main(argv=None):
 
     x = rng.random((64, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, size=64)
-    ours = measure(lenet_ours(x, y), args.repeat * 2)
-    theirs = measure(lenet_torch(x, y), args.repeat * 2) if torch else None
+    ours, theirs = compare(lenet_ours(x, y), lenet_torch(x, y) if torch else None,
+                           args.repeat * 2)
     results["lenet"] = {"convnet": ours, "torch": theirs,
                         "ratio": ours["median"] / theirs["median"] if theirs else None,
                         "images_per_second": 64 / ours["median"],

@@ -241,3 +241,20 @@ def test_reference_max_pool_treats_nan_as_the_maximum_anywhere_in_the_window():
     x = np.array([[[[1.0, np.nan], [0.0, 0.0]]]])
     assert np.isnan(reference.max_pool2d(x, 2)[0, 0, 0, 0])
     assert np.isnan(max_pool2d(x, 2)[0, 0, 0, 0])
+
+
+def test_the_ones_row_is_used_only_where_input_columns_put_it():
+    # with_ones must find the row of ones right after the columns or give None,
+    # never a buffer of some other shape.
+    from convnet.functional._im2col import Workspace
+    from convnet.functional.correlate import input_columns, with_ones
+    from convnet.geometry import conv_window
+    x = normal(0, (2, 3, 6, 6))
+    window = conv_window((6, 6), (3, 3), 1, 1)
+    workspace = Workspace()
+    cols = input_columns(x, window, workspace, ones=True)
+    matrix = with_ones(cols, workspace)
+    np.testing.assert_array_equal(matrix[:-1], cols.reshape(27, -1))
+    np.testing.assert_array_equal(matrix[-1], 1.0)
+    assert with_ones(input_columns(x, window, workspace), workspace) is None
+    assert with_ones(cols, Workspace()) is None

@@ -62,6 +62,10 @@ class Workspace:
             self._buffers[name] = buffer
         return buffer
 
+    def peek(self, name: str):
+        """The buffer ``name`` as it is, or None."""
+        return self._buffers.get(name)
+
     def clear(self) -> None:
         self._buffers.clear()
 

@@ -116,17 +116,46 @@ def _guard(window: Window) -> int:
     return window.dilation[1] * (window.kernel[1] - 1)
 
 
-def input_columns(x: np.ndarray, window: Window, workspace: Workspace) -> np.ndarray:
-    """The im2col matrix of ``x``: wide rows when :func:`uses_wide_rows`, plain otherwise."""
+def input_columns(x: np.ndarray, window: Window, workspace: Workspace,
+                  ones: bool = False) -> np.ndarray:
+    """The im2col matrix of ``x``: wide rows when :func:`uses_wide_rows`, plain otherwise.
+
+    With ``ones`` the buffer holds one more row after the columns, all ones:
+    the constant input whose weight is a tied bias (see :func:`with_ones`).
+    """
     n, c = x.shape[:2]
     (kh, kw), (ho, wo) = window.kernel, window.out
-    if uses_wide_rows(window, x):
+    wide = uses_wide_rows(window, x)
+    if wide:
         maps, flat = wide_channels_first(x, window.pads, workspace, "padded input",
                                          _guard(window))                   # (C, N, Hp, Wp)
-        size = c * kh * kw * n * ho * maps.shape[3]
-        return im2col_wide(maps, flat, window, workspace.get("cols", (size,), x.dtype))
-    src = padded_channels_first(x, window.pads, workspace, "padded input")  # (C, N, Hp, Wp)
-    return im2col(src, window, workspace.get("cols", (c * kh * kw * n * ho * wo,), x.dtype))
+        length = n * ho * maps.shape[3]
+    else:
+        src = padded_channels_first(x, window.pads, workspace, "padded input")  # (C, N, Hp, Wp)
+        length = n * ho * wo
+    size = c * kh * kw * length
+    buffer = workspace.get("cols", (size + length * ones,), x.dtype)
+    if ones:
+        buffer[size:] = 1
+    return im2col_wide(maps, flat, window, buffer) if wide else im2col(src, window, buffer)
+
+
+def with_ones(cols: np.ndarray, workspace: Workspace):
+    """``cols`` and the row of ones after it as one (C*kh*kw + 1, L) matrix, or None.
+
+    A tied bias is the weight of an input that is always 1 (one per feature
+    map, Eq. 8.21), so ``[W2 | b] @ [cols; 1]`` adds it inside the product,
+    and ``dz2 @ [cols; 1]^T`` gives dW and db (Eq. 8.48, 8.36) together.
+    None unless ``cols`` is the start of a workspace buffer that
+    :func:`input_columns` made with ``ones``.
+    """
+    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
+    length = cols.size // k
+    buffer = workspace.peek("cols") if workspace is not None else None
+    if (buffer is None or buffer.size != (k + 1) * length or buffer.dtype != cols.dtype
+            or buffer.ctypes.data != cols.ctypes.data):
+        return None
+    return buffer.reshape(k + 1, length)
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=None,
@@ -134,24 +163,31 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=No
     """Forward pass on validated input; also returns the im2col matrix for backward.
 
     ``z`` is the (N, F, Ho, Wo) view of a new channels-first array (see
-    :mod:`convnet.functional._im2col`), or of a buffer of ``outputs``;
-    ``cols`` lives in ``workspace``.
+    :mod:`convnet.functional._im2col`), or, when ``outputs`` is given, of a
+    buffer of ``outputs`` (wide rows are then handed on uncropped, as a
+    view); ``cols`` lives in ``workspace``.
     """
     workspace = Workspace() if workspace is None else workspace
     n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
-    cols = input_columns(x, window, workspace)                               # (C, kh, kw, N, ...)
-    z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)                # (F, N, Ho, Wo)
+    tied = b is not None and b.ndim == 1
+    cols = input_columns(x, window, workspace, ones=tied)                   # (C, kh, kw, N, ...)
+    weights, matrix = w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1)
+    if tied:                                                                 # [W2 | b] @ [cols; 1]
+        weights, matrix = np.concatenate([weights, b[:, None]], 1), with_ones(cols, workspace)
     if is_wide(cols):
-        wide = workspace.get("wide output", (f, n, ho, cols.shape[-1] // ho), x.dtype)
-        np.matmul(w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1),
-                  out=wide.reshape(f, -1))                                   # Eq. 8.20
+        wide = (outputs or workspace).get("wide output", (f, n, ho, cols.shape[-1] // ho),
+                                          x.dtype)
+        np.matmul(weights, matrix, out=wide.reshape(f, -1))                  # Eq. 8.20-8.21
         product = wide[..., :wo]                                             # crop wide rows
+        if outputs is not None and (b is None or tied):
+            return product.transpose(1, 0, 2, 3), cols                       # a view, no copy
+        z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)            # (F, N, Ho, Wo)
     else:
-        np.matmul(w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1),
-                  out=z.reshape(f, -1))                                      # Eq. 8.20
+        z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)            # (F, N, Ho, Wo)
+        np.matmul(weights, matrix, out=z.reshape(f, -1))                     # Eq. 8.20-8.21
         product = z
-    if b is not None:  # tied (F,) or untied (F, Ho, Wo) bias
-        np.add(product, b[:, None, None, None] if b.ndim == 1 else b[:, None], out=z)
+    if b is not None and not tied:  # untied (F, Ho, Wo): one bias per output neuron
+        np.add(product, b[:, None], out=z)
     elif product is not z:
         np.copyto(z, product)
     return z.transpose(1, 0, 2, 3), cols                                     # (N, F, Ho, Wo)
@@ -371,8 +407,13 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
         dz2, guarded = wide_sensitivities(dz, window, workspace)  # (F, N*Ho*Wp)
     else:
         dz2 = sensitivity_matrix(dz)                               # (F, N*Ho*Wo)
-    dw = weight_gradient(dz2, cols, w.shape)                       # Eq. 8.48
-    db = bias_gradient(dz, bias, dz2)                              # Eq. 8.36-8.37
+    matrix = with_ones(cols, workspace) if bias == "tied" else None
+    if matrix is not None:                                         # dz2 @ [cols; 1]^T = [dW | db]
+        both = dz2 @ matrix.T                                      # Eq. 8.48 and 8.36
+        dw, db = both[:, :-1].reshape(w.shape), both[:, -1].copy()
+    else:
+        dw = weight_gradient(dz2, cols, w.shape)                   # Eq. 8.48
+        db = bias_gradient(dz, bias, dz2)                          # Eq. 8.36-8.37
     dx = None
     if need_input_gradient:
         method = input_gradient_method(w.shape, x_shape, window, wide)
@@ -546,7 +587,7 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
     same_shape(dz, "dz", (x.shape[0], w.shape[0], *window.out), "the output of conv2d(x, w)")
     dz, x, w = _common_dtype(dz, x, w)
     workspace = Workspace()
-    cols = input_columns(x, window, workspace)                    # the forward's im2col matrix
+    cols = input_columns(x, window, workspace, ones=bias == "tied")  # the forward's im2col matrix
     dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, bias, workspace)
     return np.ascontiguousarray(dx), dw, db
 
