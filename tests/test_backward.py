@@ -258,3 +258,41 @@ def test_the_ones_row_is_used_only_where_input_columns_put_it():
     np.testing.assert_array_equal(matrix[-1], 1.0)
     assert with_ones(input_columns(x, window, workspace), workspace) is None
     assert with_ones(cols, Workspace()) is None
+
+
+@given(conv_configs(), st.sampled_from(["im2col", "rows"]))
+def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, method):
+    # The forward product is formed by im2col or by kernel rows (forward_method);
+    # the backward pass then starts from different matrices.  Each way must give
+    # z, dx, dw and db of the loops on every configuration.
+    from unittest import mock
+
+    from convnet.functional import correlate
+    from convnet.functional.correlate import conv2d_backward_cols, conv2d_forward
+    from convnet.geometry import conv_window
+    x = normal(cfg["seed"], cfg["x_shape"])
+    w = normal(cfg["seed"] + 1, cfg["w_shape"])
+    b = normal(cfg["seed"] + 3, (w.shape[0],))
+    window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
+    dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
+    with mock.patch.object(correlate, "forward_method", return_value=method):
+        z, cols = conv2d_forward(x, w, b, window)
+        dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, "tied")
+    np.testing.assert_allclose(z, reference.conv2d(x, w, b, **conv_args(cfg)), **TIGHT)
+    expected = reference.conv2d_backward(dz, x, w, **conv_args(cfg))
+    for got, want in zip((dx, dw, db), expected):
+        np.testing.assert_allclose(got, want, **TIGHT)
+
+
+@pytest.mark.parametrize("w_shape, expected", [
+    ((32, 32, 3, 3), "rows"),     # case c: 2*32*3*3 = 576 against 2*96 + 2*96 + 2*64 = 512
+    ((16, 6, 5, 5), "im2col"),    # LeNet's second layer: 300 against 60 + 160 + 128 = 348
+    ((6, 1, 5, 5), "im2col"),     # LeNet's first layer: 50 against 10 + 60 + 48
+    ((6, 16, 5, 5), "rows"),      # narrowing 16 -> 6 maps: 800 against 160 + 60 + 48
+])
+def test_forward_rule_by_numbers_moved(w_shape, expected):
+    from convnet.functional.correlate import forward_method
+    from convnet.geometry import conv_window
+    window = conv_window((14, 14), w_shape[2:], 1, 1)
+    assert forward_method(w_shape, window, wide=True) == expected
+    assert forward_method(w_shape, window, wide=False) == "im2col"

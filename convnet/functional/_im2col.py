@@ -244,9 +244,12 @@ def col2im_wide(dcols: np.ndarray, padded_shape, window: Window, guard: int,
     """
     c, n, hp, wp = padded_shape
     (dh, dw), ho = window.dilation, window.out[0]
-    flat = new_array(outputs, "input gradient", (c * n * hp * wp + guard,), dcols.dtype,
-                     zero=True)
-    for i, j in window.offsets():
+    flat = new_array(outputs, "input gradient", (c * n * hp * wp + guard,), dcols.dtype)
+    maps = flat[:c * n * hp * wp].reshape(c, n, hp * wp)
+    np.copyto(maps[:, :, :ho * wp], dcols[:, 0, 0])      # offset (0, 0) covers these first
+    maps[:, :, ho * wp:] = 0
+    flat[c * n * hp * wp:] = 0
+    for i, j in window.offsets()[1:]:
         runs = _runs(flat, i * dh * wp + j * dw, (c, n), hp * wp, ho * wp)
         runs += dcols[:, i, j]
-    return flat[:c * n * hp * wp].reshape(padded_shape)
+    return maps.reshape(padded_shape)

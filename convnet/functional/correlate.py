@@ -104,7 +104,13 @@ def uses_wide_rows(window: Window, x: np.ndarray) -> bool:
     carry real pixels that the weight gradient multiplies by zero, and
     ``0 * inf`` is NaN.  The plain gather keeps such results exact.
     """
-    return window.stride == (1, 1) and bool(np.isfinite(x).all())
+    if window.stride != (1, 1):
+        return False
+    # A finite sum means finite numbers (inf and NaN survive summing); only a
+    # sum that is not (NaN, inf, or an overflow) needs the element-wise check.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = x.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
 
 
 def is_wide(cols: np.ndarray) -> bool:
@@ -116,12 +122,36 @@ def _guard(window: Window) -> int:
     return window.dilation[1] * (window.kernel[1] - 1)
 
 
+def forward_method(w_shape, window: Window, wide: bool) -> str:
+    """The rule that picks how the forward product is formed: ``"im2col"`` or ``"rows"``.
+
+    *im2col* gathers every receptive field, ``C*kh*kw`` rows over the
+    ``N*Ho*Wp`` wide outputs, which the product then reads again.  *rows*
+    (:func:`forward_rows`) gathers the kernel's rows only (``C*kh`` rows),
+    multiplies once for all ``F*kw`` (map, kernel column) pairs, and adds
+    the ``kw`` shifted products up: it writes and reads ``F*kw`` rows
+    instead, and adds ``kw - 1`` times into an output the size of ``F``
+    rows.  The rule counts those numbers and picks the fewest (wide rows,
+    so stride 1, only).  Layers that keep many channels (``C*kh*kw`` large
+    against ``F``) go by rows; LeNet's layers, which widen 1 -> 6 -> 16
+    maps, by im2col.
+    """
+    f, c, kh, kw = w_shape
+    if not wide or kw == 1:
+        return "im2col"
+    im2col_cost = 2 * c * kh * kw
+    rows_cost = 2 * c * kh + 2 * f * kw + 2 * f * (kw - 1)
+    return "rows" if rows_cost < im2col_cost else "im2col"
+
+
 def input_columns(x: np.ndarray, window: Window, workspace: Workspace,
-                  ones: bool = False) -> np.ndarray:
+                  ones: bool = False, w_shape=None) -> np.ndarray:
     """The im2col matrix of ``x``: wide rows when :func:`uses_wide_rows`, plain otherwise.
 
     With ``ones`` the buffer holds one more row after the columns, all ones:
     the constant input whose weight is a tied bias (see :func:`with_ones`).
+    Given ``w_shape``, the kernel's columns are left out where
+    :func:`forward_method` says "rows": the result is then (C, kh, 1, N, Ho*Wp).
     """
     n, c = x.shape[:2]
     (kh, kw), (ho, wo) = window.kernel, window.out
@@ -130,6 +160,9 @@ def input_columns(x: np.ndarray, window: Window, workspace: Workspace,
         maps, flat = wide_channels_first(x, window.pads, workspace, "padded input",
                                          _guard(window))                   # (C, N, Hp, Wp)
         length = n * ho * maps.shape[3]
+        if w_shape is not None and forward_method(w_shape, window, wide) == "rows":
+            kw = 1                                  # gather the kernel's rows only
+            window = Window((kh, 1), (1, 1), window.pads, window.dilation, window.out)
     else:
         src = padded_channels_first(x, window.pads, workspace, "padded input")  # (C, N, Hp, Wp)
         length = n * ho * wo
@@ -138,6 +171,11 @@ def input_columns(x: np.ndarray, window: Window, workspace: Workspace,
     if ones:
         buffer[size:] = 1
     return im2col_wide(maps, flat, window, buffer) if wide else im2col(src, window, buffer)
+
+
+def splits_kernel(cols: np.ndarray, w_shape) -> bool:
+    """Whether ``cols`` holds the kernel's rows only (:func:`forward_method` "rows")."""
+    return cols.shape[2] != w_shape[3]
 
 
 def with_ones(cols: np.ndarray, workspace: Workspace):
@@ -163,34 +201,69 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=No
     """Forward pass on validated input; also returns the im2col matrix for backward.
 
     ``z`` is the (N, F, Ho, Wo) view of a new channels-first array (see
-    :mod:`convnet.functional._im2col`), or, when ``outputs`` is given, of a
-    buffer of ``outputs`` (wide rows are then handed on uncropped, as a
-    view); ``cols`` lives in ``workspace``.
+    :mod:`convnet.functional._im2col`), or of a buffer of ``outputs``; with
+    wide rows that array is the product itself, ``Wp - Wo`` columns per row
+    wider than ``z``, which is handed on as a view rather than copied.
+    ``cols`` lives in ``workspace``.
     """
     workspace = Workspace() if workspace is None else workspace
     n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
     tied = b is not None and b.ndim == 1
-    cols = input_columns(x, window, workspace, ones=tied)                   # (C, kh, kw, N, ...)
+    cols = input_columns(x, window, workspace, ones=tied, w_shape=w.shape)  # (C, kh, kw, N, ...)
+    if splits_kernel(cols, w.shape):
+        z = forward_rows(cols, w, b, window, workspace, outputs)
+        return z.transpose(1, 0, 2, 3), cols                                 # (N, F, Ho, Wo)
     weights, matrix = w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1)
     if tied:                                                                 # [W2 | b] @ [cols; 1]
         weights, matrix = np.concatenate([weights, b[:, None]], 1), with_ones(cols, workspace)
-    if is_wide(cols):
-        wide = (outputs or workspace).get("wide output", (f, n, ho, cols.shape[-1] // ho),
-                                          x.dtype)
+    if is_wide(cols):       # the product has Wp columns per row; z is its view without the extra ones
+        wide = new_array(outputs, "wide output", (f, n, ho, cols.shape[-1] // ho), x.dtype)
         np.matmul(weights, matrix, out=wide.reshape(f, -1))                  # Eq. 8.20-8.21
-        product = wide[..., :wo]                                             # crop wide rows
-        if outputs is not None and (b is None or tied):
-            return product.transpose(1, 0, 2, 3), cols                       # a view, no copy
-        z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)            # (F, N, Ho, Wo)
+        z = wide[..., :wo]                                                   # (F, N, Ho, Wo)
     else:
         z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)            # (F, N, Ho, Wo)
         np.matmul(weights, matrix, out=z.reshape(f, -1))                     # Eq. 8.20-8.21
-        product = z
     if b is not None and not tied:  # untied (F, Ho, Wo): one bias per output neuron
-        np.add(product, b[:, None], out=z)
-    elif product is not z:
-        np.copyto(z, product)
+        z += b[:, None]
     return z.transpose(1, 0, 2, 3), cols                                     # (N, F, Ho, Wo)
+
+
+def forward_rows(rows: np.ndarray, w: np.ndarray, b, window: Window, workspace: Workspace,
+                 outputs=None) -> np.ndarray:
+    """Eq. 8.20 with the kernel split: one product over (maps, kernel rows), then column shifts.
+
+    ``rows`` (C, kh, 1, N, Ho*Wp) holds every padded input row each kernel
+    row reads.  One product with the weights arranged (F*kw, C*kh) gives,
+    for every map f and kernel column j, the sum over channels and kernel
+    rows at every position of the wide rows; output (h, w) then adds the
+    products of columns j = 0..kw-1 found ``j*d`` positions to the right,
+    ``kw - 1`` shifted adds along the flat rows.  A tied bias rides on the
+    row of ones (:func:`with_ones`), weighted for column 0 only.
+    Returns z (F, N, Ho, Wo), new unless ``outputs`` is given.
+    """
+    f, c, kh, kw = w.shape
+    n, (ho, wo), dw = rows.shape[3], window.out, window.dilation[1]
+    total = rows.size // (c * kh)                                            # N*Ho*Wp
+    weights = np.ascontiguousarray(w.transpose(0, 3, 1, 2)).reshape(f * kw, c * kh)
+    matrix = rows.reshape(c * kh, total)
+    extended = with_ones(rows, workspace) if b is not None and b.ndim == 1 else None
+    if extended is not None:                          # [W | b for j = 0] @ [rows; 1]
+        bias = np.zeros((f, kw, 1), weights.dtype)
+        bias[:, 0, 0] = b
+        weights, matrix = np.concatenate([weights, bias.reshape(f * kw, 1)], 1), extended
+    products = workspace.get("kernel-column products", (f * kw * total,), rows.dtype)
+    products = products.reshape(f, kw, total)
+    np.matmul(weights, matrix, out=products.reshape(f * kw, total))
+    summed = products[:, 0]                                                  # (F, N*Ho*Wp)
+    for j in range(1, kw):
+        summed[:, :total - j * dw] += products[:, j, j * dw:]
+    z = summed.reshape(f, n, ho, total // (n * ho))[..., :wo]                # (F, N, Ho, Wo)
+    if b is not None and extended is None:                                   # untied bias
+        return np.add(z, b[:, None] if b.ndim == 3 else b[:, None, None, None],
+                      out=new_array(outputs, "output", z.shape, z.dtype))
+    if outputs is not None:         # inside a training step: hand on the view, no copy
+        return z
+    return z.copy()
 
 
 def sensitivity_matrix(dz: np.ndarray, window: Window | None = None, workspace=None,
@@ -355,22 +428,68 @@ def _carve(spare, size: int):
     return flat[:size], flat[size:]
 
 
+def sensitivity_columns(dz2: np.ndarray, guarded: np.ndarray, window: Window, n: int,
+                        out=None) -> np.ndarray:
+    """The wide sensitivities gathered over the kernel's columns: (F, kw, N*Ho*Wp).
+
+    ``cols[f, u, t]`` is dz at the column ``d*(kw - 1 - u)`` to the left of
+    position ``t``: run ``u`` starts that many elements before each map, in
+    the zeros in front of it (``dz2`` and ``guarded`` come from
+    :func:`wide_sensitivities`).  Written into ``out`` when given.
+    """
+    f, length = dz2.shape
+    kw, ho = window.kernel[1], window.out[0]
+    wp = length // (n * ho)
+    across = Window((1, kw), (1, 1), ((0, 0), (0, 0)), window.dilation, (ho, wp))
+    cols = im2col_wide(dz2.reshape(f, n, ho, wp), guarded, across, out)   # (F, 1, kw, N, Ho*Wp)
+    return cols.reshape(f, kw, length)
+
+
+def weight_gradient_rows(columns: np.ndarray, cols: np.ndarray, w_shape, extended=None):
+    """dLW = dLZ ⊗ A (Eq. 8.48) from the sensitivity columns and the kernel's first column.
+
+    ``cols[:, :, 0]`` (wide rows, all kernel columns or, after
+    :func:`forward_rows`, only the first) holds, for each channel and kernel
+    row, every padded input row in full: with the sensitivities gathered
+    over the kernel's columns (:func:`sensitivity_columns`) the weight
+    gradient is one product of two matrices with ``F*kw`` and ``C*kh`` rows,
+    a squarer (and, for BLAS, faster) shape than ``dz2 @ cols.T`` with ``F``
+    and ``C*kh*kw``.  The slice is a strided view: no copy.
+
+    Returns ``(dw, db)``.  ``db`` (a tied bias, Eq. 8.36) is None unless
+    ``extended``, the rows with the row of ones after them
+    (:func:`with_ones`), is given: its product with the unshifted run of
+    sensitivities is their sum.
+    """
+    f, c, kh, kw = w_shape
+    first = cols.reshape(c * kh, cols.shape[2], -1)[:, 0]           # (C*kh, N*Ho*Wp)
+    if extended is not None:
+        first = extended                                            # (C*kh + 1, N*Ho*Wp)
+    product = columns.reshape(f * kw, -1) @ first.T                 # (F, kw, C*kh [+ 1])
+    product = product.reshape(f, kw, -1)[:, ::-1]                   # kernel columns flipped
+    dw = np.ascontiguousarray(product[..., :c * kh].reshape(f, kw, c, kh).transpose(0, 2, 3, 1))
+    db = product[:, 0, -1].copy() if extended is not None else None  # run j = 0: dz unshifted
+    return dw, db
+
+
 def input_gradient_rows(dz2: np.ndarray, guarded: np.ndarray, w: np.ndarray, x_shape,
-                        window: Window, workspace=None, spare=None, outputs=None) -> np.ndarray:
+                        window: Window, workspace=None, spare=None, outputs=None,
+                        columns=None) -> np.ndarray:
     """dA as Eq. 8.45 split along the kernel: gather over its columns, scatter over its rows.
 
     The full correlation of dLZ with rot180(W) sums over the maps ``f`` and
     both kernel axes.  Gathering the wide sensitivities for the ``kw``
-    column offsets only (a matrix of ``F*kw`` rows) lets one product sum
-    over ``f`` and the columns, with the kernel's columns flipped; what is
-    left, the sum over the ``kh`` rows, is ``kh`` shifted adds, one per
-    kernel row (col2im with a ``kh x 1`` kernel).  Both halves are much
-    smaller than a full gather or scatter when C and F are alike.
+    column offsets only (:func:`sensitivity_columns`, a matrix of ``F*kw``
+    rows) lets one product sum over ``f`` and the columns, with the kernel's
+    columns flipped; what is left, the sum over the ``kh`` rows, is ``kh``
+    shifted adds, one per kernel row (col2im with a ``kh x 1`` kernel).  Both
+    halves are much smaller than a full gather or scatter when C and F are
+    alike.
 
     ``dz2`` and ``guarded`` come from :func:`wide_sensitivities`; stride 1
-    only.  ``spare`` may be a buffer whose memory is free for reuse (the
-    forward pass's columns): the gathered sensitivities and the product go
-    there when they fit.
+    only.  ``columns`` may be the sensitivity columns, already gathered.
+    ``spare`` may be a buffer whose memory is free for reuse (the forward
+    pass's columns): what is computed here goes there when it fits.
     """
     workspace = Workspace() if workspace is None else workspace
     n, c, h, wid = x_shape
@@ -378,19 +497,16 @@ def input_gradient_rows(dz2: np.ndarray, guarded: np.ndarray, w: np.ndarray, x_s
     (top, bottom), (left, right) = window.pads
     ho, (hp, wp) = window.out[0], (h + top + bottom, wid + left + right)
     length = dz2.shape[1]                                                  # N*Ho*Wp
-    no_pads = ((0, 0), (0, 0))
-    across = Window((1, kw), (1, 1), no_pads, window.dilation, (ho, wp))     # kernel columns
-    down = Window((kh, 1), (1, 1), no_pads, window.dilation, (ho, wp))       # kernel rows
-    gathered, spare = _carve(spare, f * kw * length)
+    if columns is None:
+        gathered, spare = _carve(spare, f * kw * length)
+        columns = sensitivity_columns(dz2, guarded, window, n, gathered)    # (F, kw, N*Ho*Wp)
     products, _ = _carve(spare, c * kh * length)
-    # Run j starts d*(kw - 1 - j) before each output, in the zeros in front
-    # of it: cols[f, 0, j, n, t] = dz at column x - d*(kw - 1 - j).
-    cols = im2col_wide(dz2.reshape(f, n, ho, wp), guarded, across, gathered)  # (F, 1, kw, N, Ho*Wp)
-    w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3))  # (C, kh, F, kw)
     if products is None:
         products = workspace.get("row gradients", (c * kh * length,), dz2.dtype)
     rows = products.reshape(c * kh, length)
-    np.matmul(w_rows.reshape(c * kh, f * kw), cols.reshape(f * kw, -1), out=rows)
+    w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3))  # (C, kh, F, kw)
+    np.matmul(w_rows.reshape(c * kh, f * kw), columns.reshape(f * kw, -1), out=rows)
+    down = Window((kh, 1), (1, 1), ((0, 0), (0, 0)), window.dilation, (ho, wp))  # kernel rows
     dsrc = col2im_wide(rows.reshape(c, kh, 1, n, -1), (c, n, hp, wp), down, 0, outputs)
     return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
 
@@ -399,38 +515,51 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
                          need_input_gradient=True, outputs=None):
     """All three gradients from the forward pass's im2col matrix (trusted input).
 
-    The gather and rows methods write the sensitivities' columns into
-    ``cols``' memory: after this call ``cols`` no longer holds the input.
+    The gather and rows methods reuse ``cols``' memory for their own
+    matrices: after this call ``cols`` no longer holds the input.
     """
     wide = is_wide(cols)
     if wide:
         dz2, guarded = wide_sensitivities(dz, window, workspace)  # (F, N*Ho*Wp)
     else:
         dz2 = sensitivity_matrix(dz)                               # (F, N*Ho*Wo)
+    method = None
+    if need_input_gradient:
+        # Gathering multiplies the sensitivities' zero padding by the weights and
+        # wide columns multiply zeros too: with an inf weight, 0 * inf = NaN would
+        # land on pixels whose exact gradient is finite.  The plain scatter only
+        # multiplies real windows (Eq. 8.41 term by term).
+        method = (input_gradient_method(w.shape, x_shape, window, wide)
+                  if np.isfinite(w).all() else "plain scatter")
+    columns = None
     matrix = with_ones(cols, workspace) if bias == "tied" else None
-    if matrix is not None:                                         # dz2 @ [cols; 1]^T = [dW | db]
+    if method == "rows" or splits_kernel(cols, w.shape):          # the columns serve dW and dA
+        workspace = Workspace() if workspace is None else workspace
+        columns = sensitivity_columns(dz2, guarded, window, x_shape[0],
+                                      workspace.get("sensitivity columns",
+                                                    (w.shape[0] * w.shape[3] * dz2.shape[1],),
+                                                    dz2.dtype))
+        extended = matrix if splits_kernel(cols, w.shape) else None   # [rows; 1]
+        dw, db = weight_gradient_rows(columns, cols, w.shape, extended)  # Eq. 8.48 (and 8.36)
+        if db is None:
+            db = bias_gradient(dz, bias, dz2)                      # Eq. 8.36-8.37
+    elif matrix is not None:                                       # dz2 @ [cols; 1]^T = [dW | db]
         both = dz2 @ matrix.T                                      # Eq. 8.48 and 8.36
         dw, db = both[:, :-1].reshape(w.shape), both[:, -1].copy()
     else:
         dw = weight_gradient(dz2, cols, w.shape)                   # Eq. 8.48
         db = bias_gradient(dz, bias, dz2)                          # Eq. 8.36-8.37
     dx = None
-    if need_input_gradient:
-        method = input_gradient_method(w.shape, x_shape, window, wide)
-        if not np.isfinite(w).all():
-            # Gathering multiplies the sensitivities' zero padding by the weights and
-            # wide columns multiply zeros too: with an inf weight, 0 * inf = NaN would
-            # land on pixels whose exact gradient is finite.  The plain scatter only
-            # multiplies real windows (Eq. 8.41 term by term).
-            plain = dz2 if not wide else sensitivity_matrix(dz)
-            dx = input_gradient_scatter(plain, w, x_shape, window, workspace, outputs, False)
-        elif method == "rows":                                      # Eq. 8.45, split
-            dx = input_gradient_rows(dz2, guarded, w, x_shape, window, workspace, cols,
-                                     outputs)
-        elif method == "gather":                                    # Eq. 8.45
-            dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols, outputs)
-        else:                                                       # Eq. 8.41, by output
-            dx = input_gradient_scatter(dz2, w, x_shape, window, workspace, outputs, wide)
+    if method == "plain scatter":
+        plain = dz2 if not wide else sensitivity_matrix(dz)
+        dx = input_gradient_scatter(plain, w, x_shape, window, workspace, outputs, False)
+    elif method == "rows":                                          # Eq. 8.45, split
+        dx = input_gradient_rows(dz2, guarded, w, x_shape, window, workspace, cols, outputs,
+                                 columns)
+    elif method == "gather":                                        # Eq. 8.45
+        dx = input_gradient_gather(dz, w, x_shape, window, workspace, cols, outputs)
+    elif method == "scatter":                                       # Eq. 8.41, by output
+        dx = input_gradient_scatter(dz2, w, x_shape, window, workspace, outputs, wide)
     return dx, dw, db
 
 
@@ -587,7 +716,7 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
     same_shape(dz, "dz", (x.shape[0], w.shape[0], *window.out), "the output of conv2d(x, w)")
     dz, x, w = _common_dtype(dz, x, w)
     workspace = Workspace()
-    cols = input_columns(x, window, workspace, ones=bias == "tied")  # the forward's im2col matrix
+    cols = input_columns(x, window, workspace, bias == "tied", w.shape)  # as the forward made it
     dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, bias, workspace)
     return np.ascontiguousarray(dx), dw, db
 
