@@ -296,3 +296,8 @@ def test_forward_rule_by_numbers_moved(w_shape, expected):
     window = conv_window((14, 14), w_shape[2:], 1, 1)
     assert forward_method(w_shape, window, wide=True) == expected
     assert forward_method(w_shape, window, wide=False) == "im2col"
+
+
+def test_blas_rows_rounds_up_to_a_multiple_of_four_except_one():
+    from convnet.functional.correlate import blas_rows
+    assert [blas_rows(r) for r in (1, 2, 3, 4, 5, 6, 8, 30, 32)] == [1, 4, 4, 4, 8, 8, 8, 32, 32]

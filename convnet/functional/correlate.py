@@ -118,6 +118,18 @@ def is_wide(cols: np.ndarray) -> bool:
     return cols.ndim == 5
 
 
+def blas_rows(rows: int) -> int:
+    """``rows`` rounded up to a multiple of 4 (1 stays 1): the row count we hand to BLAS.
+
+    OpenBLAS's single-precision kernels work on blocks of rows; a product
+    with 6 rows took longer than the same product with 8, and the weight
+    gradient of a 6-map layer twice as long (measured, see
+    ``docs/performance.md``).  Products with a few rows are therefore
+    padded with zero rows, whose results are never read.
+    """
+    return rows if rows == 1 else -(-rows // 4) * 4
+
+
 def _guard(window: Window) -> int:
     return window.dilation[1] * (window.kernel[1] - 1)
 
@@ -213,16 +225,15 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=No
     if splits_kernel(cols, w.shape):
         z = forward_rows(cols, w, b, window, workspace, outputs)
         return z.transpose(1, 0, 2, 3), cols                                 # (N, F, Ho, Wo)
-    weights, matrix = w.reshape(f, c * kh * kw), cols.reshape(c * kh * kw, -1)
+    rows, matrix = blas_rows(f), cols.reshape(c * kh * kw, -1)
+    weights = np.zeros((rows, c * kh * kw + tied), x.dtype)                 # zero rows beyond F
+    weights[:f, :c * kh * kw] = w.reshape(f, c * kh * kw)
     if tied:                                                                 # [W2 | b] @ [cols; 1]
-        weights, matrix = np.concatenate([weights, b[:, None]], 1), with_ones(cols, workspace)
-    if is_wide(cols):       # the product has Wp columns per row; z is its view without the extra ones
-        wide = new_array(outputs, "wide output", (f, n, ho, cols.shape[-1] // ho), x.dtype)
-        np.matmul(weights, matrix, out=wide.reshape(f, -1))                  # Eq. 8.20-8.21
-        z = wide[..., :wo]                                                   # (F, N, Ho, Wo)
-    else:
-        z = new_array(outputs, "output", (f, n, ho, wo), x.dtype)            # (F, N, Ho, Wo)
-        np.matmul(weights, matrix, out=z.reshape(f, -1))                     # Eq. 8.20-8.21
+        weights[:f, -1], matrix = b, with_ones(cols, workspace)
+    width = cols.shape[-1] // ho if is_wide(cols) else wo
+    product = new_array(outputs, "output", (rows, n, ho, width), x.dtype)
+    np.matmul(weights, matrix, out=product.reshape(rows, -1))                # Eq. 8.20-8.21
+    z = product[:f, ..., :wo]       # (F, N, Ho, Wo): a view without the padding rows and columns
     if b is not None and not tied:  # untied (F, Ho, Wo): one bias per output neuron
         z += b[:, None]
     return z.transpose(1, 0, 2, 3), cols                                     # (N, F, Ho, Wo)
@@ -283,26 +294,35 @@ def wide_sensitivities(dz: np.ndarray, window: Window, workspace=None):
     """dz (N, F, Ho, Wo) in wide rows: ``(matrix, guarded)``.
 
     ``matrix`` is the (F, N*Ho*Wp) sensitivity matrix with zeros in the
-    columns beyond ``Wo``; ``guarded`` is the flat buffer that holds it after
-    ``d*(kw - 1)`` leading zeros, so that a run may start up to that many
-    elements before a map (:func:`input_gradient_rows` reads there).
+    columns beyond ``Wo``.  ``guarded`` is the flat buffer that holds it
+    after ``d*(kw - 1)`` leading zeros, so that a run may start up to that
+    many elements before a map (:func:`sensitivity_columns` reads there),
+    and before zero rows up to :func:`blas_rows` (F) (:func:`padded_rows`).
     """
     dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
     f, n, ho, wo = dz_cf.shape
     guard = _guard(window)
     width = wo + guard                                            # Wp
     workspace = Workspace() if workspace is None else workspace
-    guarded = workspace.get("wide sensitivities", (guard + f * n * ho * width,), dz.dtype, 0.0)
-    maps = guarded[guard:].reshape(f, n, ho, width)
-    maps[..., :wo] = dz_cf                                        # the rest stays zero
-    return maps.reshape(f, -1), guarded
+    rows = blas_rows(f)
+    guarded = workspace.get("wide sensitivities", (guard + rows * n * ho * width,), dz.dtype,
+                            0.0)
+    maps = guarded[guard:].reshape(rows, n, ho, width)
+    maps[:f, ..., :wo] = dz_cf                                    # the rest stays zero
+    return maps[:f].reshape(f, -1), guarded
+
+
+def padded_rows(matrix: np.ndarray, guarded: np.ndarray) -> np.ndarray:
+    """The wide sensitivity matrix with its zero rows up to :func:`blas_rows` (F)."""
+    rows = blas_rows(matrix.shape[0])
+    return guarded[guarded.size - rows * matrix.shape[1]:].reshape(rows, -1)
 
 
 def weight_gradient(dz2: np.ndarray, cols: np.ndarray, w_shape) -> np.ndarray:
     """dLW = dLZ ⊗ A as one product with the im2col matrix (Eq. 8.47-8.48)."""
-    k = w_shape[1] * w_shape[2] * w_shape[3]
+    f, k = w_shape[0], w_shape[1] * w_shape[2] * w_shape[3]
     dw = dz2 @ cols.reshape(k, -1).T        # (F, N*Ho*W') @ (N*Ho*W', C*kh*kw)
-    return dw.reshape(w_shape)              # (F, C, kh, kw)
+    return dw[:f].reshape(w_shape)          # (F, C, kh, kw); dz2 may have zero rows beyond F
 
 
 def bias_gradient(dz: np.ndarray, bias, dz2=None):
@@ -500,14 +520,16 @@ def input_gradient_rows(dz2: np.ndarray, guarded: np.ndarray, w: np.ndarray, x_s
     if columns is None:
         gathered, spare = _carve(spare, f * kw * length)
         columns = sensitivity_columns(dz2, guarded, window, n, gathered)    # (F, kw, N*Ho*Wp)
-    products, _ = _carve(spare, c * kh * length)
+    padded = blas_rows(c * kh)
+    products, _ = _carve(spare, padded * length)
     if products is None:
-        products = workspace.get("row gradients", (c * kh * length,), dz2.dtype)
-    rows = products.reshape(c * kh, length)
-    w_rows = np.ascontiguousarray(w[:, :, :, ::-1].transpose(1, 2, 0, 3))  # (C, kh, F, kw)
-    np.matmul(w_rows.reshape(c * kh, f * kw), columns.reshape(f * kw, -1), out=rows)
+        products = workspace.get("row gradients", (padded * length,), dz2.dtype)
+    rows = products.reshape(padded, length)
+    w_rows = np.zeros((padded, f * kw), w.dtype)                           # zero rows beyond C*kh
+    w_rows[:c * kh] = w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(c * kh, f * kw)  # (C, kh, F, kw)
+    np.matmul(w_rows, columns.reshape(f * kw, -1), out=rows)
     down = Window((kh, 1), (1, 1), ((0, 0), (0, 0)), window.dilation, (ho, wp))  # kernel rows
-    dsrc = col2im_wide(rows.reshape(c, kh, 1, n, -1), (c, n, hp, wp), down, 0, outputs)
+    dsrc = col2im_wide(rows[:c * kh].reshape(c, kh, 1, n, -1), (c, n, hp, wp), down, 0, outputs)
     return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
 
 
@@ -519,10 +541,12 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
     matrices: after this call ``cols`` no longer holds the input.
     """
     wide = is_wide(cols)
+    f = w.shape[0]
     if wide:
         dz2, guarded = wide_sensitivities(dz, window, workspace)  # (F, N*Ho*Wp)
+        padded = padded_rows(dz2, guarded)                         # zero rows for BLAS
     else:
-        dz2 = sensitivity_matrix(dz)                               # (F, N*Ho*Wo)
+        padded = dz2 = sensitivity_matrix(dz)                      # (F, N*Ho*Wo)
     method = None
     if need_input_gradient:
         # Gathering multiplies the sensitivities' zero padding by the weights and
@@ -544,10 +568,10 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
         if db is None:
             db = bias_gradient(dz, bias, dz2)                      # Eq. 8.36-8.37
     elif matrix is not None:                                       # dz2 @ [cols; 1]^T = [dW | db]
-        both = dz2 @ matrix.T                                      # Eq. 8.48 and 8.36
-        dw, db = both[:, :-1].reshape(w.shape), both[:, -1].copy()
+        both = padded @ matrix.T                                   # Eq. 8.48 and 8.36
+        dw, db = both[:f, :-1].reshape(w.shape), both[:f, -1].copy()
     else:
-        dw = weight_gradient(dz2, cols, w.shape)                   # Eq. 8.48
+        dw = weight_gradient(padded, cols, w.shape)                # Eq. 8.48
         db = bias_gradient(dz, bias, dz2)                          # Eq. 8.36-8.37
     dx = None
     if method == "plain scatter":
