@@ -146,9 +146,9 @@ def test_every_input_gradient_method_equals_the_loop_reference(cfg):
     # The fast path picks gather (Eq. 8.45, any stride via dilation), scatter
     # (col2im) or rows (Eq. 8.45 split by kernel axis, stride 1) by a rule;
     # each must be right on every configuration.
-    from convnet.functional.correlate import (input_gradient_gather, input_gradient_rows,
-                                              input_gradient_scatter, sensitivity_matrix,
-                                              wide_sensitivities)
+    from convnet.functional._conv_backward import (input_gradient_gather, input_gradient_rows,
+                                                   input_gradient_scatter, sensitivity_matrix,
+                                                   wide_sensitivities)
     from convnet.geometry import conv_window
     x = normal(cfg["seed"], cfg["x_shape"])
     w = normal(cfg["seed"] + 1, cfg["w_shape"])
@@ -175,14 +175,14 @@ def test_every_input_gradient_method_equals_the_loop_reference(cfg):
 def test_input_gradient_rule_by_numbers_moved(w_shape, x_shape, padding, expected):
     # Hand count for case b (outputs = N*Ho*Wp = 64*10*14, inputs = N*H*(W+4) = 64*14*18):
     # gather (2*16*25 + 6) * 16128, scatter 4*6*25 * 8960, rows (2*16*5 + 4*6*5) * 8960.
-    from convnet.functional.correlate import input_gradient_method
+    from convnet.functional._conv_backward import input_gradient_method
     from convnet.geometry import conv_window
     window = conv_window(x_shape[2:], w_shape[2:], 1, padding)
     assert input_gradient_method(w_shape, x_shape, window) == expected
 
 
 def test_strided_layers_never_pick_rows():
-    from convnet.functional.correlate import input_gradient_method
+    from convnet.functional._conv_backward import input_gradient_method
     from convnet.geometry import conv_window
     window = conv_window((64, 64), (3, 3), 2, 1)       # case d
     assert input_gradient_method((16, 3, 3, 3), (32, 3, 64, 64), window, wide=False) == "scatter"
@@ -247,7 +247,7 @@ def test_the_ones_row_is_used_only_where_input_columns_put_it():
     # with_ones must find the row of ones right after the columns or give None,
     # never a buffer of some other shape.
     from convnet.functional._im2col import Workspace
-    from convnet.functional.correlate import input_columns, with_ones
+    from convnet.functional._conv_forward import input_columns, with_ones
     from convnet.geometry import conv_window
     x = normal(0, (2, 3, 6, 6))
     window = conv_window((6, 6), (3, 3), 1, 1)
@@ -267,15 +267,16 @@ def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, 
     # z, dx, dw and db of the loops on every configuration.
     from unittest import mock
 
-    from convnet.functional import correlate
-    from convnet.functional.correlate import conv2d_backward_cols, conv2d_forward
+    from convnet.functional import _conv_forward
+    from convnet.functional._conv_backward import conv2d_backward_cols
+    from convnet.functional._conv_forward import conv2d_forward
     from convnet.geometry import conv_window
     x = normal(cfg["seed"], cfg["x_shape"])
     w = normal(cfg["seed"] + 1, cfg["w_shape"])
     b = normal(cfg["seed"] + 3, (w.shape[0],))
     window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
     dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
-    with mock.patch.object(correlate, "forward_method", return_value=method):
+    with mock.patch.object(_conv_forward, "forward_method", return_value=method):
         z, cols = conv2d_forward(x, w, b, window)
         dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, "tied")
     np.testing.assert_allclose(z, reference.conv2d(x, w, b, **conv_args(cfg)), **TIGHT)
@@ -291,7 +292,7 @@ def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, 
     ((6, 16, 5, 5), "rows"),      # narrowing 16 -> 6 maps: 800 against 160 + 60 + 48
 ])
 def test_forward_rule_by_numbers_moved(w_shape, expected):
-    from convnet.functional.correlate import forward_method
+    from convnet.functional._conv_forward import forward_method
     from convnet.geometry import conv_window
     window = conv_window((14, 14), w_shape[2:], 1, 1)
     assert forward_method(w_shape, window, wide=True) == expected
@@ -299,5 +300,5 @@ def test_forward_rule_by_numbers_moved(w_shape, expected):
 
 
 def test_blas_rows_rounds_up_to_a_multiple_of_four_except_one():
-    from convnet.functional.correlate import blas_rows
+    from convnet.functional._conv_forward import blas_rows
     assert [blas_rows(r) for r in (1, 2, 3, 4, 5, 6, 8, 30, 32)] == [1, 4, 4, 4, 8, 8, 8, 32, 32]

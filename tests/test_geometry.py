@@ -67,7 +67,7 @@ def test_receptive_field_matches_gradient_support():
     # are exactly those with a nonzero gradient for all-ones weights.
     layers = [(3, 1, 1), (2, 2, 0), (3, 2, 1, 2)]
     x = np.zeros((1, 1, 24, 24))
-    from convnet.functional import conv2d_backward, avg_pool2d_backward, avg_pool2d
+    from convnet.functional import conv2d_backward
     activations = [x]
     for k, s, p, *d in layers:
         d = d[0] if d else 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import element_budget, fail, generator, int_pair, integer
-from ..functional.correlate import conv2d_backward_cols, conv2d_forward
+from ..functional._conv_backward import conv2d_backward_cols
+from ..functional._conv_forward import conv2d_forward
 from ..functional.net_input import product_net_input_backward
 from ..geometry import canonical_padding, conv_window, output_shape2d, padding_limit
 from .base import Layer, check_dtype
