@@ -17,6 +17,7 @@ __all__ = ["MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
 class _Pool2D(Layer):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
+        self._windows = {}
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = self.kernel_size if stride is None else int_pair(stride, "stride",
                                                                        minimum=1)
@@ -33,7 +34,11 @@ class _Pool2D(Layer):
 
     def _window(self, x):
         x = self._input(x, ndim=4)
-        return x, pool_window(x.shape[2:], self.kernel_size, self.stride, self.padding)
+        window = self._windows.get(x.shape[2:])
+        if window is None:              # validated geometry, kept per input size
+            window = pool_window(x.shape[2:], self.kernel_size, self.stride, self.padding)
+            self._windows[x.shape[2:]] = window
+        return x, window
 
 
 class MaxPool2D(_Pool2D):
