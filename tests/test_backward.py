@@ -302,3 +302,22 @@ def test_forward_rule_by_numbers_moved(w_shape, expected):
 def test_blas_rows_rounds_up_to_a_multiple_of_four_except_one():
     from convnet.functional._conv_forward import blas_rows
     assert [blas_rows(r) for r in (1, 2, 3, 4, 5, 6, 8, 30, 32)] == [1, 4, 4, 4, 8, 8, 8, 32, 32]
+
+
+def test_kernel_rows_continue_into_the_ones_row_and_zero_rows():
+    # The weight gradient by rows multiplies with cols[:, :, 0]; after the
+    # ones row of a tied bias the matrix continues with zero rows up to a
+    # multiple of 4, and without that row it is the plain strided slice.
+    from convnet.functional._im2col import Workspace
+    from convnet.functional._conv_forward import input_columns, kernel_rows
+    from convnet.geometry import conv_window
+    x = normal(1, (2, 2, 7, 7))
+    window = conv_window((7, 7), (3, 3), 1, 1)
+    workspace = Workspace()
+    cols = input_columns(x, window, workspace, ones=True)     # C*kh = 6 rows, then 1, then 1 zero
+    rows = kernel_rows(cols, workspace)
+    assert rows.shape == (8, cols.shape[-1])
+    np.testing.assert_array_equal(rows[:6], cols[:, :, 0].reshape(6, -1))
+    np.testing.assert_array_equal(rows[6], 1.0)
+    np.testing.assert_array_equal(rows[7], 0.0)
+    np.testing.assert_array_equal(kernel_rows(cols), cols[:, :, 0].reshape(6, -1))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Window
-from ._conv_forward import blas_rows, is_wide, run_guard, splits_kernel, with_ones
+from ._conv_forward import blas_rows, is_wide, kernel_rows, run_guard, splits_kernel, with_ones
 from ._im2col import (Workspace, channels_first, col2im, col2im_wide, im2col_wide, new_array,
                       unpad, wide_channels_first)
 
@@ -215,30 +215,25 @@ def sensitivity_columns(dz2: np.ndarray, guarded: np.ndarray, window: Window, n:
     return cols.reshape(f, kw, length)
 
 
-def weight_gradient_rows(columns: np.ndarray, cols: np.ndarray, w_shape, extended=None):
-    """dLW = dLZ ⊗ A (Eq. 8.48) from the sensitivity columns and the kernel's first column.
+def weight_gradient_rows(columns: np.ndarray, rows: np.ndarray, w_shape):
+    """dLW = dLZ ⊗ A (Eq. 8.48) from the sensitivity columns and the input's kernel rows.
 
-    ``cols[:, :, 0]`` (wide rows, all kernel columns or, after
-    :func:`forward_rows`, only the first) holds, for each channel and kernel
-    row, every padded input row in full: with the sensitivities gathered
-    over the kernel's columns (:func:`sensitivity_columns`) the weight
-    gradient is one product of two matrices with ``F*kw`` and ``C*kh`` rows,
-    a squarer (and, for BLAS, faster) shape than ``dz2 @ cols.T`` with ``F``
-    and ``C*kh*kw``.  The slice is a strided view: no copy.
+    ``rows`` (:func:`convnet.functional._conv_forward.kernel_rows`) holds,
+    for each channel and kernel row, every padded input row in full; with
+    the sensitivities gathered over the kernel's columns
+    (:func:`sensitivity_columns`) the weight gradient is one product of two
+    matrices with ``F*kw`` and ``C*kh`` rows, a squarer (and, for BLAS,
+    faster) shape than ``dz2 @ cols.T`` with ``F`` and ``C*kh*kw``.
 
     Returns ``(dw, db)``.  ``db`` (a tied bias, Eq. 8.36) is None unless
-    ``extended``, the rows with the row of ones after them
-    (:func:`with_ones`), is given: its product with the unshifted run of
-    sensitivities is their sum.
+    ``rows`` goes on into the row of ones: its product with the unshifted
+    run of sensitivities is their sum.
     """
     f, c, kh, kw = w_shape
-    first = cols.reshape(c * kh, cols.shape[2], -1)[:, 0]           # (C*kh, N*Ho*Wp)
-    if extended is not None:
-        first = extended                                            # (C*kh + 1, N*Ho*Wp)
-    product = columns.reshape(f * kw, -1) @ first.T                 # (F, kw, C*kh [+ 1])
+    product = columns.reshape(f * kw, -1) @ rows.T                  # (F, kw, C*kh [+ ...])
     product = product.reshape(f, kw, -1)[:, ::-1]                   # kernel columns flipped
     dw = np.ascontiguousarray(product[..., :c * kh].reshape(f, kw, c, kh).transpose(0, 2, 3, 1))
-    db = product[:, 0, -1].copy() if extended is not None else None  # run j = 0: dz unshifted
+    db = product[:, 0, c * kh].copy() if rows.shape[0] > c * kh else None  # run j = 0
     return dw, db
 
 
@@ -313,8 +308,8 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
                                       workspace.get("sensitivity columns",
                                                     (w.shape[0] * w.shape[3] * dz2.shape[1],),
                                                     dz2.dtype))
-        extended = matrix if splits_kernel(cols, w.shape) else None   # [rows; 1]
-        dw, db = weight_gradient_rows(columns, cols, w.shape, extended)  # Eq. 8.48 (and 8.36)
+        rows = kernel_rows(cols, workspace if bias == "tied" else None)
+        dw, db = weight_gradient_rows(columns, rows, w.shape)      # Eq. 8.48 (and 8.36)
         if db is None:
             db = bias_gradient(dz, bias, dz2)                      # Eq. 8.36-8.37
     elif matrix is not None:                                       # dz2 @ [cols; 1]^T = [dW | db]

@@ -29,7 +29,8 @@ from ._im2col import (Workspace, im2col, im2col_wide, new_array, padded_channels
                       wide_channels_first)
 
 __all__ = ["uses_wide_rows", "is_wide", "blas_rows", "run_guard", "forward_method",
-           "input_columns", "splits_kernel", "with_ones", "conv2d_forward", "forward_rows"]
+           "input_columns", "splits_kernel", "with_ones", "kernel_rows", "conv2d_forward",
+           "forward_rows"]
 
 
 def uses_wide_rows(window: Window, x: np.ndarray) -> bool:
@@ -115,15 +116,30 @@ def input_columns(x: np.ndarray, window: Window, workspace: Workspace,
         src = padded_channels_first(x, window.pads, workspace, "padded input")  # (C, N, Hp, Wp)
         length = n * ho * wo
     size = c * kh * kw * length
-    buffer = workspace.get("cols", (size + length * ones,), x.dtype)
+    # After the ones row, zero rows (made once, never written) so that every
+    # kw-th row from the start, cols[:, :, 0] and then the ones row, continues
+    # to a multiple of 4 rows: kernel_rows() hands that matrix to BLAS.
+    extent = blas_rows(c * kh + 1) * kw * length if ones else 0
+    buffer = workspace.get("cols", (max(size + length * ones, extent),), x.dtype, 0.0)
     if ones:
-        buffer[size:] = 1
+        buffer[size:size + length] = 1
     return im2col_wide(maps, flat, window, buffer) if wide else im2col(src, window, buffer)
 
 
 def splits_kernel(cols: np.ndarray, w_shape) -> bool:
     """Whether ``cols`` holds the kernel's rows only (:func:`forward_method` "rows")."""
     return cols.shape[2] != w_shape[3]
+
+
+def _ones_buffer(cols: np.ndarray, workspace: Workspace):
+    """The workspace buffer that holds ``cols`` and, right after it, a row of ones; or None."""
+    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
+    buffer = workspace.peek("cols") if workspace is not None else None
+    if (buffer is None or buffer.dtype != cols.dtype or buffer.ctypes.data != cols.ctypes.data
+            or buffer.size < (k + 1) * (cols.size // k)
+            or buffer[cols.size:cols.size + 1].tolist() != [1]):
+        return None
+    return buffer
 
 
 def with_ones(cols: np.ndarray, workspace: Workspace):
@@ -135,13 +151,28 @@ def with_ones(cols: np.ndarray, workspace: Workspace):
     None unless ``cols`` is the start of a workspace buffer that
     :func:`input_columns` made with ``ones``.
     """
-    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
-    length = cols.size // k
-    buffer = workspace.peek("cols") if workspace is not None else None
-    if (buffer is None or buffer.size != (k + 1) * length or buffer.dtype != cols.dtype
-            or buffer.ctypes.data != cols.ctypes.data):
+    buffer = _ones_buffer(cols, workspace)
+    if buffer is None:
         return None
-    return buffer.reshape(k + 1, length)
+    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
+    return buffer[:(k + 1) * (cols.size // k)].reshape(k + 1, -1)
+
+
+def kernel_rows(cols: np.ndarray, workspace: Workspace = None):
+    """``cols[:, :, 0]``, every padded input row each kernel row reads, as a matrix.
+
+    Row ``c*kh + i`` is channel c's rows as kernel row i (and kernel column
+    0) reads them; the rows are ``kw`` rows of ``cols`` apart, a strided view.
+    When :func:`input_columns` made the ones row, the matrix goes on into it
+    (row ``C*kh``) and into zero rows up to :func:`blas_rows` (C*kh + 1).
+    """
+    c, kh, kw = cols.shape[:3]
+    length = cols.size // (c * kh * kw)
+    buffer = _ones_buffer(cols, workspace)
+    rows = c * kh
+    if buffer is not None and buffer.size >= blas_rows(rows + 1) * kw * length:
+        rows, cols = blas_rows(rows + 1), buffer
+    return cols.reshape(-1)[:rows * kw * length].reshape(rows, kw, length)[:, 0]
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=None,
