@@ -316,7 +316,7 @@ def test_kernel_rows_continue_into_the_ones_row_and_zero_rows():
     workspace = Workspace()
     cols = input_columns(x, window, workspace, ones=True)     # C*kh = 6 rows, then 1, then 1 zero
     rows = kernel_rows(cols, workspace)
-    assert rows.shape == (8, cols.shape[-1])
+    assert rows.shape == (8, cols.shape[3] * cols.shape[4])          # (rows, N*Ho*Wp)
     np.testing.assert_array_equal(rows[:6], cols[:, :, 0].reshape(6, -1))
     np.testing.assert_array_equal(rows[6], 1.0)
     np.testing.assert_array_equal(rows[7], 0.0)
