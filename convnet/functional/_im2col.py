@@ -70,19 +70,30 @@ class Workspace:
         self._buffers.clear()
 
 
-def new_array(outputs: Workspace | None, name: str, shape, dtype, zero: bool = False):
+def new_array(outputs: Workspace | None, name: str, shape, dtype, zero: bool = False,
+              like=None):
     """A new array, or, when ``outputs`` is given, that workspace's buffer ``name``.
 
     Layers pass their workspace as ``outputs`` only inside a training step of
     :class:`convnet.Sequential`, where the arrays never leave the model and
-    are consumed before the next step overwrites them.
+    are consumed before the next step overwrites them.  With ``like``, an
+    (N, C, H, W) array stored channels first (as the convolution layers hand
+    on their output), the (N, C, ...) result is stored channels first too,
+    so that a pass over both walks memory in the same order.
     """
+    if like is not None and _channels_first_in_memory(like):
+        moved = new_array(outputs, name, (shape[1], shape[0], *shape[2:]), dtype, zero)
+        return moved.swapaxes(0, 1)
     if outputs is None:
         return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
     buffer = outputs.get(name, shape, dtype)
     if zero:
         buffer.fill(0)
     return buffer
+
+
+def _channels_first_in_memory(x: np.ndarray) -> bool:
+    return x.ndim >= 2 and x.strides[1] > x.strides[0] > 0
 
 
 def pad(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:

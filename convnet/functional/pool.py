@@ -48,7 +48,7 @@ def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
     """
     xp = pad(x, window.pads, -np.inf)                          # (N, C, Hp, Wp)
     taps = [window.tap(i, j) for i, j in window.offsets()]
-    z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype)  # (N, C, Ho, Wo)
+    z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype, like=x)  # (N, C, Ho, Wo)
     for part in _chunks(x.shape[0], xp[0].nbytes):
         xs, zs = xp[part], z[part]
         if len(taps) == 1:
@@ -85,7 +85,7 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
     xp = pad(x, window.pads, -np.inf)
     nan = bool(np.isnan(z).any())
     tiles = _tiles(window)
-    dxp = new_array(outputs, "input gradient", xp.shape, dz.dtype, zero=not tiles)
+    dxp = new_array(outputs, "input gradient", xp.shape, dz.dtype, zero=not tiles, like=xp)
     if tiles:  # rows / columns beyond the last whole window get no gradient
         (kh, kw), (ho, wo) = window.kernel, window.out
         dxp[..., kh * ho:, :] = 0
@@ -111,7 +111,7 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
                 np.multiply(dzs, hit, out=dxs[(..., *tap)])
             else:
                 dxs[(..., *tap)] += dzs * hit
-    return np.ascontiguousarray(unpad(dxp, window.pads))
+    return unpad(dxp, window.pads)
 
 
 def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
@@ -242,7 +242,7 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     """
     x, window = _check_pool(x, kernel_size, stride, padding)
     dz, x = _check_dz(dz, x, window, "max_pool2d")
-    return max_pool_backward(dz, x, max_pool_forward(x, window), window)
+    return np.ascontiguousarray(max_pool_backward(dz, x, max_pool_forward(x, window), window))
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validate import integer, real_number
 from ..functional import activations as act
+from ..functional._im2col import new_array
 from .base import Layer
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"]
@@ -28,14 +29,14 @@ class ReLU(_Elementwise):
     def forward(self, x):
         n = self._input(x)
         self._cache = n
-        a = self._new("output", n.shape, n.dtype)
+        a = self._new("output", n.shape, n.dtype, like=n)        # stored like n
         return np.maximum(n, n.dtype.type(0), out=a)              # max(n, 0)
 
     def backward(self, dy):
         n = self._saved()
         dy = self._grad(dy, n)
-        active = np.greater(n, 0, out=self._workspace.get("mask", n.shape, bool))
-        dn = self._new("input gradient", n.shape, n.dtype)
+        active = np.greater(n, 0, out=new_array(self._workspace, "mask", n.shape, bool, like=n))
+        dn = self._new("input gradient", n.shape, n.dtype, like=n)
         return np.multiply(dy, active, out=dn)  # relu'(N) ∘ dA, Eq. 8.53 (relu' = 1 where n > 0)
 
 

@@ -91,8 +91,8 @@ class Layer:
         """Where to put arrays this layer hands on: new ones, or (in a training step) buffers."""
         return self._workspace if self._reuse_buffers else None
 
-    def _new(self, name, shape, dtype):
-        return new_array(self._outputs(), name, shape, dtype)
+    def _new(self, name, shape, dtype, like=None):
+        return new_array(self._outputs(), name, shape, dtype, like=like)
 
     def _saved(self):
         """What forward stored for backward, or a RuntimeError saying forward is missing."""
