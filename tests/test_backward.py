@@ -286,10 +286,10 @@ def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, 
 
 
 @pytest.mark.parametrize("w_shape, expected", [
-    ((32, 32, 3, 3), "rows"),     # case c: 2*32*3*3 = 576 against 2*96 + 2*96 + 2*64 = 512
-    ((16, 6, 5, 5), "im2col"),    # LeNet's second layer: 300 against 60 + 160 + 128 = 348
-    ((6, 1, 5, 5), "im2col"),     # LeNet's first layer: 50 against 10 + 60 + 48
-    ((6, 16, 5, 5), "rows"),      # narrowing 16 -> 6 maps: 800 against 160 + 60 + 48
+    ((32, 32, 3, 3), "rows"),     # case c: 3*32*3*3 + 32 = 896 against 288 + 96 + 192 = 576
+    ((16, 6, 5, 5), "rows"),      # LeNet's second layer: 466 against 90 + 80 + 192 = 362
+    ((6, 1, 5, 5), "im2col"),     # LeNet's first layer: 81 against 15 + 30 + 72 = 117
+    ((32, 3, 5, 5), "im2col"),    # widening 3 -> 32 maps: 257 against 45 + 160 + 384 = 589
 ])
 def test_forward_rule_by_numbers_moved(w_shape, expected):
     from convnet.functional._conv_forward import forward_method

@@ -74,22 +74,23 @@ def run_guard(window: Window) -> int:
 def forward_method(w_shape, window: Window, wide: bool) -> str:
     """The rule that picks how the forward product is formed: ``"im2col"`` or ``"rows"``.
 
-    *im2col* gathers every receptive field, ``C*kh*kw`` rows over the
-    ``N*Ho*Wp`` wide outputs, which the product then reads again.  *rows*
-    (:func:`forward_rows`) gathers the kernel's rows only (``C*kh`` rows),
-    multiplies once for all ``F*kw`` (map, kernel column) pairs, and adds
-    the ``kw`` shifted products up: it writes and reads ``F*kw`` rows
-    instead, and adds ``kw - 1`` times into an output the size of ``F``
-    rows.  The rule counts those numbers and picks the fewest (wide rows,
-    so stride 1, only).  Layers that keep many channels (``C*kh*kw`` large
-    against ``F``) go by rows; LeNet's layers, which widen 1 -> 6 -> 16
-    maps, by im2col.
+    It counts the numbers each way moves through memory per output column,
+    a gathered number counting twice (its reads jump around the input):
+
+    * *im2col* gathers ``C*kh*kw`` rows, the product reads them and writes
+      ``F`` rows: ``3*C*kh*kw + F``;
+    * *rows* (:func:`forward_rows`) gathers ``C*kh`` rows, the product reads
+      them and writes ``F*kw`` rows, and each of the ``kw - 1`` shifted adds
+      reads two runs of ``F`` rows and writes one: ``3*C*kh + F*kw + 3*F*(kw - 1)``.
+
+    The smaller count wins (wide rows, so stride 1, only).  On every shape
+    we timed both ways (``docs/performance.md``) it named the faster one.
     """
     f, c, kh, kw = w_shape
     if not wide or kw == 1:
         return "im2col"
-    im2col_cost = 2 * c * kh * kw
-    rows_cost = 2 * c * kh + 2 * f * kw + 2 * f * (kw - 1)
+    im2col_cost = 3 * c * kh * kw + f
+    rows_cost = 3 * c * kh + f * kw + 3 * f * (kw - 1)
     return "rows" if rows_cost < im2col_cost else "im2col"
 
 
