@@ -134,11 +134,10 @@ def splits_kernel(cols: np.ndarray, w_shape) -> bool:
 
 def _ones_buffer(cols: np.ndarray, workspace: Workspace):
     """The workspace buffer that holds ``cols`` and, right after it, a row of ones; or None."""
-    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
     buffer = workspace.peek("cols") if workspace is not None else None
-    if (buffer is None or buffer.dtype != cols.dtype or buffer.ctypes.data != cols.ctypes.data
-            or buffer.size < (k + 1) * (cols.size // k)
-            or buffer[cols.size:cols.size + 1].tolist() != [1]):
+    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
+    if (buffer is None or cols.base is not buffer or buffer.size < cols.size + cols.size // k
+            or buffer[cols.size] != 1):
         return None
     return buffer
 
