@@ -12,6 +12,7 @@ from convnet.gradcheck import compare_gradients, numerical_gradient
 from .strategies import conv_configs, normal, pool_configs, window_gap
 
 TIGHT = dict(rtol=1e-12, atol=1e-12)
+BIAS_KINDS = ["tied", None, "untied"]
 
 
 def conv_args(cfg):
@@ -260,8 +261,8 @@ def test_the_ones_row_is_used_only_where_input_columns_put_it():
     assert with_ones(cols, Workspace()) is None
 
 
-@given(conv_configs(), st.sampled_from(["im2col", "rows"]))
-def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, method):
+@given(conv_configs(), st.sampled_from(["im2col", "rows"]), st.sampled_from(BIAS_KINDS))
+def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, method, bias):
     # The forward product is formed by im2col or by kernel rows (forward_method);
     # the backward pass then starts from different matrices.  Each way must give
     # z, dx, dw and db of the loops on every configuration.
@@ -273,16 +274,47 @@ def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, 
     from convnet.geometry import conv_window
     x = normal(cfg["seed"], cfg["x_shape"])
     w = normal(cfg["seed"] + 1, cfg["w_shape"])
-    b = normal(cfg["seed"] + 3, (w.shape[0],))
     window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
+    b = {"tied": normal(cfg["seed"] + 3, (w.shape[0],)), None: None,
+         "untied": normal(cfg["seed"] + 3, (w.shape[0], *window.out))}[bias]
     dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
     with mock.patch.object(_conv_forward, "forward_method", return_value=method):
         z, cols = conv2d_forward(x, w, b, window)
-        dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, "tied")
+        dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, bias)
     np.testing.assert_allclose(z, reference.conv2d(x, w, b, **conv_args(cfg)), **TIGHT)
-    expected = reference.conv2d_backward(dz, x, w, **conv_args(cfg))
+    expected = reference.conv2d_backward(dz, x, w, bias=bias, **conv_args(cfg))
     for got, want in zip((dx, dw, db), expected):
-        np.testing.assert_allclose(got, want, **TIGHT)
+        if want is None:
+            assert got is None
+        else:
+            np.testing.assert_allclose(got, want, **TIGHT)
+
+
+@pytest.mark.parametrize("padding, sizes", [
+    (0, [(6, 8), (10, 4)]),     # N*Ho*Wp equal (4*8 = 8*4): the wide sensitivities
+    (1, [(4, 6), (6, 4)]),      # padded 6x8 and 8x6: the padded input's zero border
+])
+@pytest.mark.parametrize("bias", BIAS_KINDS[:2])
+def test_a_layer_called_again_with_another_size_of_the_same_count_stays_exact(padding, sizes,
+                                                                              bias):
+    # Work buffers are reused by a layer; one that holds as many numbers but
+    # in another arrangement must not bring the last call's numbers along
+    # where zeros are expected.
+    from convnet.layers import Conv2D
+    layer = Conv2D(1, 2, 3, padding=padding, bias=bias, rng=0)
+    for seed, hw in enumerate(sizes):
+        x = normal(seed, (1, 1, *hw))
+        z = layer.forward(x)
+        dz = normal(seed + 10, z.shape)
+        dx = layer.backward(dz)
+        w = layer.params["weight"]
+        b = layer.params.get("bias")
+        np.testing.assert_allclose(z, reference.conv2d(x, w, b, padding=padding), **TIGHT)
+        expected = reference.conv2d_backward(dz, x, w, padding=padding, bias=bias)
+        np.testing.assert_allclose(dx, expected[0], **TIGHT)
+        np.testing.assert_allclose(layer.grads["weight"], expected[1], **TIGHT)
+        if bias:
+            np.testing.assert_allclose(layer.grads["bias"], expected[2], **TIGHT)
 
 
 @pytest.mark.parametrize("w_shape, expected", [

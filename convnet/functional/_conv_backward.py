@@ -56,7 +56,7 @@ def wide_sensitivities(dz: np.ndarray, window: Window, workspace=None):
     workspace = Workspace() if workspace is None else workspace
     rows = blas_rows(f)
     guarded = workspace.get("wide sensitivities", (guard + rows * n * ho * width,), dz.dtype,
-                            0.0)
+                            0.0, layout=(rows, n, ho, width))
     maps = guarded[guard:].reshape(rows, n, ho, width)
     maps[:f, ..., :wo] = dz_cf                                    # the rest stays zero
     return maps[:f].reshape(f, -1), guarded

@@ -117,11 +117,13 @@ def input_columns(x: np.ndarray, window: Window, workspace: Workspace,
         src = padded_channels_first(x, window.pads, workspace, "padded input")  # (C, N, Hp, Wp)
         length = n * ho * wo
     size = c * kh * kw * length
-    # After the ones row, zero rows (made once, never written) so that every
-    # kw-th row from the start, cols[:, :, 0] and then the ones row, continues
-    # to a multiple of 4 rows: kernel_rows() hands that matrix to BLAS.
+    # After the ones row, zero rows (made with the buffer, never written) so
+    # that every kw-th row from the start, cols[:, :, 0] and then the ones
+    # row, continues to a multiple of 4 rows: kernel_rows() hands that
+    # matrix to BLAS.  The layout names this arrangement (see Workspace.get).
     extent = blas_rows(c * kh + 1) * kw * length if ones else 0
-    buffer = workspace.get("cols", (max(size + length * ones, extent),), x.dtype, 0.0)
+    buffer = workspace.get("cols", (max(size + length * ones, extent),), x.dtype, 0.0,
+                           layout=("ones" if ones else "columns", c * kh, kw, length))
     if ones:
         buffer[size:size + length] = 1
     return im2col_wide(maps, flat, window, buffer) if wide else im2col(src, window, buffer)
@@ -134,10 +136,8 @@ def splits_kernel(cols: np.ndarray, w_shape) -> bool:
 
 def _ones_buffer(cols: np.ndarray, workspace: Workspace):
     """The workspace buffer that holds ``cols`` and, right after it, a row of ones; or None."""
-    buffer = workspace.peek("cols") if workspace is not None else None
-    k = cols.shape[0] * cols.shape[1] * cols.shape[2]
-    if (buffer is None or cols.base is not buffer or buffer.size < cols.size + cols.size // k
-            or buffer[cols.size] != 1):
+    buffer, layout = workspace.peek("cols") if workspace is not None else (None, None)
+    if buffer is None or cols.base is not buffer or layout[0] != "ones":
         return None
     return buffer
 

@@ -41,7 +41,7 @@ __all__ = ["Workspace", "new_array", "pad", "unpad", "channels_first", "padded_c
 
 
 class Workspace:
-    """Named work buffers that are reused while their shape and dtype stay the same.
+    """Named work buffers, reused while their shape, dtype and layout stay the same.
 
     A layer owns one; a call of the functional API uses a fresh one, so
     nothing it returns ever shares memory with a later call.  Arrays handed
@@ -50,21 +50,29 @@ class Workspace:
     """
 
     def __init__(self):
-        self._buffers: dict[str, np.ndarray] = {}
+        self._buffers: dict[str, tuple] = {}    # name -> ((shape, dtype, layout), buffer)
 
-    def get(self, name: str, shape, dtype, fill=None) -> np.ndarray:
-        """The buffer ``name`` of this shape and dtype; filled with ``fill`` only when new."""
-        shape = tuple(shape)
-        buffer = self._buffers.get(name)
-        if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+    def get(self, name: str, shape, dtype, fill=None, layout=None) -> np.ndarray:
+        """The buffer ``name`` of this shape and dtype; filled with ``fill`` only when new.
+
+        Code that relies on the fill staying where it never writes (a zero
+        border, zero rows) passes as ``layout`` what decides where that is
+        (for a flat buffer, the shape of what it holds): a buffer of the same
+        size but another layout is then made afresh, never reused with stale
+        numbers where zeros were expected.
+        """
+        key = (tuple(shape), np.dtype(dtype), layout)
+        entry = self._buffers.get(name)
+        if entry is None or entry[0] != key:
             buffer = (np.empty(shape, dtype) if fill is None
                       else np.full(shape, fill, dtype))
-            self._buffers[name] = buffer
-        return buffer
+            entry = self._buffers[name] = (key, buffer)
+        return entry[1]
 
     def peek(self, name: str):
-        """The buffer ``name`` as it is, or None."""
-        return self._buffers.get(name)
+        """``(buffer, layout)`` of the buffer ``name`` as it is, or ``(None, None)``."""
+        entry = self._buffers.get(name)
+        return (None, None) if entry is None else (entry[1], entry[0][2])
 
     def clear(self) -> None:
         self._buffers.clear()
@@ -132,7 +140,8 @@ def padded_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str,
     if top == bottom == left == right == 0:
         return src
     c, n, h, w = src.shape
-    out = workspace.get(name, (c, n, h + top + bottom, w + left + right), x.dtype, value)
+    out = workspace.get(name, (c, n, h + top + bottom, w + left + right), x.dtype, value,
+                        layout=("border", value))
     out[:, :, top:top + h, left:left + w] = src               # (C, N, Hp, Wp)
     return out
 
@@ -189,13 +198,16 @@ def col2im(dcols: np.ndarray, padded_shape, window: Window, outputs=None) -> np.
 # turn Ho*N*C short row copies into N*C long ones.  The maps sit in one flat
 # buffer with a small guard at its end, so the last run stays inside it.
 
-def wide_buffer(workspace: Workspace, name: str, shape, dtype, guard: int, fill=0.0):
+def wide_buffer(workspace: Workspace, name: str, shape, dtype, guard: int, fill=0.0,
+                layout=None):
     """A zero-bordered (C, N, Hp, Wp) buffer followed by ``guard`` spare elements.
 
     Returns ``(maps, flat)``: the 4-D view to fill and the flat 1-D array.
+    The zeros are made once; ``layout`` names where the caller writes (see
+    :meth:`Workspace.get`), so that another layout gets a fresh buffer.
     """
     size = int(np.prod(shape))
-    flat = workspace.get(name, (size + guard,), dtype, fill)
+    flat = workspace.get(name, (size + guard,), dtype, fill, layout=(tuple(shape), layout))
     return flat[:size].reshape(shape), flat
 
 
@@ -212,7 +224,7 @@ def wide_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str, gu
     sh, sw = spread
     hd, wd = (h - 1) * sh + 1, (w - 1) * sw + 1               # size once spread out
     maps, flat = wide_buffer(workspace, name, (c, n, hd + top + bottom, wd + left + right),
-                             x.dtype, guard)
+                             x.dtype, guard, layout=(tuple(map(tuple, pads)), tuple(spread)))
     maps[:, :, top:top + hd:sh, left:left + wd:sw] = channels_first(x)
     return maps, flat
 

@@ -169,8 +169,9 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
 
     Notes
     -----
-    All N*Ho*Wo receptive fields are gathered into one im2col matrix and
-    multiplied by the (F, C*kh*kw) weight matrix in a single BLAS call.
+    The input is gathered into one matrix, every receptive field (im2col)
+    or only the kernel's rows where that moves fewer numbers, and a single
+    BLAS call multiplies it by the weights (``docs/performance.md``).
 
     Examples
     --------

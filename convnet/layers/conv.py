@@ -21,8 +21,9 @@ class Conv2D(Layer):
     """2-D convolution layer (a valid cross-correlation, as in every framework).
 
     ``z[n, f] = sum_c w[f, c] ⊗ x[n, c] + b[f]`` (Eq. 8.20-8.21), computed as one
-    im2col matrix product.  The im2col matrix of the last forward pass is kept
-    for the weight gradient.
+    matrix product with the gathered input (im2col, or the kernel's rows).
+    The gathered matrix of the last forward pass is kept for the weight
+    gradient.
 
     Parameters
     ----------
