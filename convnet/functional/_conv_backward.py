@@ -280,10 +280,12 @@ def input_gradient_rows(dz2: np.ndarray, guarded: np.ndarray, w: np.ndarray, x_s
 
 def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=None,
                          need_input_gradient=True, outputs=None):
-    """All three gradients from the forward pass's im2col matrix (trusted input).
+    """All three gradients from the matrix the forward pass gathered, ``cols`` (trusted input).
 
-    The gather and rows methods reuse ``cols``' memory for their own
-    matrices: after this call ``cols`` no longer holds the input.
+    ``cols`` holds every receptive field (im2col) or the kernel's rows only
+    (:func:`convnet.functional._conv_forward.forward_rows`).  The gather and
+    rows methods reuse its memory for their own matrices: after this call
+    ``cols`` no longer holds the input.
     """
     wide = is_wide(cols)
     f = w.shape[0]

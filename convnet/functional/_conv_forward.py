@@ -177,7 +177,7 @@ def kernel_rows(cols: np.ndarray, workspace: Workspace = None):
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, workspace=None,
                    outputs=None):
-    """Forward pass on validated input; also returns the im2col matrix for backward.
+    """Forward pass on validated input; also returns the gathered matrix ``cols`` for backward.
 
     ``z`` is the (N, F, Ho, Wo) view of a new channels-first array (see
     :mod:`convnet.functional._im2col`), or of a buffer of ``outputs``; with
