@@ -303,7 +303,6 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
         method = (input_gradient_method(w.shape, x_shape, window, wide)
                   if np.isfinite(w).all() else "plain scatter")
     columns = None
-    matrix = with_ones(cols, workspace) if bias == "tied" else None
     if method == "rows" or splits_kernel(cols, w.shape):          # the columns serve dW and dA
         workspace = Workspace() if workspace is None else workspace
         columns = sensitivity_columns(dz2, guarded, window, x_shape[0],
@@ -314,8 +313,8 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
         dw, db = weight_gradient_rows(columns, rows, w.shape)      # Eq. 8.48 (and 8.36)
         if db is None:
             db = bias_gradient(dz, bias, dz2)                      # Eq. 8.36-8.37
-    elif matrix is not None:                                       # dz2 @ [cols; 1]^T = [dW | db]
-        both = padded @ matrix.T                                   # Eq. 8.48 and 8.36
+    elif bias == "tied" and (matrix := with_ones(cols, workspace)) is not None:
+        both = padded @ matrix.T                                   # dz2 @ [cols; 1]^T = [dW | db]
         dw, db = both[:f, :-1].reshape(w.shape), both[:f, -1].copy()
     else:
         dw = weight_gradient(padded, cols, w.shape)                # Eq. 8.48
