@@ -314,7 +314,7 @@ def conv2d_backward_cols(dz, cols, w, x_shape, window: Window, bias, workspace=N
         if db is None:
             db = bias_gradient(dz, bias, dz2)                      # Eq. 8.36-8.37
     elif bias == "tied" and (matrix := with_ones(cols, workspace)) is not None:
-        both = padded @ matrix.T                                   # dz2 @ [cols; 1]^T = [dW | db]
+        both = padded @ matrix.T            # dz2 @ [cols; 1]^T = [dW | db], Eq. 8.48 and 8.36
         dw, db = both[:f, :-1].reshape(w.shape), both[:f, -1].copy()
     else:
         dw = weight_gradient(padded, cols, w.shape)                # Eq. 8.48
