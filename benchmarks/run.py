@@ -305,6 +305,9 @@ def main(argv=None):
         verdict = "" if ratio is None else ("ok" if ratio <= target else "MISS")
         print(f"{name:<58} {fmt(ours):>30} {fmt(theirs):>30} "
               f"{('-' if ratio is None else f'{ratio:.2f}'):>6} {f'<= {target}':>7} {verdict}")
+    if torch is not None:
+        print("(PyTorch's times depend on glibc's allocator state: in a fresh process its large "
+              "tensors page-fault;\n see docs/performance.md, 'Measuring'.)")
     lenet = results["lenet"]
     print(f"\nLeNet-5: {lenet['images_per_second']:,.0f} images/s, "
           f"{lenet['seconds_per_60000_epoch']:.1f} s per 60,000-image epoch")
