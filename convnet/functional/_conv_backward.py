@@ -27,15 +27,11 @@ __all__ = ["sensitivity_matrix", "wide_sensitivities", "padded_rows", "weight_gr
            "input_gradient_rows", "conv2d_backward_cols"]
 
 
-def sensitivity_matrix(dz: np.ndarray, window: Window | None = None, workspace=None,
-                       wide: bool = False):
-    """dz (N, F, Ho, Wo) as the (F, N*Ho*W') matrix the products need.
+def sensitivity_matrix(dz: np.ndarray):
+    """dz (N, F, Ho, Wo) as the (F, N*Ho*Wo) matrix the products need (plain columns).
 
-    ``W' = Wo``, or with ``wide`` (the forward pass used wide rows) the
-    padded width ``Wp``, zeros beyond ``Wo``.
+    With wide rows the matrix comes from :func:`wide_sensitivities` instead.
     """
-    if wide:
-        return wide_sensitivities(dz, window, workspace)[0]
     dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
     return np.ascontiguousarray(dz_cf).reshape(dz_cf.shape[0], -1)
 
