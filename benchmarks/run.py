@@ -10,11 +10,20 @@ blocks, with a pause before each: OpenBLAS threads keep spinning for about
 that a slow spell of a shared machine does not fall on one of them only.  PyTorch (CPU, float32, the same number of threads) is used when it
 is installed; without it the script still runs and reports the ratios against
 the loop reference.  Nothing here is part of the test suite.
+
+Two settings of the process decide much of what the ratios say, and the
+header prints both.  Which OpenBLAS kernel NumPy's products run on (the
+environment may pin one, e.g. ``OPENBLAS_CORETYPE=Haswell``) and which vector
+width PyTorch uses.  And glibc's allocator: by default (``--allocator
+steady``) the script asks it to keep freed memory, so that no library
+page-faults on fresh memory every call and neither one's speed depends on
+what the other freed before it (see :func:`steady_allocator`).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -232,6 +241,50 @@ def peak_memory_c() -> dict:
     return {"peak_bytes": peak, "im2col_bytes": im2col_bytes, "ratio": peak / im2col_bytes}
 
 
+def steady_allocator() -> bool:
+    """Ask glibc's malloc to keep freed memory; True if it agreed (Linux with glibc only).
+
+    By default glibc maps every block above a threshold fresh from the
+    kernel and unmaps it when freed, so each new large array page-faults.
+    The threshold starts at 128 KiB and rises to the size of any such block
+    freed later (up to 32 MiB), so where it stands depends on everything
+    the process freed before: freeing one 29 MiB NumPy array made PyTorch's
+    case c) twice as fast (25-30 ms to 13-17 ms), and the ratios then
+    depended on the order of the workloads.  Fixing the threshold (and the
+    trim threshold) at 1 GiB puts both libraries in that fast, steady state.
+    """
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3     # from glibc's <malloc.h>
+    return bool(libc.mallopt(m_mmap_threshold, 1 << 30)) and bool(
+        libc.mallopt(m_trim_threshold, 1 << 30))
+
+
+def openblas_kernel():
+    """The kernel OpenBLAS chose for NumPy's products ("Haswell", "SkylakeX", ...), or None.
+
+    Asked of the OpenBLAS library that NumPy's wheel carries; None when
+    NumPy uses another BLAS or the library cannot be found.
+    """
+    folder = Path(np.__file__).resolve().parent
+    for path in [*folder.parent.glob("numpy.libs/*openblas*"), *folder.glob(".dylibs/*openblas*")]:
+        try:
+            library = ctypes.CDLL(str(path))
+        except OSError:
+            continue
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                     "openblas_get_corename64_", "openblas_get_corename"):
+            function = getattr(library, name, None)
+            if function is not None:
+                function.restype = ctypes.c_char_p
+                return function().decode()
+    return None
+
+
 def machine() -> dict:
     info = {"python": platform.python_version(), "numpy": np.__version__,
             "machine": platform.machine(), "cpus": os.cpu_count(), "threads": THREADS}
@@ -243,19 +296,42 @@ def machine() -> dict:
                     break
     except OSError:
         pass
+    info["openblas_kernel"] = openblas_kernel()
+    info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
     if torch is not None:
         info["torch"] = torch.__version__
+        capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
+        info["torch_cpu_capability"] = capability() if capability else None
     return info
+
+
+def setting_lines(info: dict) -> list:
+    """The header lines that name the BLAS kernels and the allocator's state."""
+    kernel = info["openblas_kernel"] or "unknown"
+    blas = f"NumPy's products: OpenBLAS kernel {kernel}"
+    if info["OPENBLAS_CORETYPE"]:
+        blas += (f" (pinned by OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']} in the environment;"
+                 " unset it to let OpenBLAS choose)")
+    if info.get("torch_cpu_capability"):
+        blas += f"; PyTorch's kernels: {info['torch_cpu_capability']}"
+    allocator = {"steady": "glibc keeps freed memory (--allocator steady)",
+                 "as is": "glibc as configured (--allocator as-is): PyTorch's large tensors may "
+                          "page-fault, depending on what the process freed before"}
+    return [blas, f"allocator: {allocator[info['allocator']]}"]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    parser.add_argument("--allocator", choices=("steady", "as-is"), default="steady",
+                        help="steady: ask glibc to keep freed memory (default); as-is: leave it")
     args = parser.parse_args(argv)
+    steady = args.allocator == "steady" and steady_allocator()
     if torch is not None:
         torch.set_num_threads(THREADS)
     results = {"machine": machine(), "conv2d": {}, "pool": {}, "lenet": {}}
+    results["machine"]["allocator"] = "steady" if steady else "as is"
     rows = []
 
     rng = np.random.default_rng(0)
@@ -299,15 +375,14 @@ def main(argv=None):
           f"{results['machine']['cpus']} CPUs, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else
              ", PyTorch not installed"))
+    for line in setting_lines(results["machine"]):
+        print(line)
     print(f"\n{'workload':<58} {'convnet':>30} {'PyTorch':>30} {'ratio':>6} {'target':>7}")
     for name, ours, theirs, target in rows:
         ratio = ours["median"] / theirs["median"] if theirs else None
         verdict = "" if ratio is None else ("ok" if ratio <= target else "MISS")
         print(f"{name:<58} {fmt(ours):>30} {fmt(theirs):>30} "
               f"{('-' if ratio is None else f'{ratio:.2f}'):>6} {f'<= {target}':>7} {verdict}")
-    if torch is not None:
-        print("(PyTorch's times depend on glibc's allocator state: in a fresh process its large "
-              "tensors page-fault;\n see docs/performance.md, 'Measuring'.)")
     lenet = results["lenet"]
     print(f"\nLeNet-5: {lenet['images_per_second']:,.0f} images/s, "
           f"{lenet['seconds_per_60000_epoch']:.1f} s per 60,000-image epoch")
