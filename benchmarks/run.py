@@ -7,24 +7,26 @@ the interquartile range as its spread.  Each library is timed in its own
 blocks, with a pause before each: OpenBLAS threads keep spinning for about
 0.1 s after a NumPy matrix product and would slow whatever runs next on a
 2-core machine.  The blocks of the two libraries alternate (three each), so
-that a slow spell of a shared machine does not fall on one of them only.  PyTorch (CPU, float32, the same number of threads) is used when it
-is installed; without it the script still runs and reports the ratios against
-the loop reference.  Nothing here is part of the test suite.
+that a slow spell of a shared machine does not fall on one of them only.
+PyTorch (CPU, float32, the same number of threads) is used when it is
+installed, in a process of its own (:class:`TorchWorker`); without it the
+script still runs and reports the ratios against the loop reference.
+Nothing here is part of the test suite.
 
-Two settings of the process decide much of what the ratios say, and the
-header prints both.  Which OpenBLAS kernel NumPy's products run on (the
-environment may pin one, e.g. ``OPENBLAS_CORETYPE=Haswell``) and which vector
-width PyTorch uses.  And glibc's allocator: by default (``--allocator
-steady``) the script asks it to keep freed memory, so that no library
-page-faults on fresh memory every call and neither one's speed depends on
-what the other freed before it (see :func:`steady_allocator`).
+Two settings decide much of what the ratios say, and the header prints both:
+which OpenBLAS kernel NumPy's products run on (the environment may pin one,
+e.g. ``OPENBLAS_CORETYPE=Haswell``) against the vector width PyTorch uses,
+and the state of glibc's allocator (``--allocator``, see
+:func:`steady_allocator`).
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
+import importlib.util
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -46,10 +48,8 @@ from convnet.losses import SoftmaxCrossEntropy  # noqa: E402
 from convnet.optim import SGD  # noqa: E402
 from convnet.zoo import lenet5  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # the ratios against PyTorch are then left out
-    torch = None
+HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
+torch = None  # imported in the PyTorch worker process only (see TorchWorker)
 
 THREADS = 2
 PAUSE = 0.25  # seconds between timing blocks (OpenBLAS spin-down)
@@ -96,8 +96,9 @@ def summarize(samples) -> dict:
 
 
 def compare(ours, theirs, repeat: int, rounds: int = ROUNDS):
-    """Time ``ours`` and ``theirs`` (or None) in alternating blocks; pool each one's samples.
+    """Time ``ours`` here and ``theirs`` (or None) in alternating blocks; pool each one's samples.
 
+    ``theirs(n)`` returns n timings (:meth:`TorchWorker.workload`).
     Alternating ``rounds`` blocks per library, each after a pause, keeps a slow
     spell of a shared machine from landing on one library only.
     """
@@ -106,7 +107,7 @@ def compare(ours, theirs, repeat: int, rounds: int = ROUNDS):
     for _ in range(rounds):
         mine += timings(ours, per_block)
         if theirs is not None:
-            other += timings(theirs, per_block)
+            other += theirs(per_block)
     return summarize(mine), (summarize(other) if theirs is not None else None)
 
 
@@ -241,17 +242,84 @@ def peak_memory_c() -> dict:
     return {"peak_bytes": peak, "im2col_bytes": im2col_bytes, "ratio": peak / im2col_bytes}
 
 
+class TorchWorker:
+    """PyTorch in a process of its own, timing its workloads on request.
+
+    Each library runs as its users run it, alone in its process.  In one
+    shared process, what one library frees changes the other's speed: glibc
+    serves large blocks from fresh, page-faulting memory below a threshold
+    that rises with the blocks freed before (see :func:`steady_allocator`),
+    and after NumPy had freed one 29 MiB array PyTorch's case c) ran twice
+    as fast as it does on its own; which state a run saw depended on the
+    order of the workloads.  The worker is started with "spawn", so that it
+    inherits no allocator state.
+    """
+
+    def __init__(self, allocator: str):
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_torch_worker, args=(child, allocator),
+                                        daemon=True)
+        self._process.start()
+        child.close()
+        self.info = self._ask("info")
+
+    def _ask(self, *message):
+        self._connection.send(message)
+        reply = self._connection.recv()
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+    def workload(self, builder: str, *args):
+        """Build ``builder(*args)`` in the worker; return ``n -> n timings`` of its step."""
+        self._ask("build", builder, args)
+        return lambda repeat: self._ask("time", repeat)
+
+    def close(self):
+        self._connection.send(None)
+        self._process.join(10)
+
+
+def _torch_worker(connection, allocator: str):
+    """The worker's loop: build one workload at a time, time it, report (see TorchWorker)."""
+    global torch
+    if allocator == "steady":
+        steady_allocator()
+    import torch as torch_module
+    torch = torch_module
+    torch.set_num_threads(THREADS)
+    step = None
+    while (message := connection.recv()) is not None:
+        kind, *args = message
+        try:
+            if kind == "info":
+                capability = getattr(getattr(torch.backends, "cpu", None),
+                                     "get_cpu_capability", None)
+                reply = {"torch": torch.__version__,
+                         "torch_cpu_capability": capability() if capability else None}
+            elif kind == "build":
+                step = None                      # free the previous workload first
+                step = globals()[args[0]](*args[1])
+                reply = True
+            else:                                # "time"
+                reply = timings(step, args[0])
+        except Exception as error:  # noqa: BLE001 - handed back and raised in the parent
+            reply = error
+        connection.send(reply)
+
+
 def steady_allocator() -> bool:
     """Ask glibc's malloc to keep freed memory; True if it agreed (Linux with glibc only).
 
     By default glibc maps every block above a threshold fresh from the
     kernel and unmaps it when freed, so each new large array page-faults.
     The threshold starts at 128 KiB and rises to the size of any such block
-    freed later (up to 32 MiB), so where it stands depends on everything
-    the process freed before: freeing one 29 MiB NumPy array made PyTorch's
-    case c) twice as fast (25-30 ms to 13-17 ms), and the ratios then
-    depended on the order of the workloads.  Fixing the threshold (and the
-    trim threshold) at 1 GiB puts both libraries in that fast, steady state.
+    freed later (up to 32 MiB), so where it stands depends on what the
+    process freed before.  Fixing the threshold (and the trim threshold) at
+    1 GiB keeps every library in the fast state.  PyTorch, which allocates
+    new tensors every call, gains most: its case c) went from 25-30 ms to
+    13-17 ms.  Used in both processes with ``--allocator steady``.
     """
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
@@ -298,10 +366,6 @@ def machine() -> dict:
         pass
     info["openblas_kernel"] = openblas_kernel()
     info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
-    if torch is not None:
-        info["torch"] = torch.__version__
-        capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
-        info["torch_cpu_capability"] = capability() if capability else None
     return info
 
 
@@ -314,9 +378,13 @@ def setting_lines(info: dict) -> list:
                  " unset it to let OpenBLAS choose)")
     if info.get("torch_cpu_capability"):
         blas += f"; PyTorch's kernels: {info['torch_cpu_capability']}"
-    allocator = {"steady": "glibc keeps freed memory (--allocator steady)",
-                 "as is": "glibc as configured (--allocator as-is): PyTorch's large tensors may "
-                          "page-fault, depending on what the process freed before"}
+    allocator = {"steady": "glibc told to keep freed memory in both processes (--allocator "
+                           "steady: PyTorch's fastest state)",
+                 "as is": "glibc as configured; PyTorch runs in a process of its own "
+                          "(--allocator steady for PyTorch's fastest state)"}
+    if "torch" not in info:
+        allocator = {"steady": "glibc told to keep freed memory (--allocator steady)",
+                     "as is": "glibc as configured"}
     return [blas, f"allocator: {allocator[info['allocator']]}"]
 
 
@@ -324,14 +392,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
-    parser.add_argument("--allocator", choices=("steady", "as-is"), default="steady",
-                        help="steady: ask glibc to keep freed memory (default); as-is: leave it")
+    parser.add_argument("--allocator", choices=("as-is", "steady"), default="as-is",
+                        help="as-is: leave glibc's malloc alone (default); steady: ask it to "
+                             "keep freed memory, in both processes")
     args = parser.parse_args(argv)
     steady = args.allocator == "steady" and steady_allocator()
-    if torch is not None:
-        torch.set_num_threads(THREADS)
+    worker = TorchWorker(args.allocator) if HAS_TORCH else None
+    try:
+        return run(args, worker, steady)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def run(args, worker, steady: bool) -> dict:
+    """Every workload, printed and written to ``args.json``; PyTorch's side in ``worker``."""
     results = {"machine": machine(), "conv2d": {}, "pool": {}, "lenet": {}}
     results["machine"]["allocator"] = "steady" if steady else "as is"
+    if worker is not None:
+        results["machine"].update(worker.info)
     rows = []
 
     rng = np.random.default_rng(0)
@@ -339,7 +418,8 @@ def main(argv=None):
         x = rng.normal(size=x_shape).astype(np.float32)
         w = (rng.normal(size=w_shape) * 0.1).astype(np.float32)
         ours, theirs = compare(conv_ours(x, w, stride, padding),
-                               conv_torch(x, w, stride, padding) if torch else None, args.repeat)
+                               worker.workload("conv_torch", x, w, stride, padding)
+                               if worker else None, args.repeat)
         z = conv2d(x, w, stride=stride, padding=padding)
         functional = measure(conv_functional(x, w, stride, padding, z), args.repeat)
         entry = {"x": x_shape, "w": w_shape, "stride": stride, "padding": padding,
@@ -351,7 +431,8 @@ def main(argv=None):
 
     x = rng.normal(size=(64, 32, 32, 32)).astype(np.float32)
     for kind, layer in (("max", MaxPool2D(2)), ("avg", AvgPool2D(2))):
-        ours, theirs = compare(pool_ours(layer, x), pool_torch(kind, x) if torch else None,
+        ours, theirs = compare(pool_ours(layer, x),
+                               worker.workload("pool_torch", kind, x) if worker else None,
                                args.repeat)
         results["pool"][kind] = {"convnet": ours, "torch": theirs,
                                  "ratio": ours["median"] / theirs["median"] if theirs else None}
@@ -360,7 +441,8 @@ def main(argv=None):
 
     x = rng.random((64, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, size=64)
-    ours, theirs = compare(lenet_ours(x, y), lenet_torch(x, y) if torch else None,
+    ours, theirs = compare(lenet_ours(x, y),
+                           worker.workload("lenet_torch", x, y) if worker else None,
                            args.repeat * 2)
     results["lenet"] = {"convnet": ours, "torch": theirs,
                         "ratio": ours["median"] / theirs["median"] if theirs else None,
@@ -373,8 +455,8 @@ def main(argv=None):
 
     print(f"convnet {convnet.__version__} on {results['machine'].get('cpu', '?')}, "
           f"{results['machine']['cpus']} CPUs, NumPy {np.__version__}"
-          + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else
-             ", PyTorch not installed"))
+          + (f", PyTorch {results['machine']['torch']} ({THREADS} threads, own process)"
+             if worker else ", PyTorch not installed"))
     for line in setting_lines(results["machine"]):
         print(line)
     print(f"\n{'workload':<58} {'convnet':>30} {'PyTorch':>30} {'ratio':>6} {'target':>7}")
