@@ -104,3 +104,31 @@ def test_tie_shortcut_is_not_fooled_by_a_nan_window_beside_a_tied_one():
     dx = max_pool2d_backward(dz, x, 2)
     np.testing.assert_array_equal(dx, [[[[10.0, 0, 20.0, 0], [0, 0, 0, 0]]]])
     np.testing.assert_array_equal(dx, reference.max_pool2d_backward(dz, x, 2))
+
+
+# -- tiling windows run in batch chunks of about 1 MiB (convnet.functional.pool._chunks) --
+
+def test_tiled_pooling_in_many_chunks_equals_sample_by_sample():
+    # 2 x 129 x 97 float64 is about 196 KiB per sample: 5 samples per chunk, so 13
+    # samples make three chunks, the last one short.  Odd sizes leave a row and
+    # a column outside the last whole 2 x 2 window; the ReLU makes ties.  Each
+    # sample alone is one chunk, checked against the loops elsewhere.
+    from convnet.functional import avg_pool2d_backward, max_pool2d_backward
+    x = np.maximum(normal(7, (13, 2, 129, 97)), 0.0)
+    x[4, 1, 10, 10] = np.nan
+    dz = normal(8, (13, 2, 64, 48))
+    whole = [max_pool2d(x, 2), max_pool2d_backward(dz, x, 2),
+             avg_pool2d(x, 2), avg_pool2d_backward(dz, x, 2)]
+    for k in range(13):
+        one = [max_pool2d(x[k:k + 1], 2), max_pool2d_backward(dz[k:k + 1], x[k:k + 1], 2),
+               avg_pool2d(x[k:k + 1], 2), avg_pool2d_backward(dz[k:k + 1], x[k:k + 1], 2)]
+        for got, expected in zip(whole, one):
+            np.testing.assert_array_equal(got[k:k + 1], expected)
+
+
+def test_tiled_max_pool_of_a_large_batch_equals_window_maxima():
+    # An independent oracle for the two-stage max: NumPy's max over each
+    # window of the reshaped input (3 x 2 windows, several chunks).
+    x = normal(9, (40, 3, 60, 64))
+    expected = x.reshape(40, 3, 20, 3, 32, 2).max(axis=(3, 5))
+    np.testing.assert_array_equal(max_pool2d(x, (3, 2)), expected)

@@ -4,8 +4,10 @@ Layout: ``x`` is (N, C, H, W), the output ``z`` is (N, C, Ho, Wo); each feature
 map is pooled on its own, so C stays C (Fig. 8.9: H^2 = H^1).
 
 Both poolings run as a loop over the ``kh*kw`` offsets inside the window; each
-step touches every window of every map at once.  With the chapter's usual
-2x2 / stride 2 that is four strided array operations per pass.
+step touches every window of every map at once.  When the windows tile the
+input (the chapter's usual 2x2 / stride 2), the loop goes in two stages
+instead: over the window's rows, whose pixels lie in contiguous runs, then
+over its columns (see :func:`_row_taps`).
 """
 
 from __future__ import annotations
@@ -40,15 +42,55 @@ def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
+# With tiling windows the loop over the kh*kw taps splits in two stages: first
+# over the kh rows of each window, reading "row taps" x[:, :, i::kh, :], whose
+# pixels lie in contiguous runs along each image row; then over the kw columns
+# of that (N, C, Ho, kw*Wo) result.  The direct taps x[:, :, i::kh, j::kw]
+# step through memory twice, along the row and across rows, and NumPy's
+# element-wise loops over such views ran up to five times slower whenever
+# the input started on a 64-byte boundary (measured; it depends on where the
+# allocator put the input, so it came and went between runs).
+
+def _row_taps(x: np.ndarray, window: Window) -> list:
+    """The kh row taps of tiling windows: (N, C, Ho, kw*Wo) views, row i of every window."""
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    return [x[:, :, i:i + kh * (ho - 1) + 1:kh, :kw * wo] for i in range(kh)]
+
+
+def _column_taps(rows: np.ndarray, kw: int) -> list:
+    """The kw columns of every window in a (..., kw*Wo) array of row results: (..., Wo) views."""
+    return [rows[..., j::kw] for j in range(kw)]
+
+
+def _fold(op, parts: list, out: np.ndarray) -> np.ndarray:
+    """``out = op(op(parts[0], parts[1]), parts[2]) ...`` in place; a single part is copied."""
+    if len(parts) == 1:
+        np.copyto(out, parts[0])
+        return out
+    op(parts[0], parts[1], out=out)
+    for part in parts[2:]:
+        op(out, part, out=out)
+    return out
+
+
+def _widen(a: np.ndarray, kw: int, out: np.ndarray) -> np.ndarray:
+    """(..., Wo) -> (..., kw*Wo): every value repeated over its window's kw columns."""
+    for column in _column_taps(out, kw):
+        np.copyto(column, a)
+    return out
+
+
 def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
     """Max pooling (Eq. 8.24): the elementwise maximum of the window's taps.
 
     ``np.maximum`` propagates NaN, so a window holding NaN gives NaN.  Padding
     is -inf, which never wins.
     """
+    z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype, like=x)  # (N, C, Ho, Wo)
+    if _tiles(window):
+        return _max_pool_tiles(x, window, z)
     xp = pad(x, window.pads, -np.inf)                          # (N, C, Hp, Wp)
     taps = [window.tap(i, j) for i, j in window.offsets()]
-    z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype, like=x)  # (N, C, Ho, Wo)
     for part in _chunks(x.shape[0], xp[0].nbytes):
         xs, zs = xp[part], z[part]
         if len(taps) == 1:
@@ -57,6 +99,17 @@ def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
         np.maximum(xs[(..., *taps[0])], xs[(..., *taps[1])], out=zs)
         for tap in taps[2:]:
             np.maximum(zs, xs[(..., *tap)], out=zs)
+    return z
+
+
+def _max_pool_tiles(x: np.ndarray, window: Window, z: np.ndarray) -> np.ndarray:
+    """Max pooling over tiling windows in two stages: each window's rows, then its columns."""
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    parts = _chunks(x.shape[0], x[0].nbytes)
+    rows = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), x.dtype)   # one chunk's row maxima
+    for part in parts:
+        row_max = _fold(np.maximum, _row_taps(x[part], window), rows[:part.stop - part.start])
+        _fold(np.maximum, _column_taps(row_max, kw), z[part])
     return z
 
 
@@ -90,6 +143,7 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
         (kh, kw), (ho, wo) = window.kernel, window.out
         dxp[..., kh * ho:, :] = 0
         dxp[..., :, kw * wo:] = 0
+        return _max_pool_backward_tiles(dz, x, z, window, dxp, nan)
     taps = [window.tap(i, j) for i, j in window.offsets()]
     real = None
     if window.pads != ((0, 0), (0, 0)):   # a -inf pixel must win over the -inf padding
@@ -114,12 +168,47 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
     return unpad(dxp, window.pads)
 
 
+def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool):
+    """:func:`max_pool_backward` for tiling windows, by window rows (see :func:`_row_taps`).
+
+    Each window's maximum and sensitivity are widened over its kw columns,
+    so that a hit test and the write of dx go along whole image rows, one
+    pass per window row.  Ties are broken over the taps in row-major order,
+    as in the general case.
+    """
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    parts = _chunks(x.shape[0], x[0].nbytes)
+    wide = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), dz.dtype)
+    for part in parts:
+        zs, dzs, buffer = z[part], dz[part], wide[:part.stop - part.start]
+        rows = _row_taps(x[part], window)
+        wide_z = _widen(zs, kw, buffer)
+        hits = [np.equal(row, wide_z) for row in rows]                # kh of (n, C, Ho, kw*Wo)
+        if nan:
+            for row, hit in zip(rows, hits):
+                hit |= np.isnan(row)
+        if sum(np.count_nonzero(hit) for hit in hits) != zs.size:
+            _first_hits([tap for hit in hits for tap in _column_taps(hit, kw)])  # row-major
+        wide_dz = _widen(dzs, kw, buffer)
+        for row_of_dx, hit in zip(_row_taps(dx[part], window), hits):
+            np.multiply(wide_dz, hit, out=row_of_dx)
+    return dx
+
+
 def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
     """Average pooling (Eq. 8.22) with w = 1/(kh*kw); padded zeros count in the mean."""
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    weight = x.dtype.type(1.0 / (kh * kw))                          # w of Eq. 8.22
+    z = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)             # (N, C, Ho, Wo)
+    if _tiles(window):                # by window rows, then columns (see _row_taps)
+        parts = _chunks(x.shape[0], x[0].nbytes)
+        rows = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), x.dtype)
+        for part in parts:
+            row_sums = _fold(np.add, _row_taps(x[part], window), rows[:part.stop - part.start])
+            np.multiply(_fold(np.add, _column_taps(row_sums, kw), z[part]), weight, out=z[part])
+        return z
     xp = pad(x, window.pads, 0.0)
     taps = [window.tap(i, j) for i, j in window.offsets()]
-    weight = x.dtype.type(1.0 / len(taps))                          # w of Eq. 8.22
-    z = np.empty((*x.shape[:2], *window.out), dtype=x.dtype)        # (N, C, Ho, Wo)
     for part in _chunks(x.shape[0], xp[0].nbytes):
         xs, zs = xp[part], z[part]
         np.copyto(zs, xs[(..., *taps[0])])
