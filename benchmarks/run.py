@@ -249,10 +249,9 @@ class TorchWorker:
     shared process, what one library frees changes the other's speed: glibc
     serves large blocks from fresh, page-faulting memory below a threshold
     that rises with the blocks freed before (see :func:`steady_allocator`),
-    and after NumPy had freed one 29 MiB array PyTorch's case c) ran twice
-    as fast as it does on its own; which state a run saw depended on the
-    order of the workloads.  The worker is started with "spawn", so that it
-    inherits no allocator state.
+    and right after NumPy had freed one 29 MiB array PyTorch's case c) ran
+    twice as fast as before.  The worker is started with "spawn", so that
+    it inherits no allocator state.
     """
 
     def __init__(self, allocator: str):
