@@ -88,7 +88,7 @@ def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
     """
     z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype, like=x)  # (N, C, Ho, Wo)
     if _tiles(window):
-        return _max_pool_tiles(x, window, z)
+        return _fold_tiles(np.maximum, x, window, z)
     xp = pad(x, window.pads, -np.inf)                          # (N, C, Hp, Wp)
     taps = [window.tap(i, j) for i, j in window.offsets()]
     for part in _chunks(x.shape[0], xp[0].nbytes):
@@ -102,14 +102,20 @@ def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
     return z
 
 
-def _max_pool_tiles(x: np.ndarray, window: Window, z: np.ndarray) -> np.ndarray:
-    """Max pooling over tiling windows in two stages: each window's rows, then its columns."""
+def _fold_tiles(op, x: np.ndarray, window: Window, z: np.ndarray, scale=None) -> np.ndarray:
+    """``op`` over every tiling window into ``z``: over its rows, then its columns (times ``scale``).
+
+    ``np.maximum`` gives max pooling, ``np.add`` with ``scale = 1/(kh*kw)``
+    average pooling.
+    """
     (kh, kw), (ho, wo) = window.kernel, window.out
     parts = _chunks(x.shape[0], x[0].nbytes)
-    rows = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), x.dtype)   # one chunk's row maxima
+    rows = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), x.dtype)   # one chunk's row results
     for part in parts:
-        row_max = _fold(np.maximum, _row_taps(x[part], window), rows[:part.stop - part.start])
-        _fold(np.maximum, _column_taps(row_max, kw), z[part])
+        row_results = _fold(op, _row_taps(x[part], window), rows[:part.stop - part.start])
+        zs = _fold(op, _column_taps(row_results, kw), z[part])
+        if scale is not None:
+            zs *= scale
     return z
 
 
@@ -200,13 +206,8 @@ def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
     (kh, kw), (ho, wo) = window.kernel, window.out
     weight = x.dtype.type(1.0 / (kh * kw))                          # w of Eq. 8.22
     z = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)             # (N, C, Ho, Wo)
-    if _tiles(window):                # by window rows, then columns (see _row_taps)
-        parts = _chunks(x.shape[0], x[0].nbytes)
-        rows = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), x.dtype)
-        for part in parts:
-            row_sums = _fold(np.add, _row_taps(x[part], window), rows[:part.stop - part.start])
-            np.multiply(_fold(np.add, _column_taps(row_sums, kw), z[part]), weight, out=z[part])
-        return z
+    if _tiles(window):
+        return _fold_tiles(np.add, x, window, z, weight)
     xp = pad(x, window.pads, 0.0)
     taps = [window.tap(i, j) for i, j in window.offsets()]
     for part in _chunks(x.shape[0], xp[0].nbytes):
