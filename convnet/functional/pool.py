@@ -73,6 +73,12 @@ def _fold(op, parts: list, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def _row_buffer(x: np.ndarray, window: Window, parts: list, dtype) -> np.ndarray:
+    """Room for the row results of the largest chunk: (n, C, Ho, kw*Wo)."""
+    (ho, wo), kw = window.out, window.kernel[1]
+    return np.empty((parts[0].stop, x.shape[1], ho, kw * wo), dtype)
+
+
 def _widen(a: np.ndarray, kw: int, out: np.ndarray) -> np.ndarray:
     """(..., Wo) -> (..., kw*Wo): every value repeated over its window's kw columns."""
     for column in _column_taps(out, kw):
@@ -108,9 +114,8 @@ def _fold_tiles(op, x: np.ndarray, window: Window, z: np.ndarray, scale=None) ->
     ``np.maximum`` gives max pooling, ``np.add`` with ``scale = 1/(kh*kw)``
     average pooling.
     """
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    parts = _chunks(x.shape[0], x[0].nbytes)
-    rows = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), x.dtype)   # one chunk's row results
+    kw, parts = window.kernel[1], _chunks(x.shape[0], x[0].nbytes)
+    rows = _row_buffer(x, window, parts, x.dtype)
     for part in parts:
         row_results = _fold(op, _row_taps(x[part], window), rows[:part.stop - part.start])
         zs = _fold(op, _column_taps(row_results, kw), z[part])
@@ -182,9 +187,8 @@ def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool):
     pass per window row.  Ties are broken over the taps in row-major order,
     as in the general case.
     """
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    parts = _chunks(x.shape[0], x[0].nbytes)
-    wide = np.empty((parts[0].stop, x.shape[1], ho, kw * wo), dz.dtype)
+    kw, parts = window.kernel[1], _chunks(x.shape[0], x[0].nbytes)
+    wide = _row_buffer(x, window, parts, dz.dtype)
     for part in parts:
         zs, dzs, buffer = z[part], dz[part], wide[:part.stop - part.start]
         rows = _row_taps(x[part], window)
