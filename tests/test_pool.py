@@ -132,3 +132,20 @@ def test_tiled_max_pool_of_a_large_batch_equals_window_maxima():
     x = normal(9, (40, 3, 60, 64))
     expected = x.reshape(40, 3, 20, 3, 32, 2).max(axis=(3, 5))
     np.testing.assert_array_equal(max_pool2d(x, (3, 2)), expected)
+
+
+def test_max_pool_backward_gives_losers_exact_zeros_when_dz_is_infinite():
+    # dz * hit would put inf * 0 = NaN on every losing pixel; only the winner
+    # of each window may see the inf.  Tiling and overlapping windows (where a
+    # pixel collects several windows' dz, summed in another order than the loops).
+    from convnet.functional import max_pool2d_backward
+    x = normal(3, (2, 2, 6, 6))
+    dz = normal(4, (2, 2, 3, 3))
+    dz[0, 1, 1, 2], dz[1, 0, 0, 0] = np.inf, -np.inf
+    for args in (dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)):
+        dz_args = dz if args["kernel_size"] == 2 else normal(5, (2, 2, 6, 6))
+        if args["kernel_size"] == 3:
+            dz_args[0, 0, 2, 2] = np.inf
+        got = max_pool2d_backward(dz_args, x, **args)
+        np.testing.assert_allclose(got, reference.max_pool2d_backward(dz_args, x, **args), **TIGHT)
+        assert np.isnan(got).sum() == 0 and np.isinf(got).sum() >= 1

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Window
-from ._im2col import (Workspace, im2col, im2col_wide, new_array, padded_channels_first,
-                      wide_channels_first)
+from ._im2col import (Workspace, all_finite, im2col, im2col_wide, new_array,
+                      padded_channels_first, wide_channels_first)
 
 __all__ = ["uses_wide_rows", "is_wide", "blas_rows", "run_guard", "forward_method",
            "input_columns", "splits_kernel", "with_ones", "kernel_rows", "conv2d_forward",
@@ -40,13 +40,7 @@ def uses_wide_rows(window: Window, x: np.ndarray) -> bool:
     carry real pixels that the weight gradient multiplies by zero, and
     ``0 * inf`` is NaN.  The plain gather keeps such results exact.
     """
-    if window.stride != (1, 1):
-        return False
-    # A finite sum means finite numbers (inf and NaN survive summing); only a
-    # sum that is not (NaN, inf, or an overflow) needs the element-wise check.
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = x.sum()
-    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
+    return window.stride == (1, 1) and all_finite(x)
 
 
 def is_wide(cols: np.ndarray) -> bool:

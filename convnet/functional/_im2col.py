@@ -35,7 +35,7 @@ import numpy as np
 
 from ..geometry import Window
 
-__all__ = ["Workspace", "new_array", "pad", "unpad", "channels_first", "padded_channels_first",
+__all__ = ["Workspace", "new_array", "all_finite", "pad", "unpad", "channels_first", "padded_channels_first",
            "im2col", "col2im", "wide_buffer", "wide_channels_first", "im2col_wide",
            "col2im_wide", "strided"]
 
@@ -102,6 +102,17 @@ def new_array(outputs: Workspace | None, name: str, shape, dtype, zero: bool = F
 
 def _channels_first_in_memory(x: np.ndarray) -> bool:
     return x.ndim >= 2 and x.strides[1] > x.strides[0] > 0
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """Whether ``a`` holds no inf or NaN, in one summing pass when it does not.
+
+    A finite sum means finite numbers (inf and NaN survive summing); only a
+    sum that is not (NaN, inf, or an overflow) needs the element-wise check.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = a.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
 
 
 def pad(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._validate import real_array, same_shape
 from ..geometry import Window, pool_window
-from ._im2col import new_array, pad, unpad
+from ._im2col import all_finite, new_array, pad, unpad
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
            "sum_pool2d", "pool_weight_gradient"]
@@ -37,7 +37,7 @@ def _tiles(window: Window) -> bool:
 
 
 def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
-    """Batch slices of about ``target`` bytes: each pass over a chunk stays in cache."""
+    """Batch slices of about ``target`` bytes of input, so that a chunk's passes work mostly in cache."""
     step = max(1, target // max(1, sample_bytes))
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
@@ -77,6 +77,21 @@ def _row_buffer(x: np.ndarray, window: Window, parts: list, dtype) -> np.ndarray
     """Room for the row results of the largest chunk: (n, C, Ho, kw*Wo)."""
     (ho, wo), kw = window.out, window.kernel[1]
     return np.empty((parts[0].stop, x.shape[1], ho, kw * wo), dtype)
+
+
+def _to_hits(dz: np.ndarray, hit: np.ndarray, finite: bool, out=None) -> np.ndarray:
+    """``dz`` where ``hit``, exactly 0 elsewhere: ``dz * hit``, unless dz holds inf or NaN.
+
+    ``inf * False`` is NaN, so with a non-finite ``dz`` (``finite`` False)
+    the losing pixels get their zeros from ``np.where`` instead.
+    """
+    if finite:
+        return np.multiply(dz, hit, out=out)
+    routed = np.where(hit, dz, dz.dtype.type(0))
+    if out is None:
+        return routed
+    np.copyto(out, routed)
+    return out
 
 
 def _widen(a: np.ndarray, kw: int, out: np.ndarray) -> np.ndarray:
@@ -146,15 +161,12 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
     a ReLU, where windows of zeros tie, is the usual case.  Overlapping
     windows add up.
     """
+    nan, finite = bool(np.isnan(z).any()), all_finite(dz)
+    if _tiles(window):
+        dx = new_array(outputs, "input gradient", x.shape, dz.dtype, like=x)
+        return _max_pool_backward_tiles(dz, x, z, window, dx, nan, finite)
     xp = pad(x, window.pads, -np.inf)
-    nan = bool(np.isnan(z).any())
-    tiles = _tiles(window)
-    dxp = new_array(outputs, "input gradient", xp.shape, dz.dtype, zero=not tiles, like=xp)
-    if tiles:  # rows / columns beyond the last whole window get no gradient
-        (kh, kw), (ho, wo) = window.kernel, window.out
-        dxp[..., kh * ho:, :] = 0
-        dxp[..., :, kw * wo:] = 0
-        return _max_pool_backward_tiles(dz, x, z, window, dxp, nan)
+    dxp = new_array(outputs, "input gradient", xp.shape, dz.dtype, zero=True, like=xp)
     taps = [window.tap(i, j) for i, j in window.offsets()]
     real = None
     if window.pads != ((0, 0), (0, 0)):   # a -inf pixel must win over the -inf padding
@@ -172,22 +184,24 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
         if sum(np.count_nonzero(hit) for hit in hits) != zs.size:
             _first_hits(hits)
         for tap, hit in zip(taps, hits):
-            if tiles:
-                np.multiply(dzs, hit, out=dxs[(..., *tap)])
-            else:
-                dxs[(..., *tap)] += dzs * hit
+            dxs[(..., *tap)] += _to_hits(dzs, hit, finite)
     return unpad(dxp, window.pads)
 
 
-def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool):
+def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool, finite: bool):
     """:func:`max_pool_backward` for tiling windows, by window rows (see :func:`_row_taps`).
 
     Each window's maximum and sensitivity are widened over its kw columns,
     so that a hit test and the write of dx go along whole image rows, one
     pass per window row.  Ties are broken over the taps in row-major order,
-    as in the general case.
+    as in the general case.  The windows do not overlap, so each pixel of
+    ``dx`` (any array of x's shape) is written once; rows and columns beyond
+    the last whole window are set to zero.
     """
-    kw, parts = window.kernel[1], _chunks(x.shape[0], x[0].nbytes)
+    (kh, kw), (ho, wo) = window.kernel, window.out
+    dx[..., kh * ho:, :] = 0
+    dx[..., :, kw * wo:] = 0
+    parts = _chunks(x.shape[0], x[0].nbytes)
     wide = _row_buffer(x, window, parts, dz.dtype)
     for part in parts:
         zs, dzs, buffer = z[part], dz[part], wide[:part.stop - part.start]
@@ -201,7 +215,7 @@ def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool):
             _first_hits([tap for hit in hits for tap in _column_taps(hit, kw)])  # row-major
         wide_dz = _widen(dzs, kw, buffer)
         for row_of_dx, hit in zip(_row_taps(dx[part], window), hits):
-            np.multiply(wide_dz, hit, out=row_of_dx)
+            _to_hits(wide_dz, hit, finite, out=row_of_dx)
     return dx
 
 
