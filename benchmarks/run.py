@@ -261,7 +261,12 @@ class TorchWorker:
                                         daemon=True)
         self._process.start()
         child.close()
-        self.info = self._ask("info")
+        self._built = 0
+        try:
+            self.info = self._ask("info")   # an ImportError in the worker is raised here
+        except BaseException:
+            self.close()
+            raise
 
     def _ask(self, *message):
         self._connection.send(message)
@@ -271,38 +276,56 @@ class TorchWorker:
         return reply
 
     def workload(self, builder: str, *args):
-        """Build ``builder(*args)`` in the worker; return ``n -> n timings`` of its step."""
-        self._ask("build", builder, args)
-        return lambda repeat: self._ask("time", repeat)
+        """Build ``builder(*args)`` in the worker; return ``n -> n timings`` of its step.
+
+        The worker keeps the last workload built only; the returned function
+        refuses to time another one.
+        """
+        self._built += 1
+        self._ask("build", self._built, builder, args)
+        return lambda repeat, number=self._built: self._ask("time", number, repeat)
 
     def close(self):
-        self._connection.send(None)
+        """Stop the worker; never raises (it may already be gone, after an error)."""
+        try:
+            self._connection.send(None)
+        except OSError:
+            pass
         self._process.join(10)
+        if self._process.is_alive():
+            self._process.terminate()
 
 
 def _torch_worker(connection, allocator: str):
     """The worker's loop: build one workload at a time, time it, report (see TorchWorker)."""
     global torch
-    if allocator == "steady":
-        steady_allocator()
-    import torch as torch_module
+    steady = allocator == "steady" and steady_allocator()
+    try:
+        import torch as torch_module
+    except Exception as error:  # noqa: BLE001 - the first reply tells the parent
+        torch_module, failure = None, error
     torch = torch_module
-    torch.set_num_threads(THREADS)
-    step = None
+    if torch is not None:
+        torch.set_num_threads(THREADS)
+    step, built = None, None
     while (message := connection.recv()) is not None:
         kind, *args = message
         try:
+            if torch is None:
+                raise ImportError(f"PyTorch failed to import: {failure!r}")
             if kind == "info":
                 capability = getattr(getattr(torch.backends, "cpu", None),
                                      "get_cpu_capability", None)
-                reply = {"torch": torch.__version__,
+                reply = {"torch": torch.__version__, "torch_steady_allocator": steady,
                          "torch_cpu_capability": capability() if capability else None}
             elif kind == "build":
-                step = None                      # free the previous workload first
-                step = globals()[args[0]](*args[1])
+                step = built = None              # free the previous workload first
+                step, built = globals()[args[1]](*args[2]), args[0]
                 reply = True
-            else:                                # "time"
-                reply = timings(step, args[0])
+            elif args[0] != built:               # "time" a workload no longer built
+                raise RuntimeError(f"workload {args[0]} is gone; the worker holds {built}")
+            else:
+                reply = timings(step, args[1])
         except Exception as error:  # noqa: BLE001 - handed back and raised in the parent
             reply = error
         connection.send(reply)
@@ -396,7 +419,14 @@ def main(argv=None):
                              "keep freed memory, in both processes")
     args = parser.parse_args(argv)
     steady = args.allocator == "steady" and steady_allocator()
-    worker = TorchWorker(args.allocator) if HAS_TORCH else None
+    worker = None
+    if HAS_TORCH:
+        try:
+            worker = TorchWorker(args.allocator)
+        except ImportError as error:
+            print(f"{error}; timing convnet only")
+        else:
+            steady = steady and worker.info["torch_steady_allocator"]
     try:
         return run(args, worker, steady)
     finally:
