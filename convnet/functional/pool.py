@@ -42,24 +42,26 @@ def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-# With tiling windows the loop over the kh*kw taps splits in two stages: first
-# over the kh rows of each window, reading "row taps" x[:, :, i::kh, :], whose
-# pixels lie in contiguous runs along each image row; then over the kw columns
-# of that (N, C, Ho, kw*Wo) result.  The direct taps x[:, :, i::kh, j::kw]
-# step through memory twice, along the row and across rows, and NumPy's
-# element-wise loops over such views ran up to five times slower whenever
-# the input started on a 64-byte boundary (measured; it depends on where the
-# allocator put the input, so it came and went between runs).
+# A window's max or sum is taken in two stages: first over its kh rows,
+# reading "row taps" xp[:, :, i::s, :], whose pixels lie in contiguous runs
+# along each image row; then over the kw columns of that (N, C, Ho, Wp)
+# result.  The direct taps xp[:, :, i::s, j::s] step through memory twice,
+# along the row and across rows, and NumPy's element-wise loops over such
+# views ran up to five times slower whenever the input started on a 64-byte
+# boundary (measured; it depends on where the allocator put the input, so it
+# came and went between runs).
 
-def _row_taps(x: np.ndarray, window: Window) -> list:
-    """The kh row taps of tiling windows: (N, C, Ho, kw*Wo) views, row i of every window."""
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    return [x[:, :, i:i + kh * (ho - 1) + 1:kh, :kw * wo] for i in range(kh)]
+def _row_taps(xp: np.ndarray, window: Window, width=None) -> list:
+    """The kh row taps: (N, C, Ho, width) views of ``xp``, row i of every window.
+
+    ``width`` (default: all of it) cuts every row short.
+    """
+    return [xp[:, :, window.tap(i, 0)[0], :width] for i in range(window.kernel[0])]
 
 
-def _column_taps(rows: np.ndarray, kw: int) -> list:
-    """The kw columns of every window in a (..., kw*Wo) array of row results: (..., Wo) views."""
-    return [rows[..., j::kw] for j in range(kw)]
+def _column_taps(rows: np.ndarray, window: Window) -> list:
+    """The kw columns of every window in an array of row results: (..., Wo) views."""
+    return [rows[..., window.tap(0, j)[1]] for j in range(window.kernel[1])]
 
 
 def _fold(op, parts: list, out: np.ndarray) -> np.ndarray:
@@ -73,10 +75,9 @@ def _fold(op, parts: list, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _row_buffer(x: np.ndarray, window: Window, parts: list, dtype) -> np.ndarray:
-    """Room for the row results of the largest chunk: (n, C, Ho, kw*Wo)."""
-    (ho, wo), kw = window.out, window.kernel[1]
-    return np.empty((parts[0].stop, x.shape[1], ho, kw * wo), dtype)
+def _row_buffer(x: np.ndarray, window: Window, parts: list, width: int, dtype) -> np.ndarray:
+    """Room for the row results of the largest chunk: (n, C, Ho, width)."""
+    return np.empty((parts[0].stop, x.shape[1], window.out[0], width), dtype)
 
 
 def _to_hits(dz: np.ndarray, hit: np.ndarray, finite: bool, out=None) -> np.ndarray:
@@ -94,9 +95,9 @@ def _to_hits(dz: np.ndarray, hit: np.ndarray, finite: bool, out=None) -> np.ndar
     return out
 
 
-def _widen(a: np.ndarray, kw: int, out: np.ndarray) -> np.ndarray:
-    """(..., Wo) -> (..., kw*Wo): every value repeated over its window's kw columns."""
-    for column in _column_taps(out, kw):
+def _widen(a: np.ndarray, window: Window, out: np.ndarray) -> np.ndarray:
+    """(..., Wo) -> (..., kw*Wo) of tiling windows: every value over its window's kw columns."""
+    for column in _column_taps(out, window):
         np.copyto(column, a)
     return out
 
@@ -108,32 +109,20 @@ def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
     is -inf, which never wins.
     """
     z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype, like=x)  # (N, C, Ho, Wo)
-    if _tiles(window):
-        return _fold_tiles(np.maximum, x, window, z)
-    xp = pad(x, window.pads, -np.inf)                          # (N, C, Hp, Wp)
-    taps = [window.tap(i, j) for i, j in window.offsets()]
-    for part in _chunks(x.shape[0], xp[0].nbytes):
-        xs, zs = xp[part], z[part]
-        if len(taps) == 1:
-            np.copyto(zs, xs[(..., *taps[0])])
-            continue
-        np.maximum(xs[(..., *taps[0])], xs[(..., *taps[1])], out=zs)
-        for tap in taps[2:]:
-            np.maximum(zs, xs[(..., *tap)], out=zs)
-    return z
+    return _fold_windows(np.maximum, pad(x, window.pads, -np.inf), window, z)
 
 
-def _fold_tiles(op, x: np.ndarray, window: Window, z: np.ndarray, scale=None) -> np.ndarray:
-    """``op`` over every tiling window into ``z``: over its rows, then its columns (times ``scale``).
+def _fold_windows(op, xp: np.ndarray, window: Window, z: np.ndarray, scale=None) -> np.ndarray:
+    """``op`` over every window of ``xp`` into ``z``: over its rows, then its columns.
 
     ``np.maximum`` gives max pooling, ``np.add`` with ``scale = 1/(kh*kw)``
-    average pooling.
+    average pooling.  Returns ``z``.
     """
-    kw, parts = window.kernel[1], _chunks(x.shape[0], x[0].nbytes)
-    rows = _row_buffer(x, window, parts, x.dtype)
+    parts = _chunks(xp.shape[0], xp[0].nbytes)
+    rows = _row_buffer(xp, window, parts, xp.shape[3], xp.dtype)
     for part in parts:
-        row_results = _fold(op, _row_taps(x[part], window), rows[:part.stop - part.start])
-        zs = _fold(op, _column_taps(row_results, kw), z[part])
+        row_results = _fold(op, _row_taps(xp[part], window), rows[:part.stop - part.start])
+        zs = _fold(op, _column_taps(row_results, window), z[part])
         if scale is not None:
             zs *= scale
     return z
@@ -202,19 +191,19 @@ def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool, finite: bo
     dx[..., kh * ho:, :] = 0
     dx[..., :, kw * wo:] = 0
     parts = _chunks(x.shape[0], x[0].nbytes)
-    wide = _row_buffer(x, window, parts, dz.dtype)
+    wide = _row_buffer(x, window, parts, kw * wo, dz.dtype)
     for part in parts:
         zs, dzs, buffer = z[part], dz[part], wide[:part.stop - part.start]
-        rows = _row_taps(x[part], window)
-        wide_z = _widen(zs, kw, buffer)
+        rows = _row_taps(x[part], window, kw * wo)
+        wide_z = _widen(zs, window, buffer)
         hits = [np.equal(row, wide_z) for row in rows]                # kh of (n, C, Ho, kw*Wo)
         if nan:
             for row, hit in zip(rows, hits):
                 hit |= np.isnan(row)
         if sum(np.count_nonzero(hit) for hit in hits) != zs.size:
-            _first_hits([tap for hit in hits for tap in _column_taps(hit, kw)])  # row-major
-        wide_dz = _widen(dzs, kw, buffer)
-        for row_of_dx, hit in zip(_row_taps(dx[part], window), hits):
+            _first_hits([tap for hit in hits for tap in _column_taps(hit, window)])  # row-major
+        wide_dz = _widen(dzs, window, buffer)
+        for row_of_dx, hit in zip(_row_taps(dx[part], window, kw * wo), hits):
             _to_hits(wide_dz, hit, finite, out=row_of_dx)
     return dx
 
@@ -224,17 +213,7 @@ def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
     (kh, kw), (ho, wo) = window.kernel, window.out
     weight = x.dtype.type(1.0 / (kh * kw))                          # w of Eq. 8.22
     z = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)             # (N, C, Ho, Wo)
-    if _tiles(window):
-        return _fold_tiles(np.add, x, window, z, weight)
-    xp = pad(x, window.pads, 0.0)
-    taps = [window.tap(i, j) for i, j in window.offsets()]
-    for part in _chunks(x.shape[0], xp[0].nbytes):
-        xs, zs = xp[part], z[part]
-        np.copyto(zs, xs[(..., *taps[0])])
-        for tap in taps[1:]:
-            zs += xs[(..., *tap)]
-        zs *= weight
-    return z
+    return _fold_windows(np.add, pad(x, window.pads, 0.0), window, z, weight)
 
 
 def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
