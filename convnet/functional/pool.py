@@ -3,11 +3,12 @@
 Layout: ``x`` is (N, C, H, W), the output ``z`` is (N, C, Ho, Wo); each feature
 map is pooled on its own, so C stays C (Fig. 8.9: H^2 = H^1).
 
-Both poolings run as a loop over the ``kh*kw`` offsets inside the window; each
-step touches every window of every map at once.  When the windows tile the
-input (the chapter's usual 2x2 / stride 2), the loop goes in two stages
-instead: over the window's rows, whose pixels lie in contiguous runs, then
-over its columns (see :func:`_row_taps`).
+Every step touches every window of every map at once.  The forward passes
+go in two stages: over the window's rows, whose pixels lie in contiguous
+runs, then over its columns (see :func:`_row_taps`); so does max pooling's
+backward when the windows tile the input (the chapter's usual 2x2 / stride
+2).  Otherwise the backward passes loop over the ``kh*kw`` offsets inside the
+window, one strided array operation each.
 """
 
 from __future__ import annotations
