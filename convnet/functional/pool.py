@@ -27,18 +27,18 @@ __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backwa
 # Trusted helpers shared with the layers
 # --------------------------------------------------------------------------
 #
-# Each pass is a loop over the kh*kw offsets of the window; the offset's
-# "tap" is the strided view of the (padded) input that it reads at every
-# output position.  When the windows tile the input (stride = kernel, no
-# padding) the taps do not overlap, so the backward pass can write each tap
-# of dx once instead of adding into it.
+# An offset (i, j) inside the window has a "tap": the strided view of the
+# (padded) input that it reads at every output position.  The backward pass
+# of overlapping windows loops over the kh*kw taps.  When the windows tile
+# the input (stride = kernel, no padding) the taps do not overlap, so the
+# backward pass can write each pixel of dx once instead of adding into it.
 
 def _tiles(window: Window) -> bool:
     return window.stride == window.kernel and window.pads == ((0, 0), (0, 0))
 
 
 def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
-    """Batch slices of about ``target`` bytes of input, so that a chunk's passes work mostly in cache."""
+    """Batch slices of about ``target`` bytes of input: a chunk's passes work mostly in cache."""
     step = max(1, target // max(1, sample_bytes))
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
