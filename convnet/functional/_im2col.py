@@ -36,8 +36,8 @@ import numpy as np
 from ..geometry import Window
 
 __all__ = ["Workspace", "new_array", "all_finite", "pad", "unpad", "channels_first",
-           "padded_channels_first", "im2col", "col2im", "wide_buffer", "wide_channels_first", "im2col_wide",
-           "col2im_wide", "strided"]
+           "padded_channels_first", "im2col", "col2im", "wide_buffer", "wide_channels_first",
+           "im2col_wide", "col2im_wide", "strided"]
 
 
 class Workspace:
