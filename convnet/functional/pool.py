@@ -52,12 +52,9 @@ def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
 # boundary (measured; it depends on where the allocator put the input, so it
 # came and went between runs).
 
-def _row_taps(xp: np.ndarray, window: Window, width=None) -> list:
-    """The kh row taps: (N, C, Ho, width) views of ``xp``, row i of every window.
-
-    ``width`` (default: all of it) cuts every row short.
-    """
-    return [xp[:, :, window.tap(i, 0)[0], :width] for i in range(window.kernel[0])]
+def _row_taps(xp: np.ndarray, window: Window) -> list:
+    """The kh row taps: (N, C, Ho, Wp) views of ``xp``, row i of every window."""
+    return [xp[:, :, window.tap(i, 0)[0], :] for i in range(window.kernel[0])]
 
 
 def _column_taps(rows: np.ndarray, window: Window) -> list:
@@ -96,11 +93,15 @@ def _to_hits(dz: np.ndarray, hit: np.ndarray, finite: bool, out=None) -> np.ndar
     return out
 
 
-def _widen(a: np.ndarray, window: Window, out: np.ndarray) -> np.ndarray:
-    """(..., Wo) -> (..., kw*Wo) of tiling windows: every value over its window's kw columns."""
-    for column in _column_taps(out, window):
+def _spread(a: np.ndarray, window: Window, wide: np.ndarray) -> np.ndarray:
+    """(n, C, Ho, Wo) -> (n, C, kh*Ho, kw*Wo) of tiling windows: each value over its window.
+
+    First over the window's columns, into ``wide`` (n, C, Ho, kw*Wo); then
+    ``np.repeat`` copies each of those rows kh times, whole rows at a time.
+    """
+    for column in _column_taps(wide, window):
         np.copyto(column, a)
-    return out
+    return np.repeat(wide, window.kernel[0], axis=2)
 
 
 def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
@@ -179,14 +180,15 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
 
 
 def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool, finite: bool):
-    """:func:`max_pool_backward` for tiling windows, by window rows (see :func:`_row_taps`).
+    """:func:`max_pool_backward` for tiling windows, on whole images at a time.
 
-    Each window's maximum and sensitivity are widened over its kw columns,
-    so that a hit test and the write of dx go along whole image rows, one
-    pass per window row.  Ties are broken over the taps in row-major order,
-    as in the general case.  The windows do not overlap, so each pixel of
-    ``dx`` (any array of x's shape) is written once; rows and columns beyond
-    the last whole window are set to zero.
+    Each window's maximum and sensitivity are spread over its kh x kw
+    pixels (:func:`_spread`), so that the hit test and the write of dx run
+    over the input's own layout, long runs of memory rather than one short
+    image row per NumPy loop.  Ties are broken over the taps in row-major
+    order, as in the general case.  The windows do not overlap, so each
+    pixel of ``dx`` (any array of x's shape) is written once; rows and
+    columns beyond the last whole window are set to zero.
     """
     (kh, kw), (ho, wo) = window.kernel, window.out
     dx[..., kh * ho:, :] = 0
@@ -195,17 +197,14 @@ def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool, finite: bo
     wide = _row_buffer(x, window, parts, kw * wo, dz.dtype)
     for part in parts:
         zs, dzs, buffer = z[part], dz[part], wide[:part.stop - part.start]
-        rows = _row_taps(x[part], window, kw * wo)
-        wide_z = _widen(zs, window, buffer)
-        hits = [np.equal(row, wide_z) for row in rows]                # kh of (n, C, Ho, kw*Wo)
+        tiles = x[part][..., :kh * ho, :kw * wo]                      # the whole windows
+        hit = np.equal(tiles, _spread(zs, window, buffer))            # (n, C, kh*Ho, kw*Wo)
         if nan:
-            for row, hit in zip(rows, hits):
-                hit |= np.isnan(row)
-        if sum(np.count_nonzero(hit) for hit in hits) != zs.size:
-            _first_hits([tap for hit in hits for tap in _column_taps(hit, window)])  # row-major
-        wide_dz = _widen(dzs, window, buffer)
-        for row_of_dx, hit in zip(_row_taps(dx[part], window, kw * wo), hits):
-            _to_hits(wide_dz, hit, finite, out=row_of_dx)
+            hit |= np.isnan(tiles)
+        if np.count_nonzero(hit) != zs.size:
+            _first_hits([hit[..., i::kh, j::kw] for i, j in window.offsets()])  # row-major
+        _to_hits(_spread(dzs, window, buffer), hit, finite,
+                 out=dx[part][..., :kh * ho, :kw * wo])
     return dx
 
 
