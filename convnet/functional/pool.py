@@ -451,5 +451,6 @@ def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
 
 
 def _window_sums(x: np.ndarray, window: Window) -> np.ndarray:
-    """⊞A: the sum of every window, the mean times the window's size."""
-    return avg_pool_forward(x, window) * x.dtype.type(window.kernel[0] * window.kernel[1])
+    """⊞A: the sum of every window (zero padding), the same fold as the mean without its weight."""
+    z = np.empty((*x.shape[:2], *window.out), dtype=x.dtype)        # (N, C, Ho, Wo)
+    return _fold_windows(np.add, pad(x, window.pads, 0.0), window, z)
