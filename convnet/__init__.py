@@ -6,12 +6,17 @@ cross-correlation ⊗ of Eq. 8.9-8.10 that convolution layers compute,
 between them.  Batched NCHW operations live in :mod:`convnet.functional`,
 sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
 sum in :mod:`convnet.reference`.
+
+Every operation runs in one of three engines with the same results:
+``convnet.engine("reference")`` (the loops), ``"plain"`` (readable vectorised
+NumPy, :mod:`convnet.functional.plain`) or ``"fast"`` (the default).
 """
 
 from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim, reference,
-               theory, zoo)
-from .functional import convolve2d, correlate2d, pad2d, rot180
+               theory, training, zoo)
+from .functional import convolve2d, correlate2d, engine, get_engine, pad2d, rot180, set_engine
 from .model import Sequential, load
+from .training import TrainingPolicy
 
 __version__ = "0.1.0"
 
@@ -22,6 +27,10 @@ __all__ = [
     "pad2d",
     "Sequential",
     "load",
+    "TrainingPolicy",
+    "engine",
+    "set_engine",
+    "get_engine",
     "datasets",
     "explain",
     "functional",
@@ -32,5 +41,6 @@ __all__ = [
     "gradcheck",
     "reference",
     "theory",
+    "training",
     "zoo",
 ]

@@ -17,6 +17,7 @@ the form used in problem set 1.5; with ``p = 0, s = 1`` it is Eq. 8.14-8.15,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from ._validate import fail, int_pair, integer, one_of
@@ -434,26 +435,29 @@ class Window(NamedTuple):
                 slice(left, left + sw * (wo - 1) + 1, sw))
 
 
-def padding_limit(padding, kernel_size, dilation=1, stride=1, *, pooling=False):
-    """Normalise ``padding`` and check its bound; return ((top, bottom), (left, right)).
+def padding_limit(padding, kernel_size):
+    """Normalise a pooling window's ``padding`` and check PyTorch's bound: at most half the window.
 
-    A convolution may pad at most the *full* padding ``d*(k-1)`` on each side:
-    more would only add outputs whose window sees nothing but zeros.  Pooling
-    may pad at most half the kernel, as in PyTorch, so that every window
-    holds at least one real pixel.
+    With more, a window could hold nothing but padding.  (A convolution
+    accepts any padding, as in PyTorch: see :func:`conv_window`.)  Returns
+    ``((top, bottom), (left, right))``.
+
+    Examples
+    --------
+    >>> padding_limit(1, 3)
+    ((1, 1), (1, 1))
+    >>> padding_limit(2, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: padding must be at most 1 rows on each side (half the kernel size, so that every window holds a real pixel); got 2
     """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
-    dilation = int_pair(dilation, "dilation", minimum=1)
-    if pooling:
-        limit = tuple(k // 2 for k in kernel)
-        rule = "half the kernel size, so that every window holds a real pixel"
-    else:
-        limit = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
-        rule = "the full padding d*(k-1); more only adds outputs that see nothing but zeros"
-    pads = normalize_padding(padding, kernel, dilation, stride)
+    limit = tuple(k // 2 for k in kernel)
+    pads = normalize_padding(padding, kernel)
     for axis, word in ((0, "rows"), (1, "columns")):
         if max(pads[axis]) > limit[axis]:
-            fail("padding", f"at most {limit[axis]} {word} on each side ({rule})", padding,
+            fail("padding", f"at most {limit[axis]} {word} on each side (half the kernel size, "
+                 "so that every window holds a real pixel)", padding,
                  given=f"{_pad_text(pads)}")
     return pads
 
@@ -461,18 +465,39 @@ def padding_limit(padding, kernel_size, dilation=1, stride=1, *, pooling=False):
 def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Window:
     """Validate and normalise the geometry of a convolution / correlation.
 
-    Padding may be at most the *full* padding ``d*(k-1)`` on each side (see
-    :func:`padding_limit`).
+    Any padding is accepted, as in PyTorch: padding wider than the kernel's
+    reach ``d*(k-1)`` only adds outputs whose windows see nothing but zeros
+    (a 1x1 kernel with padding 1 frames the image with the bias).
 
     Examples
     --------
     >>> conv_window((6, 6), (3, 3), padding="same").out
     (6, 6)
+    >>> conv_window((2, 2), (1, 1), padding=1).out
+    (4, 4)
     """
-    kernel = int_pair(kernel_size, "kernel_size", minimum=1)
-    stride = int_pair(stride, "stride", minimum=1)
-    dilation = int_pair(dilation, "dilation", minimum=1)
-    pads = padding_limit(padding, kernel, dilation, stride)
+    arguments = (int_pair(input_hw, "input size", minimum=1),
+                 int_pair(kernel_size, "kernel_size", minimum=1),
+                 int_pair(stride, "stride", minimum=1), _hashable(padding),
+                 int_pair(dilation, "dilation", minimum=1))
+    try:
+        hash(arguments)
+    except TypeError:        # an odd padding object: normalize_padding will say what is wrong
+        return _conv_window.__wrapped__(*arguments)
+    return _conv_window(*arguments)
+
+
+def _hashable(padding):
+    """``padding`` with lists made tuples, so that the geometry can be cached."""
+    if isinstance(padding, (list, tuple)):
+        return tuple(_hashable(p) for p in padding)
+    return padding
+
+
+@lru_cache(maxsize=512)
+def _conv_window(input_hw, kernel, stride, padding, dilation) -> Window:
+    # Cached: layers and the functional API ask for the same few geometries on every call.
+    pads = normalize_padding(padding, kernel, dilation, stride)
     out = output_shape2d(input_hw, kernel, stride, pads, dilation)
     return Window(kernel, stride, pads, dilation, out)
 
@@ -486,6 +511,6 @@ def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
     """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
     stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
-    pads = padding_limit(padding, kernel, pooling=True)
+    pads = padding_limit(padding, kernel)
     out = output_shape2d(input_hw, kernel, stride, pads)
     return Window(kernel, stride, pads, (1, 1), out)

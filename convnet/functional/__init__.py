@@ -3,23 +3,27 @@
 Arrays are NCHW: ``x`` (N, C, H, W), weights (F, C, kh, kw), outputs
 (N, F, Ho, Wo).  Nothing here holds state; the layers in
 :mod:`convnet.layers` are thin classes over these functions.
+
+Every function runs in the engine selected for the calling thread
+(:func:`engine`, :func:`set_engine`; default ``"fast"``): ``"reference"``
+(the loops of :mod:`convnet.reference`), ``"plain"`` (the readable
+vectorised tier, :mod:`convnet.functional.plain`) or ``"fast"`` (the tuned
+engine).  All three take and return the same arrays.
+
+A forward function called with ``return_saved=True`` also returns a
+:class:`Saved` record; its backward accepts it as ``saved=`` and then
+reuses what the forward computed.
 """
 
-from .activations import (
-    leaky_relu,
-    leaky_relu_derivative,
-    log_softmax,
-    relu,
-    relu_derivative,
-    sigmoid,
-    sigmoid_derivative,
-    softmax,
-    softmax_backward,
-    softmax_derivative,
-    tanh,
-    tanh_derivative,
-)
-from .correlate import conv2d, conv2d_backward, convolve2d, correlate2d, pad2d, rot180
+from .._checks import Saved
+from .activations import (leaky_relu, leaky_relu_backward, leaky_relu_derivative, log_softmax,
+                          relu, relu_backward, relu_derivative, sigmoid, sigmoid_backward,
+                          sigmoid_derivative, softmax, softmax_backward, softmax_derivative, tanh,
+                          tanh_backward, tanh_derivative)
+from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, pad2d, rot180
+from .engines import (ENGINES, engine, get_engine, release_work_memory, reuse_work_memory,
+                      set_engine)
+from .linear import linear, linear_backward
 from .net_input import (product_net_input, product_net_input_backward, sum_net_input,
                         sum_net_input_backward)
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
@@ -31,7 +35,11 @@ __all__ = [
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
     "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
-    "relu", "relu_derivative", "leaky_relu", "leaky_relu_derivative",
-    "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative",
+    "linear", "linear_backward",
+    "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
+    "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
+    "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "Saved", "ENGINES", "engine", "set_engine", "get_engine",
+    "reuse_work_memory", "release_work_memory",
 ]

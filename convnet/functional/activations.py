@@ -1,33 +1,29 @@
-"""Transfer (activation) functions and their derivatives, as matching pairs.
+"""Transfer (activation) functions, their derivatives and backward passes: the public face.
 
 Each ``f`` has a ``f_derivative(n)`` giving ``f'(n)`` at the net input ``n``
-(Eq. 8.51), so that backpropagating across the transfer function is the
+(Eq. 8.51) and a ``f_backward(dz, n)`` that backpropagates across it, the
 Hadamard product of Eq. 8.52-8.53::
 
     dN = f'(N) ∘ dA
 
 All functions work elementwise on arrays of any shape (softmax along one
 axis), keep float32 as float32, and stay finite for inputs as large as
-±1e4 in either precision.
+±1e4 in either precision.  Each call goes to the selected engine
+(:mod:`convnet.functional.engines`); the code is in
+:mod:`convnet.functional.plain.activations`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from .._validate import real_array, real_number, integer, fail
+from .engines import implementation
 
 __all__ = [
-    "relu", "relu_derivative",
-    "leaky_relu", "leaky_relu_derivative",
-    "sigmoid", "sigmoid_derivative",
-    "tanh", "tanh_derivative",
+    "relu", "relu_derivative", "relu_backward",
+    "leaky_relu", "leaky_relu_derivative", "leaky_relu_backward",
+    "sigmoid", "sigmoid_derivative", "sigmoid_backward",
+    "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
 ]
-
-
-def _array(x, name="x"):
-    return real_array(x, name, allow_empty=True)
 
 
 def relu(x):
@@ -38,8 +34,7 @@ def relu(x):
     >>> relu([-2.0, 0.0, 3.0])
     array([0., 0., 3.])
     """
-    x = _array(x)
-    return np.maximum(x, x.dtype.type(0))
+    return implementation().relu(x)
 
 
 def relu_derivative(x):
@@ -50,8 +45,30 @@ def relu_derivative(x):
     >>> relu_derivative([-2.0, 0.0, 3.0])
     array([0., 0., 1.])
     """
-    x = _array(x)
-    return (x > 0).astype(x.dtype)
+    return implementation().relu_derivative(x)
+
+
+def relu_backward(dz, x):
+    """Backpropagate across ReLU (Eq. 8.53): ``dN = relu'(N) ∘ dA``.
+
+    Parameters
+    ----------
+    dz : array_like
+        dA, the sensitivity at the ReLU's output.
+    x : array_like, same shape
+        N, the net input the forward pass received.
+
+    Returns
+    -------
+    ndarray: ``dz`` where ``x > 0``, exactly 0 elsewhere (also where ``dz``
+    is inf; the derivative at 0 is taken as 0, as PyTorch does).
+
+    Examples
+    --------
+    >>> relu_backward([5.0, 5.0, 5.0], [-1.0, 0.0, 2.0])
+    array([0., 0., 5.])
+    """
+    return implementation().relu_backward(dz, x)
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -62,9 +79,7 @@ def leaky_relu(x, negative_slope=0.01):
     >>> leaky_relu([-2.0, 3.0], negative_slope=0.1)
     array([-0.2,  3. ])
     """
-    x = _array(x)
-    slope = x.dtype.type(real_number(negative_slope, "negative_slope"))
-    return np.where(x > 0, x, slope * x)
+    return implementation().leaky_relu(x, negative_slope)
 
 
 def leaky_relu_derivative(x, negative_slope=0.01):
@@ -75,9 +90,18 @@ def leaky_relu_derivative(x, negative_slope=0.01):
     >>> leaky_relu_derivative([-2.0, 3.0], negative_slope=0.1)
     array([0.1, 1. ])
     """
-    x = _array(x)
-    slope = real_number(negative_slope, "negative_slope")
-    return np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+    return implementation().leaky_relu_derivative(x, negative_slope)
+
+
+def leaky_relu_backward(dz, x, negative_slope=0.01):
+    """Backpropagate across leaky ReLU (Eq. 8.53): ``dz`` for ``x > 0``, else ``negative_slope * dz``.
+
+    Examples
+    --------
+    >>> leaky_relu_backward([10.0, 10.0], [-1.0, 2.0], negative_slope=0.1)
+    array([ 1., 10.])
+    """
+    return implementation().leaky_relu_backward(dz, x, negative_slope)
 
 
 def sigmoid(x):
@@ -93,9 +117,7 @@ def sigmoid(x):
     >>> np.round(sigmoid([0.0, 2.0, -1e4]), 4)
     array([0.5   , 0.8808, 0.    ])
     """
-    x = _array(x)
-    e = np.exp(-np.abs(x))                     # in (0, 1]
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return implementation().sigmoid(x)
 
 
 def sigmoid_derivative(x):
@@ -106,8 +128,18 @@ def sigmoid_derivative(x):
     >>> sigmoid_derivative([0.0])
     array([0.25])
     """
-    s = sigmoid(x)
-    return s * (1 - s)
+    return implementation().sigmoid_derivative(x)
+
+
+def sigmoid_backward(dz, x):
+    """Backpropagate across the sigmoid (Eq. 8.53): ``sigma(x) (1 - sigma(x)) ∘ dz``.
+
+    Examples
+    --------
+    >>> sigmoid_backward([4.0], [0.0])     # sigma'(0) = 1/4
+    array([1.])
+    """
+    return implementation().sigmoid_backward(dz, x)
 
 
 def tanh(x):
@@ -118,7 +150,7 @@ def tanh(x):
     >>> tanh([0.0])
     array([0.])
     """
-    return np.tanh(_array(x))
+    return implementation().tanh(x)
 
 
 def tanh_derivative(x):
@@ -129,30 +161,18 @@ def tanh_derivative(x):
     >>> tanh_derivative([0.0])
     array([1.])
     """
-    t = tanh(x)
-    return 1 - t * t
+    return implementation().tanh_derivative(x)
 
 
-def _axis(axis, ndim):
-    axis = integer(axis, "axis")
-    if not -ndim <= axis < ndim:
-        fail("axis", f"in [-{ndim}, {ndim - 1}] for an array with {ndim} dimension(s)", axis)
-    return axis
-
-
-def log_softmax(x, axis=-1):
-    """``log(softmax(x))`` by the log-sum-exp trick: ``x - max - log(sum(exp(x - max)))``.
+def tanh_backward(dz, x):
+    """Backpropagate across tanh (Eq. 8.53): ``(1 - tanh(x)**2) ∘ dz``.
 
     Examples
     --------
-    >>> np.round(log_softmax([0.0, 0.0]), 4)
-    array([-0.6931, -0.6931])
+    >>> tanh_backward([3.0], [0.0])
+    array([3.])
     """
-    x = real_array(x, "x", ndim=range(1, 33), layout="(..., K)")
-    axis = _axis(axis, x.ndim)
-    with np.errstate(over="ignore"):   # a span beyond the float range gives -inf: log p -> -inf
-        shifted = x - x.max(axis=axis, keepdims=True)   # the largest entry becomes 0
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return implementation().tanh_backward(dz, x)
 
 
 def softmax(x, axis=-1):
@@ -165,11 +185,7 @@ def softmax(x, axis=-1):
     >>> np.round(softmax([[1.0, 2.0, 3.0]]), 4)
     array([[0.09  , 0.2447, 0.6652]])
     """
-    x = real_array(x, "x", ndim=range(1, 33), layout="(..., K)")
-    axis = _axis(axis, x.ndim)
-    with np.errstate(over="ignore"):   # a span beyond the float range gives exp(-inf) = 0
-        e = np.exp(x - x.max(axis=axis, keepdims=True))  # every entry in [0, 1]
-    return e / e.sum(axis=axis, keepdims=True)
+    return implementation().softmax(x, axis)
 
 
 def softmax_derivative(x):
@@ -193,31 +209,37 @@ def softmax_derivative(x):
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    s = softmax(x, axis=-1)
-    return s[..., :, None] * (np.eye(s.shape[-1], dtype=s.dtype) - s[..., None, :])
+    return implementation().softmax_derivative(x)
 
 
-def softmax_backward(dy, y, axis=-1):
-    """Vector-Jacobian product of softmax: ``dx = y * (dy - sum(dy * y))``.
+def softmax_backward(dz, x, axis=-1):
+    """Backpropagate across softmax: ``dx = y ∘ (dz - sum(dz ∘ y))`` with ``y = softmax(x)``.
 
-    The same as ``softmax_derivative(x) @ dy`` per row, without forming the
-    K x K Jacobian.
+    The same as ``softmax_derivative(x) @ dz`` per row (the vector-Jacobian
+    product), without forming the K x K Jacobian.
 
     Parameters
     ----------
-    dy : array_like
+    dz : array_like of shape (..., K)
         Sensitivity at the softmax output.
-    y : array_like, same shape
-        The softmax output of the forward pass.
+    x : array_like, same shape
+        The input the forward pass received.
+    axis : int, default -1
 
     Examples
     --------
-    >>> softmax_backward([1.0, 0.0], [0.5, 0.5])
+    >>> softmax_backward([1.0, 0.0], [0.0, 0.0])
     array([ 0.25, -0.25])
     """
-    dy = real_array(dy, "dy", ndim=range(1, 33))
-    y = real_array(y, "y", ndim=range(1, 33))
-    if dy.shape != y.shape:
-        fail("dy", f"of the same shape as y {y.shape}", dy, given=f"shape {dy.shape}")
-    axis = _axis(axis, y.ndim)
-    return y * (dy - (dy * y).sum(axis=axis, keepdims=True))
+    return implementation().softmax_backward(dz, x, axis)
+
+
+def log_softmax(x, axis=-1):
+    """``log(softmax(x))`` by the log-sum-exp trick: ``x - max - log(sum(exp(x - max)))``.
+
+    Examples
+    --------
+    >>> np.round(log_softmax([0.0, 0.0]), 4)
+    array([-0.6931, -0.6931])
+    """
+    return implementation().log_softmax(x, axis)

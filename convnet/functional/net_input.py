@@ -1,4 +1,4 @@
-"""Net input functions: how the bias meets the weight function's output.
+"""Net input functions: how the bias meets the weight function's output (the public face).
 
 The chapter splits a layer into a weight function (here a correlation, giving
 LZ), a net input function (giving N) and a transfer function.  Backpropagating
@@ -6,30 +6,16 @@ across the net input function has two paths, dN -> dLZ and dN -> db
 (Eq. 8.29-8.30).
 
 Layout: ``lz`` and ``dn`` are (N, F, Ho, Wo); a tied bias ``b`` is (F,), an
-untied bias (F, Ho, Wo).
+untied bias (F, Ho, Wo).  Each call goes to the selected engine; the code is
+in :mod:`convnet.functional.plain.net_input`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from .._validate import fail, real_array
+from .engines import implementation
 
 __all__ = ["sum_net_input", "sum_net_input_backward",
            "product_net_input", "product_net_input_backward"]
-
-
-def _inputs(lz, b, lz_name="lz"):
-    lz = real_array(lz, lz_name, ndim=4, layout="(N, F, Ho, Wo)")
-    b = real_array(b, "b", ndim=(1, 3), layout="(F,) or (F, Ho, Wo)")
-    if b.shape not in (lz.shape[1:2], lz.shape[1:]):
-        fail("b", f"of shape ({lz.shape[1]},) or {lz.shape[1:]} to match {lz_name} "
-             f"{lz.shape}", b, given=f"shape {b.shape}")
-    return lz, b
-
-
-def _per_map(b):
-    return b[:, None, None] if b.ndim == 1 else b  # (F, 1, 1) or (F, Ho, Wo)
 
 
 def sum_net_input(lz, b):
@@ -40,12 +26,18 @@ def sum_net_input(lz, b):
     >>> sum_net_input(np.zeros((1, 2, 1, 1)), [1.0, 2.0]).ravel()
     array([1., 2.])
     """
-    lz, b = _inputs(lz, b)
-    return lz + _per_map(b)
+    return implementation().sum_net_input(lz, b)
 
 
-def sum_net_input_backward(dn, b):
+def sum_net_input_backward(dn, lz, b):
     """Both paths across ``N = LZ + b``: ``dLZ = dN`` (Eq. 8.35) and ``db = sum dN`` (Eq. 8.36).
+
+    Parameters
+    ----------
+    dn : array_like (N, F, Ho, Wo)
+        The sensitivity at the net input.
+    lz, b
+        As given to :func:`sum_net_input` (only their shapes matter).
 
     Returns
     -------
@@ -56,13 +48,11 @@ def sum_net_input_backward(dn, b):
 
     Examples
     --------
-    >>> dlz, db = sum_net_input_backward(np.ones((2, 1, 2, 2)), [0.0])
+    >>> dlz, db = sum_net_input_backward(np.ones((2, 1, 2, 2)), np.zeros((2, 1, 2, 2)), [0.0])
     >>> db
     array([8.])
     """
-    dn, b = _inputs(dn, b, "dn")
-    db = dn.sum(axis=(0, 2, 3)) if b.ndim == 1 else dn.sum(axis=0)  # Eq. 8.36
-    return dn.copy(), db                                             # Eq. 8.35
+    return implementation().sum_net_input_backward(dn, lz, b)
 
 
 def product_net_input(lz, b):
@@ -73,8 +63,7 @@ def product_net_input(lz, b):
     >>> product_net_input(np.full((1, 2, 1, 1), 3.0), [2.0, -1.0]).ravel()
     array([ 6., -3.])
     """
-    lz, b = _inputs(lz, b)
-    return _per_map(b) * lz
+    return implementation().product_net_input(lz, b)
 
 
 def product_net_input_backward(dn, lz, b):
@@ -98,11 +87,4 @@ def product_net_input_backward(dn, lz, b):
     >>> dlz.ravel(), db
     (array([2., 2.]), array([7.]))
     """
-    lz, b = _inputs(lz, b)
-    dn = real_array(dn, "dn", ndim=4, layout="(N, F, Ho, Wo)")
-    if dn.shape != lz.shape:
-        fail("dn", f"of the same shape as lz {lz.shape}", dn, given=f"shape {dn.shape}")
-    dlz = _per_map(b) * dn                                       # dN -> dLZ
-    product = dn * lz
-    db = product.sum(axis=(0, 2, 3)) if b.ndim == 1 else product.sum(axis=0)  # dN -> db
-    return dlz, db
+    return implementation().product_net_input_backward(dn, lz, b)

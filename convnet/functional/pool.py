@@ -1,263 +1,21 @@
-"""Max and average pooling, forward beside backward.
+"""Max and average pooling, forward beside backward: the public face.
 
 Layout: ``x`` is (N, C, H, W), the output ``z`` is (N, C, Ho, Wo); each feature
-map is pooled on its own, so C stays C (Fig. 8.9: H^2 = H^1).
-
-Every step touches every window of every map at once.  The forward passes
-go in two stages: over the window's rows, whose pixels lie in contiguous
-runs, then over its columns (see :func:`_row_taps`); so does max pooling's
-backward when the windows tile the input (the chapter's usual 2x2 / stride
-2).  Otherwise the backward passes loop over the ``kh*kw`` offsets inside the
-window, one strided array operation each.
+map is pooled on its own, so C stays C (Fig. 8.9: H^2 = H^1).  The functions
+here document the operations and hand each call to the selected engine
+(:mod:`convnet.functional.engines`); the readable implementation is
+:mod:`convnet.functional.plain.pool`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from .._validate import real_array, same_shape
-from ..geometry import Window, pool_window
-from ._im2col import all_finite, new_array, pad, unpad
+from .engines import backward_engine, implementation
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
            "sum_pool2d", "pool_weight_gradient"]
 
 
-# --------------------------------------------------------------------------
-# Trusted helpers shared with the layers
-# --------------------------------------------------------------------------
-#
-# An offset (i, j) inside the window has a "tap": the strided view of the
-# (padded) input that it reads at every output position.  The backward pass
-# of overlapping windows loops over the kh*kw taps.  When the windows tile
-# the input (stride = kernel, no padding) the taps do not overlap, so the
-# backward pass can write each pixel of dx once instead of adding into it.
-
-def _tiles(window: Window) -> bool:
-    return window.stride == window.kernel and window.pads == ((0, 0), (0, 0))
-
-
-def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
-    """Batch slices of about ``target`` bytes of input: a chunk's passes work mostly in cache."""
-    step = max(1, target // max(1, sample_bytes))
-    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
-
-
-# A window's max or sum is taken in two stages: first over its kh rows,
-# reading "row taps" xp[:, :, i::s, :], whose pixels lie in contiguous runs
-# along each image row; then over the kw columns of that (N, C, Ho, Wp)
-# result.  The direct taps xp[:, :, i::s, j::s] step through memory twice,
-# along the row and across rows, and NumPy's element-wise loops over such
-# views ran up to five times slower whenever the input started on a 64-byte
-# boundary (measured; it depends on where the allocator put the input, so it
-# came and went between runs).
-
-def _row_taps(xp: np.ndarray, window: Window) -> list:
-    """The kh row taps: (N, C, Ho, Wp) views of ``xp``, row i of every window."""
-    return [xp[:, :, window.tap(i, 0)[0], :] for i in range(window.kernel[0])]
-
-
-def _column_taps(rows: np.ndarray, window: Window) -> list:
-    """The kw columns of every window in an array of row results: (..., Wo) views."""
-    return [rows[..., window.tap(0, j)[1]] for j in range(window.kernel[1])]
-
-
-def _fold(op, parts: list, out: np.ndarray) -> np.ndarray:
-    """``out = op(op(parts[0], parts[1]), parts[2]) ...`` in place; a single part is copied."""
-    if len(parts) == 1:
-        np.copyto(out, parts[0])
-        return out
-    op(parts[0], parts[1], out=out)
-    for part in parts[2:]:
-        op(out, part, out=out)
-    return out
-
-
-def _row_buffer(x: np.ndarray, window: Window, parts: list, width: int, dtype) -> np.ndarray:
-    """Room for the row results of the largest chunk: (n, C, Ho, width)."""
-    return np.empty((parts[0].stop, x.shape[1], window.out[0], width), dtype)
-
-
-def _to_hits(dz: np.ndarray, hit: np.ndarray, finite: bool, out=None) -> np.ndarray:
-    """``dz`` where ``hit``, exactly 0 elsewhere: ``dz * hit``, unless dz holds inf or NaN.
-
-    ``inf * False`` is NaN, so with a non-finite ``dz`` (``finite`` False)
-    the losing pixels get their zeros from ``np.where`` instead.
-    """
-    if finite:
-        return np.multiply(dz, hit, out=out)
-    routed = np.where(hit, dz, dz.dtype.type(0))
-    if out is None:
-        return routed
-    np.copyto(out, routed)
-    return out
-
-
-def _spread(a: np.ndarray, window: Window, wide: np.ndarray) -> np.ndarray:
-    """(n, C, Ho, Wo) -> (n, C, kh*Ho, kw*Wo) of tiling windows: each value over its window.
-
-    First over the window's columns, into ``wide`` (n, C, Ho, kw*Wo); then
-    ``np.repeat`` copies each of those rows kh times, whole rows at a time.
-    """
-    for column in _column_taps(wide, window):
-        np.copyto(column, a)
-    return np.repeat(wide, window.kernel[0], axis=2)
-
-
-def max_pool_forward(x: np.ndarray, window: Window, outputs=None) -> np.ndarray:
-    """Max pooling (Eq. 8.24): the elementwise maximum of the window's taps.
-
-    ``np.maximum`` propagates NaN, so a window holding NaN gives NaN.  Padding
-    is -inf, which never wins.
-    """
-    z = new_array(outputs, "output", (*x.shape[:2], *window.out), x.dtype, like=x)  # (N, C, Ho, Wo)
-    return _fold_windows(np.maximum, pad(x, window.pads, -np.inf), window, z)
-
-
-def _fold_windows(op, xp: np.ndarray, window: Window, z: np.ndarray, scale=None) -> np.ndarray:
-    """``op`` over every window of ``xp`` into ``z``: over its rows, then its columns.
-
-    ``np.maximum`` gives max pooling, ``np.add`` with ``scale = 1/(kh*kw)``
-    average pooling.  Returns ``z``.
-    """
-    parts = _chunks(xp.shape[0], xp[0].nbytes)
-    rows = _row_buffer(xp, window, parts, xp.shape[3], xp.dtype)
-    for part in parts:
-        row_results = _fold(op, _row_taps(xp[part], window), rows[:part.stop - part.start])
-        zs = _fold(op, _column_taps(row_results, window), z[part])
-        if scale is not None:
-            zs *= scale
-    return z
-
-
-def _first_hits(hits: list) -> None:
-    """Keep, in place, only the first hit of every window among the taps' ``hits``.
-
-    ``still_open`` marks the windows whose maximum no earlier tap has taken;
-    ties therefore go to the first maximum in row-major order, as in PyTorch.
-    """
-    still_open = ~hits[0]
-    for hit in hits[1:]:
-        np.logical_and(hit, still_open, out=hit)
-        np.logical_xor(still_open, hit, out=still_open)        # hit lies inside still_open
-
-
-def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Window,
-                      outputs=None):
-    """Route each window's sensitivity to its maximum (exercise E8.8).
-
-    A tap "hits" where it equals the window's maximum ``z`` (or is NaN).
-    Every window has at least one hit, so as many hits as windows means one
-    each; only otherwise are ties broken (:func:`_first_hits`), which after
-    a ReLU, where windows of zeros tie, is the usual case.  Overlapping
-    windows add up.
-    """
-    nan, finite = bool(np.isnan(z).any()), all_finite(dz)
-    if _tiles(window):
-        dx = new_array(outputs, "input gradient", x.shape, dz.dtype, like=x)
-        return _max_pool_backward_tiles(dz, x, z, window, dx, nan, finite)
-    xp = pad(x, window.pads, -np.inf)
-    dxp = new_array(outputs, "input gradient", xp.shape, dz.dtype, zero=True, like=xp)
-    taps = [window.tap(i, j) for i, j in window.offsets()]
-    real = None
-    if window.pads != ((0, 0), (0, 0)):   # a -inf pixel must win over the -inf padding
-        real = pad(np.ones(x.shape[2:], dtype=bool), window.pads, False)   # (Hp, Wp)
-    for part in _chunks(x.shape[0], xp[0].nbytes):
-        xs, zs, dzs, dxs = xp[part], z[part], dz[part], dxp[part]
-        hits = []
-        for tap in taps:
-            hit = np.equal(xs[(..., *tap)], zs)                # (n, C, Ho, Wo)
-            if nan:
-                hit |= np.isnan(xs[(..., *tap)])
-            if real is not None:
-                hit &= real[tap]
-            hits.append(hit)
-        if sum(np.count_nonzero(hit) for hit in hits) != zs.size:
-            _first_hits(hits)
-        for tap, hit in zip(taps, hits):
-            dxs[(..., *tap)] += _to_hits(dzs, hit, finite)
-    return unpad(dxp, window.pads)
-
-
-def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool, finite: bool):
-    """:func:`max_pool_backward` for tiling windows, on whole images at a time.
-
-    Each window's maximum and sensitivity are spread over its kh x kw
-    pixels (:func:`_spread`), so that the hit test and the write of dx run
-    over the input's own layout, long runs of memory rather than one short
-    image row per NumPy loop.  Ties are broken over the taps in row-major
-    order, as in the general case.  The windows do not overlap, so each
-    pixel of ``dx`` (any array of x's shape) is written once; rows and
-    columns beyond the last whole window are set to zero.
-    """
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    dx[..., kh * ho:, :] = 0
-    dx[..., :, kw * wo:] = 0
-    parts = _chunks(x.shape[0], x[0].nbytes)
-    wide = _row_buffer(x, window, parts, kw * wo, dz.dtype)
-    for part in parts:
-        zs, dzs, buffer = z[part], dz[part], wide[:part.stop - part.start]
-        tiles = x[part][..., :kh * ho, :kw * wo]                      # the whole windows
-        hit = np.equal(tiles, _spread(zs, window, buffer))            # (n, C, kh*Ho, kw*Wo)
-        if nan:
-            hit |= np.isnan(tiles)
-        if np.count_nonzero(hit) != zs.size:
-            _first_hits([hit[..., i::kh, j::kw] for i, j in window.offsets()])  # row-major
-        _to_hits(_spread(dzs, window, buffer), hit, finite,
-                 out=dx[part][..., :kh * ho, :kw * wo])
-    return dx
-
-
-def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
-    """Average pooling (Eq. 8.22) with w = 1/(kh*kw); padded zeros count in the mean."""
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    weight = x.dtype.type(1.0 / (kh * kw))                          # w of Eq. 8.22
-    z = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)             # (N, C, Ho, Wo)
-    return _fold_windows(np.add, pad(x, window.pads, 0.0), window, z, weight)
-
-
-def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
-    """Spread each sensitivity evenly over its window (Solved Problem P8.3).
-
-    ``dA = lw ⊠ dLZ`` with lw = 1/(kh*kw): every element of dLZ expands to a
-    kh x kw block; overlapping blocks add up.
-    """
-    (top, bottom), (left, right) = window.pads
-    n, c, h, w = x_shape
-    taps = [window.tap(i, j) for i, j in window.offsets()]
-    share = dz * dz.dtype.type(1.0 / len(taps))                     # (N, C, Ho, Wo)
-    padded = (n, c, h + top + bottom, w + left + right)
-    tiles = _tiles(window)
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    covered = (kh * ho, kw * wo) == (h, w)
-    dxp = np.empty(padded, dz.dtype) if tiles and covered else np.zeros(padded, dz.dtype)
-    for part in _chunks(n, share[0].nbytes * len(taps)):
-        for tap in taps:
-            if tiles:          # the blocks do not overlap: write each once
-                dxp[part][(..., *tap)] = share[part]
-            else:
-                dxp[part][(..., *tap)] += share[part]
-    return np.ascontiguousarray(unpad(dxp, window.pads))
-
-
-# --------------------------------------------------------------------------
-# Public entry points
-# --------------------------------------------------------------------------
-
-def _check_pool(x, kernel_size, stride, padding):
-    x = real_array(x, "x", ndim=4)
-    window = pool_window(x.shape[2:], kernel_size, stride, padding)
-    return x, window
-
-
-def _check_dz(dz, x, window, name):
-    dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
-    same_shape(dz, "dz", (*x.shape[:2], *window.out), f"the output of {name}(x, ...)")
-    dtype = np.result_type(dz, x)
-    return dz.astype(dtype, copy=False), x.astype(dtype, copy=False)
-
-
-def max_pool2d(x, kernel_size, stride=None, padding=0):
+def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Max pooling: the largest value of every window (Eq. 8.24).
 
     ``z[n, c, i, j] = max_{k, l} x_p[n, c, i*s + k, j*s + l]``; no trainable
@@ -272,10 +30,15 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
         stride gives overlapping windows.
     padding : int, pair or pair of pairs, default 0
         At most half the kernel on each side. The padding is -inf, so it never wins.
+    return_saved : bool, default False
+        Also return the record (:class:`~convnet.functional.Saved`) that the
+        backward accepts as ``saved=``.
 
     Returns
     -------
-    ndarray of shape (N, C, Ho, Wo)
+    z : ndarray of shape (N, C, Ho, Wo)
+    saved : Saved
+        Only with ``return_saved=True``.
 
     Shape
     -----
@@ -297,11 +60,11 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     array([[23.,  8.,  0.],
            [23.,  8.,  0.]])
     """
-    x, window = _check_pool(x, kernel_size, stride, padding)
-    return max_pool_forward(x, window)
+    return implementation().max_pool2d(x, kernel_size, stride, padding,
+                                       return_saved=return_saved)
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
     """Gradient of :func:`max_pool2d` with respect to its input (exercise E8.8).
 
     Each window passes its sensitivity to the position of its maximum and
@@ -315,6 +78,9 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     dz : array_like of shape (N, C, Ho, Wo)
     x, kernel_size, stride, padding
         As given to :func:`max_pool2d`.
+    saved : Saved, optional
+        The record of ``max_pool2d(..., return_saved=True)``: the backward
+        then runs in the engine that made it without finding the maxima again.
 
     Returns
     -------
@@ -327,12 +93,11 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     array([[0., 1.],
            [0., 0.]])
     """
-    x, window = _check_pool(x, kernel_size, stride, padding)
-    dz, x = _check_dz(dz, x, window, "max_pool2d")
-    return np.ascontiguousarray(max_pool_backward(dz, x, max_pool_forward(x, window), window))
+    return backward_engine(saved).max_pool2d_backward(dz, x, kernel_size, stride, padding,
+                                                      saved=saved)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
+def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Average pooling: the mean of every window (Eq. 8.22 with w = 1/(kh*kw)).
 
     ``z[n, c, i, j] = (1 / (kh*kw)) * sum_{k, l} x_p[n, c, i*s + k, j*s + l]``.
@@ -349,10 +114,15 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     padding : int, pair or pair of pairs, default 0
         At most half the kernel on each side. The padded zeros count in the
         mean, as with PyTorch's default ``count_include_pad=True``.
+    return_saved : bool, default False
+        Also return the record (:class:`~convnet.functional.Saved`) that the
+        backward accepts as ``saved=``.
 
     Returns
     -------
-    ndarray of shape (N, C, Ho, Wo)
+    z : ndarray of shape (N, C, Ho, Wo)
+    saved : Saved
+        Only with ``return_saved=True``.
 
     Shape
     -----
@@ -373,11 +143,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     array([[ 3.5,  5.5],
            [11.5, 13.5]])
     """
-    x, window = _check_pool(x, kernel_size, stride, padding)
-    return avg_pool_forward(x, window)
+    return implementation().avg_pool2d(x, kernel_size, stride, padding,
+                                       return_saved=return_saved)
 
 
-def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
+def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
     """Gradient of :func:`avg_pool2d` with respect to its input (Solved Problem P8.3).
 
     Every element of dLZ is spread evenly, ``1/(kh*kw)`` each, over the
@@ -389,6 +159,9 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     dz : array_like of shape (N, C, Ho, Wo)
     x, kernel_size, stride, padding
         As given to :func:`avg_pool2d`; only the shape of ``x`` is used.
+    saved : Saved, optional
+        The record of ``avg_pool2d(..., return_saved=True)`` (the backward
+        runs in the engine that made it).
 
     Returns
     -------
@@ -400,9 +173,8 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0):
     array([[1., 1.],
            [1., 1.]])
     """
-    x, window = _check_pool(x, kernel_size, stride, padding)
-    dz, x = _check_dz(dz, x, window, "avg_pool2d")
-    return avg_pool_backward(dz, x.shape, window)
+    return backward_engine(saved).avg_pool2d_backward(dz, x, kernel_size, stride, padding,
+                                                      saved=saved)
 
 
 def sum_pool2d(x, kernel_size, stride=None, padding=0):
@@ -418,8 +190,7 @@ def sum_pool2d(x, kernel_size, stride=None, padding=0):
     array([[14., 22.],
            [46., 54.]])
     """
-    x, window = _check_pool(x, kernel_size, stride, padding)
-    return _window_sums(x, window)
+    return implementation().sum_pool2d(x, kernel_size, stride, padding)
 
 
 def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
@@ -445,12 +216,4 @@ def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
     >>> pool_weight_gradient(np.ones((1, 1, 2, 2)), x, 2)    # 14 + 22 + 46 + 54
     array([136.])
     """
-    x, window = _check_pool(x, kernel_size, stride, padding)
-    dz, x = _check_dz(dz, x, window, "sum_pool2d")
-    return (dz * _window_sums(x, window)).sum(axis=(0, 2, 3))  # ⊞ over positions of dLZ ∘ ⊞A
-
-
-def _window_sums(x: np.ndarray, window: Window) -> np.ndarray:
-    """⊞A: the sum of every window (zero padding), the same fold as the mean without its weight."""
-    z = np.empty((*x.shape[:2], *window.out), dtype=x.dtype)        # (N, C, Ho, Wo)
-    return _fold_windows(np.add, pad(x, window.pads, 0.0), window, z)
+    return implementation().pool_weight_gradient(dz, x, kernel_size, stride, padding)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import functional as F
 from .._validate import integer, real_number
-from ..functional import activations as act
-from ..functional._im2col import new_array
 from .base import Layer
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"]
 
 
 class _Elementwise(Layer):
-    def _grad(self, dy, reference):
-        return self._grad_output(dy, reference.shape, reference.dtype)
+    """A transfer function: forward keeps its input n, backward is Eq. 8.53."""
+
+    def _keep(self, x):
+        n = self._input(x)
+        self._cache = n
+        return n
+
+    def _grad(self, dy):
+        n = self._saved()
+        return self._grad_output(dy, n.shape, n.dtype), n
 
 
 class ReLU(_Elementwise):
@@ -27,17 +34,11 @@ class ReLU(_Elementwise):
     """
 
     def forward(self, x):
-        n = self._input(x)
-        self._cache = n
-        a = self._new("output", n.shape, n.dtype, like=n)        # stored like n
-        return np.maximum(n, n.dtype.type(0), out=a)              # max(n, 0)
+        return F.relu(self._keep(x))                # max(n, 0)
 
     def backward(self, dy):
-        n = self._saved()
-        dy = self._grad(dy, n)
-        active = np.greater(n, 0, out=new_array(self._workspace, "mask", n.shape, bool, like=n))
-        dn = self._new("input gradient", n.shape, n.dtype, like=n)
-        return np.multiply(dy, active, out=dn)  # relu'(N) ∘ dA, Eq. 8.53 (relu' = 1 where n > 0)
+        dy, n = self._grad(dy)
+        return F.relu_backward(dy, n)               # relu'(N) ∘ dA, Eq. 8.53
 
 
 class LeakyReLU(_Elementwise):
@@ -57,17 +58,15 @@ class LeakyReLU(_Elementwise):
         return dict(negative_slope=self.negative_slope)
 
     def forward(self, x):
-        n = self._input(x)
-        self._cache = n
-        return act.leaky_relu(n, self.negative_slope)
+        return F.leaky_relu(self._keep(x), self.negative_slope)
 
     def backward(self, dy):
-        n = self._saved()
-        return act.leaky_relu_derivative(n, self.negative_slope) * self._grad(dy, n)
+        dy, n = self._grad(dy)
+        return F.leaky_relu_backward(dy, n, self.negative_slope)      # Eq. 8.53
 
 
 class Sigmoid(_Elementwise):
-    """Logistic sigmoid; ``f'(n) = a (1 - a)`` from the stored output a.
+    """Logistic sigmoid; backward ``dN = sigma(N) (1 - sigma(N)) ∘ dA`` (Eq. 8.51-8.53).
 
     Examples
     --------
@@ -76,17 +75,15 @@ class Sigmoid(_Elementwise):
     """
 
     def forward(self, x):
-        a = act.sigmoid(self._input(x))
-        self._cache = a
-        return a
+        return F.sigmoid(self._keep(x))
 
     def backward(self, dy):
-        a = self._saved()
-        return a * (1 - a) * self._grad(dy, a)  # sigmoid'(n) ∘ dA, Eq. 8.51-8.53
+        dy, n = self._grad(dy)
+        return F.sigmoid_backward(dy, n)          # sigmoid'(n) ∘ dA, Eq. 8.51-8.53
 
 
 class Tanh(_Elementwise):
-    """Hyperbolic tangent; ``f'(n) = 1 - a^2`` from the stored output a.
+    """Hyperbolic tangent; backward ``dN = (1 - tanh(N)^2) ∘ dA`` (Eq. 8.51-8.53).
 
     Examples
     --------
@@ -95,13 +92,11 @@ class Tanh(_Elementwise):
     """
 
     def forward(self, x):
-        a = act.tanh(self._input(x))
-        self._cache = a
-        return a
+        return F.tanh(self._keep(x))
 
     def backward(self, dy):
-        a = self._saved()
-        return (1 - a * a) * self._grad(dy, a)  # tanh'(n) ∘ dA, Eq. 8.51-8.53
+        dy, n = self._grad(dy)
+        return F.tanh_backward(dy, n)             # tanh'(n) ∘ dA, Eq. 8.51-8.53
 
 
 class Softmax(Layer):
@@ -125,11 +120,12 @@ class Softmax(Layer):
         return dict(axis=self.axis)
 
     def forward(self, x):
-        y = act.softmax(self._input(x), axis=self.axis)
-        self._cache = y
+        x = self._input(x)
+        y = F.softmax(x, axis=self.axis)
+        self._cache = x
         return y
 
     def backward(self, dy):
-        y = self._saved()
-        dy = self._grad_output(dy, y.shape, y.dtype)
-        return act.softmax_backward(dy, y, axis=self.axis)
+        x = self._saved()
+        dy = self._grad_output(dy, x.shape, x.dtype)
+        return F.softmax_backward(dy, x, axis=self.axis)

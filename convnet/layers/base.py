@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import float_dtype as check_dtype, real_array, same_shape
-from ..functional._im2col import Workspace, new_array
 
 __all__ = ["Layer", "DTYPES", "check_dtype"]
 
@@ -32,9 +31,11 @@ class Layer:
 
     Notes
     -----
-    ``forward`` stores what ``backward`` needs; a layer may release it once
-    ``backward`` has used it (convolutions do, to reuse their work buffer),
-    so each ``forward`` serves one ``backward``.
+    ``forward`` stores what ``backward`` needs (for the layers of the
+    library: the input and the :class:`~convnet.functional.Saved` record
+    of the functional forward pass) and ``backward`` releases it, so each
+    ``forward`` serves one ``backward``.  What is stored is never pickled or
+    copied with the layer.
     """
 
     skips_input_gradient = False  # True where backward(dy, input_gradient=False) saves work
@@ -43,9 +44,7 @@ class Layer:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.training = True
-        self._cache = None
-        self._workspace = Workspace()   # work buffers reused across steps
-        self._reuse_buffers = False     # set by Sequential inside a training step
+        self._cache = None              # what forward keeps for backward
 
     # -- the protocol -----------------------------------------------------
     def forward(self, x):  # pragma: no cover - every layer overrides it
@@ -86,14 +85,14 @@ class Layer:
         args = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({args})"
 
+    # -- copies and pickles -------------------------------------------------
+    def __getstate__(self):
+        """The layer without what its last forward kept (work memory is never copied)."""
+        state = dict(self.__dict__)
+        state["_cache"] = None
+        return state
+
     # -- helpers for subclasses ---------------------------------------------
-    def _outputs(self):
-        """Where to put arrays this layer hands on: new ones, or (in a training step) buffers."""
-        return self._workspace if self._reuse_buffers else None
-
-    def _new(self, name, shape, dtype, like=None):
-        return new_array(self._outputs(), name, shape, dtype, like=like)
-
     def _saved(self):
         """What forward stored for backward, or a RuntimeError saying forward is missing."""
         if self._cache is None:
@@ -109,6 +108,8 @@ class Layer:
         return x
 
     def _grad_output(self, dy, expected_shape, dtype):
+        """``dy`` checked against the last forward's output; the forward's record is then used up."""
         dy = real_array(dy, "dy")
         same_shape(dy, "dy", expected_shape, f"the output of the last {type(self).__name__}.forward")
+        self._cache = None                        # each forward serves one backward
         return dy.astype(dtype, copy=False)

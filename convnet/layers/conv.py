@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import functional as F
 from .._validate import element_budget, fail, generator, int_pair, integer
-from ..functional._conv_backward import conv2d_backward_cols
-from ..functional._conv_forward import conv2d_forward
-from ..functional.net_input import product_net_input_backward
-from ..geometry import canonical_padding, conv_window, output_shape2d, padding_limit
+from ..geometry import canonical_padding, normalize_padding, output_shape2d
 from .base import Layer, check_dtype
 from .init import initial_weights
 
@@ -20,10 +18,9 @@ BIASES = ("tied", "untied", None)
 class Conv2D(Layer):
     """2-D convolution layer (a valid cross-correlation, as in every framework).
 
-    ``z[n, f] = sum_c w[f, c] ⊗ x[n, c] + b[f]`` (Eq. 8.20-8.21), computed as one
-    matrix product with the gathered input (im2col, or the kernel's rows).
-    The gathered matrix of the last forward pass is kept for the weight
-    gradient.
+    ``z[n, f] = sum_c w[f, c] ⊗ x[n, c] + b[f]`` (Eq. 8.20-8.21), computed by
+    :func:`convnet.functional.conv2d` and its backward pass; the forward's
+    record (the gathered input) is kept for the weight gradient.
 
     Parameters
     ----------
@@ -32,7 +29,7 @@ class Conv2D(Layer):
     kernel_size : int or (int, int)
     stride, dilation : int or (int, int), default 1
     padding : str, int, pair or pair of pairs, default 0
-        As in :func:`convnet.functional.conv2d`.
+        As in :func:`convnet.functional.conv2d` (any amount, as in PyTorch).
     bias : {"tied", "untied", None}, default "tied"
         ``"tied"``: one scalar per feature map (Fig. 8.9).  ``"untied"``: one
         per output neuron (Fig. 8.1), which needs the input's spatial size:
@@ -64,13 +61,12 @@ class Conv2D(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias="tied", input_size=None, init="he", rng=None, dtype=np.float64):
         super().__init__()
-        self._windows = {}              # validated geometry per input size
         self.in_channels = integer(in_channels, "in_channels", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", minimum=1)
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = int_pair(stride, "stride", minimum=1)
         self.dilation = int_pair(dilation, "dilation", minimum=1)
-        padding_limit(padding, self.kernel_size, self.dilation, self.stride)  # validates
+        normalize_padding(padding, self.kernel_size, self.dilation, self.stride)  # validates
         self.padding = canonical_padding(padding)
         if bias not in BIASES:
             fail("bias", "one of 'tied', 'untied', None", bias,
@@ -121,17 +117,12 @@ class Conv2D(Layer):
             count += self.out_channels * int(np.prod(self.output_shape(input_shape)[1:]))
         return count
 
-    def _weights(self, x):
-        """Validate x, settle the geometry and the untied bias; return (x, window)."""
+    def _checked_input(self, x):
+        """x as an (N, C, H, W) array of the layer's dtype; settles an untied bias's size."""
         x = self._input(x, ndim=4, dtype=self.dtype)
         if x.shape[1] != self.in_channels:
             fail("x", f"of shape (N, {self.in_channels}, H, W) for {self!r}", x,
                  given=f"shape {x.shape}")
-        window = self._windows.get(x.shape[2:])
-        if window is None:
-            window = conv_window(x.shape[2:], self.kernel_size, self.stride, self.padding,
-                                 self.dilation)
-            self._windows[x.shape[2:]] = window
         if self.bias == "untied":
             if "bias" not in self.params:
                 self._make_untied_bias(x.shape[2:])
@@ -139,28 +130,28 @@ class Conv2D(Layer):
                 fail("x", f"of spatial size {self.input_size[0]}x{self.input_size[1]} "
                      "(the untied bias has one entry per output neuron of that size)", x,
                      given=f"shape {x.shape}")
-        return x, window
+        return x
+
+    def _conv(self, x, b):
+        """The functional forward pass with its record; the previous record is let go first."""
+        self._cache = None          # its work memory goes back before the next is taken
+        z, saved = F.conv2d(x, self.params["weight"], b, self.stride, self.padding,
+                            self.dilation, return_saved=True)
+        return z, saved
 
     def forward(self, x):
-        x, window = self._weights(x)
-        z, cols = conv2d_forward(x, self.params["weight"], self.params.get("bias"), window,
-                                 self._workspace, self._outputs())
-        self._cache = (x.shape, cols, window)
-        return z  # (N, F, Ho, Wo), stored channels-first
+        x = self._checked_input(x)
+        z, saved = self._conv(x, self.params.get("bias"))
+        self._cache = (x, saved, z.shape)
+        return z  # (N, F, Ho, Wo)
 
     def backward(self, dy, input_gradient=True):
-        """Gradients of the last forward; returns dx (None with ``input_gradient=False``).
-
-        Each forward serves one backward: the im2col buffer it kept may be
-        reused for the input gradient.
-        """
-        x_shape, cols, window = self._saved()
-        self._cache = None
-        w = self.params["weight"]
-        dy = self._grad_output(dy, (x_shape[0], self.out_channels, *window.out), self.dtype)
-        dx, self.grads["weight"], db = conv2d_backward_cols(                # Eq. 8.45, 8.48
-            dy, cols, w, x_shape, window, self.bias, self._workspace, input_gradient,
-            self._outputs())
+        """Gradients of the last forward; returns dx (None with ``input_gradient=False``)."""
+        x, saved, z_shape = self._saved()
+        dy = self._grad_output(dy, z_shape, self.dtype)
+        dx, self.grads["weight"], db = F.conv2d_backward(                    # Eq. 8.45, 8.48
+            dy, x, self.params["weight"], self.stride, self.padding, self.dilation, self.bias,
+            saved=saved, input_gradient=input_gradient)
         if self.bias is not None:
             self.grads["bias"] = db                                          # Eq. 8.36-8.37
         return dx
@@ -203,21 +194,18 @@ class ProductBiasConv2D(Conv2D):
         return config
 
     def forward(self, x):
-        x, window = self._weights(x)
-        lz, cols = conv2d_forward(x, self.params["weight"], None, window,
-                                  self._workspace)                        # (N, F, Ho, Wo)
-        # lz stays new: it is kept for the bias path of backward
-        self._cache = (x.shape, cols, window, lz)
-        return self.params["bias"][:, None, None] * lz                    # N = b ∘ LZ
+        x = self._checked_input(x)
+        lz, saved = self._conv(x, None)                                   # (N, F, Ho, Wo)
+        self._cache = (x, saved, lz)                 # lz is kept for the bias path of backward
+        return F.product_net_input(lz, self.params["bias"])              # N = b ∘ LZ
 
     def backward(self, dy, input_gradient=True):
-        x_shape, cols, window, lz = self._saved()
-        self._cache = None
-        w, b = self.params["weight"], self.params["bias"]
+        x, saved, lz = self._saved()
         dy = self._grad_output(dy, lz.shape, self.dtype)
-        dlz, self.grads["bias"] = product_net_input_backward(dy, lz, b)    # E8.9, both paths
-        dx, self.grads["weight"], _ = conv2d_backward_cols(                 # Eq. 8.45, 8.48
-            dlz, cols, w, x_shape, window, None, self._workspace, input_gradient)
+        dlz, self.grads["bias"] = F.product_net_input_backward(dy, lz, self.params["bias"])
+        dx, self.grads["weight"], _ = F.conv2d_backward(                    # Eq. 8.45, 8.48
+            dlz, x, self.params["weight"], self.stride, self.padding, self.dilation, None,
+            saved=saved, input_gradient=input_gradient)
         return dx
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import functional as F
 from .._validate import element_budget, fail, generator, integer, one_of, real_number
 from .base import Layer, check_dtype
 from .init import initial_weights
@@ -66,20 +67,18 @@ class Dense(Layer):
             fail("x", f"of shape (N, {self.in_features}) for {self!r}", x,
                  given=f"shape {x.shape}")
         self._cache = x
-        y = x @ self.params["weight"].T  # (N, out)
-        if self.bias:
-            y += self.params["bias"]
-        return y
+        return F.linear(x, self.params["weight"], self.params.get("bias"))  # (N, out)
 
     skips_input_gradient = True
 
     def backward(self, dy, input_gradient=True):
         x = self._saved()
         dy = self._grad_output(dy, (x.shape[0], self.out_features), self.dtype)
-        self.grads["weight"] = dy.T @ x          # (out, in)
+        dx, self.grads["weight"], db = F.linear_backward(dy, x, self.params["weight"], self.bias,
+                                                         input_gradient=input_gradient)
         if self.bias:
-            self.grads["bias"] = dy.sum(axis=0)  # (out,)
-        return dy @ self.params["weight"] if input_gradient else None  # (N, in)
+            self.grads["bias"] = db
+        return dx  # (N, in), or None
 
 
 class Flatten(Layer):

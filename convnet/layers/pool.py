@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import functional as F
 from .._validate import int_pair
-from ..functional.pool import (avg_pool_backward, avg_pool_forward, max_pool_backward,
-                               max_pool_forward)
-from ..geometry import canonical_padding, output_shape2d, padding_limit, pool_window
+from ..geometry import canonical_padding, output_shape2d, padding_limit
 from .base import Layer
 from .conv import _chw
 
@@ -17,11 +16,10 @@ __all__ = ["MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
 class _Pool2D(Layer):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self._windows = {}
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = self.kernel_size if stride is None else int_pair(stride, "stride",
                                                                        minimum=1)
-        padding_limit(padding, self.kernel_size, pooling=True)  # validates
+        padding_limit(padding, self.kernel_size)  # validates
         self.padding = canonical_padding(padding)
 
     def config(self):
@@ -32,13 +30,18 @@ class _Pool2D(Layer):
         return (channels, *output_shape2d((height, width), self.kernel_size, self.stride,
                                           self.padding))
 
-    def _window(self, x):
+    def _pool(self, pool, x):
+        """The functional forward pass ``pool`` with its record; the previous record let go first."""
         x = self._input(x, ndim=4)
-        window = self._windows.get(x.shape[2:])
-        if window is None:              # validated geometry, kept per input size
-            window = pool_window(x.shape[2:], self.kernel_size, self.stride, self.padding)
-            self._windows[x.shape[2:]] = window
-        return x, window
+        self._cache = None
+        z, saved = pool(x, self.kernel_size, self.stride, self.padding, return_saved=True)
+        self._cache = (x, saved, z.shape)
+        return z
+
+    def _unpool(self, pool_backward, dy):
+        x, saved, z_shape = self._saved()
+        dy = self._grad_output(dy, z_shape, x.dtype)
+        return pool_backward(dy, x, self.kernel_size, self.stride, self.padding, saved=saved)
 
 
 class MaxPool2D(_Pool2D):
@@ -64,15 +67,10 @@ class MaxPool2D(_Pool2D):
     """
 
     def forward(self, x):
-        x, window = self._window(x)
-        z = max_pool_forward(x, window, self._outputs())
-        self._cache = (x, z, window)  # backward finds each window's maximum again
-        return z
+        return self._pool(F.max_pool2d, x)                 # Eq. 8.24
 
     def backward(self, dy):
-        x, z, window = self._saved()
-        dy = self._grad_output(dy, z.shape, x.dtype)
-        return max_pool_backward(dy, x, z, window, self._outputs())  # E8.8
+        return self._unpool(F.max_pool2d_backward, dy)     # E8.8
 
 
 class AvgPool2D(_Pool2D):
@@ -98,14 +96,10 @@ class AvgPool2D(_Pool2D):
     """
 
     def forward(self, x):
-        x, window = self._window(x)
-        self._cache = (x.shape, x.dtype, window)
-        return avg_pool_forward(x, window)
+        return self._pool(F.avg_pool2d, x)                 # Eq. 8.22
 
     def backward(self, dy):
-        x_shape, dtype, window = self._saved()
-        dy = self._grad_output(dy, (*x_shape[:2], *window.out), dtype)
-        return avg_pool_backward(dy, x_shape, window)  # P8.3
+        return self._unpool(F.avg_pool2d_backward, dy)     # P8.3
 
 
 class GlobalAvgPool2D(Layer):

@@ -1,28 +1,23 @@
-"""Cross-correlation and convolution, forward beside backward.
+"""Cross-correlation and convolution, forward beside backward: the public face.
 
 Layout: ``x`` is (N, C, H, W), the weights ``w`` are (F, C, kh, kw), the output
 ``z`` is (N, F, Ho, Wo).  Single images (H, W) go through :func:`correlate2d`
-and :func:`convolve2d`, which are the batched code with N = C = F = 1.
+and :func:`convolve2d`.
 
 Following the chapter (and every deep-learning framework), the operation a
 convolution layer computes is the *cross-correlation* of Eq. 8.9 / 8.20; true
 convolution (Eq. 8.8) is the cross-correlation with the kernel rotated by 180
 degrees (Solved Problem P8.1).
 
-This module validates and documents; the computation, as matrix products, is
-in :mod:`convnet.functional._conv_forward` and
-:mod:`convnet.functional._conv_backward` (see ``docs/performance.md``).
+The functions here document the operations and hand each call to the engine
+selected with :func:`convnet.engine` (:mod:`convnet.functional.engines`); the
+readable implementation is :mod:`convnet.functional.plain.conv`, the loops
+:mod:`convnet.reference`, the tuned one the fast engine's.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from .._validate import element_budget, fail, real_array, real_number, same_shape
-from ..geometry import conv_window, normalize_padding
-from ._conv_backward import conv2d_backward_cols
-from ._conv_forward import conv2d_forward, input_columns
-from ._im2col import Workspace, pad
+from .engines import backward_engine, implementation
 
 __all__ = [
     "rot180",
@@ -32,8 +27,6 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
 ]
-
-BIAS_MODES = ("tied", "untied", None)
 
 
 def rot180(k):
@@ -57,8 +50,7 @@ def rot180(k):
     array([[4., 3.],
            [2., 1.]])
     """
-    k = real_array(k, "k", ndim=range(2, 33), layout="(..., rows, cols)")
-    return k[..., ::-1, ::-1].copy()
+    return implementation().rot180(k)
 
 
 def pad2d(x, padding, value=0.0, kernel_size=None):
@@ -88,46 +80,10 @@ def pad2d(x, padding, value=0.0, kernel_size=None):
     array([[1., 2.],
            [0., 0.]])
     """
-    x = real_array(x, "x", ndim=range(2, 33), layout="(..., H, W)")
-    pads = normalize_padding(padding, kernel_size)
-    (top, bottom), (left, right) = pads
-    element_budget(int(np.prod(x.shape[:-2], dtype=object))
-                   * (x.shape[-2] + top + bottom) * (x.shape[-1] + left + right),
-                   "padding", "the padded array")
-    fill = x.dtype.type(real_number(value, "value", finite=False))   # -inf pads for max pooling
-    return pad(x, pads, fill).copy()
+    return implementation().pad2d(x, padding, value, kernel_size)
 
 
-# --------------------------------------------------------------------------
-# Public entry points
-# --------------------------------------------------------------------------
-
-def _common_dtype(*arrays):
-    dtype = np.result_type(*[a for a in arrays if a is not None])
-    return tuple(None if a is None else a.astype(dtype, copy=False) for a in arrays)
-
-
-def _check_conv_inputs(x, w, stride, padding, dilation):
-    x = real_array(x, "x", ndim=4)
-    w = real_array(w, "w", ndim=4, layout="(F, C, kh, kw)")
-    if w.shape[1] != x.shape[1]:
-        fail("w", f"of shape (F, {x.shape[1]}, kh, kw) to match the {x.shape[1]} input "
-             f"channel(s) of x {x.shape}", w, given=f"shape {w.shape}")
-    window = conv_window(x.shape[2:], w.shape[2:], stride, padding, dilation)
-    return x, w, window
-
-
-def _check_bias(b, f: int, out_hw):
-    if b is None:
-        return None
-    b = real_array(b, "b", ndim=(1, 3), layout="(F,) or (F, Ho, Wo)")
-    if b.shape not in ((f,), (f, *out_hw)):
-        fail("b", f"of shape ({f},) for a tied bias or {(f, *out_hw)} for an untied bias",
-             b, given=f"shape {b.shape}")
-    return b
-
-
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
     """Batched multi-channel 2-D cross-correlation, the convolution layer's weight function.
 
     Computes Eq. 8.20 for every sample and feature map::
@@ -135,7 +91,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
         z[n, h, i, j] = sum_l sum_u sum_v w[h, l, u, v] * a[n, l, i*s + u*d, j*s + v*d] (+ b)
 
     where ``a`` is ``x`` after padding.  Same semantics as
-    ``torch.nn.functional.conv2d``.
+    ``torch.nn.functional.conv2d`` (including any padding it accepts).
 
     Parameters
     ----------
@@ -146,13 +102,22 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
         output neuron, Fig. 8.1).
     stride, dilation : int or (int, int), default 1
     padding : str, int, pair or pair of pairs, default 0
-        Any form of :func:`convnet.geometry.normalize_padding`; at most
-        ``d*(k-1)`` on each side.
+        Any form of :func:`convnet.geometry.normalize_padding`, any amount:
+        padding wider than the kernel only adds outputs whose windows see
+        zeros (and the bias), as in PyTorch.
+    return_saved : bool, default False
+        Also return the :class:`~convnet.functional.Saved` record that
+        :func:`conv2d_backward` accepts as ``saved=``, so that the backward
+        need not gather ``x`` again (layers use this).
 
     Returns
     -------
     z : ndarray of shape (N, F, Ho, Wo)
-        float32 if every input is float32, else float64.
+        float32 if every input is float32, else float64.  The fast engine
+        returns a view of a channels-first array (memory order (F, N, Ho, Wo),
+        as its product makes it); ``np.ascontiguousarray(z)`` gives C order.
+    saved : Saved
+        Only with ``return_saved=True``.
 
     Shape
     -----
@@ -163,15 +128,17 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     ------
     ValueError
         Wrong ndim, channel mismatch, bias of the wrong shape, a kernel that
-        does not fit the padded input, stride or dilation < 1.
+        does not fit the padded input, stride or dilation < 1, a padded input
+        or output beyond the element budget.
     TypeError
         Non-numeric, boolean or complex data.
 
     Notes
     -----
-    The input is gathered into one matrix, every receptive field (im2col)
-    or only the kernel's rows where that moves fewer numbers, and a single
-    BLAS call multiplies it by the weights (``docs/performance.md``).
+    Engines: the plain tier gathers every receptive field into a column
+    (im2col) and multiplies once (:mod:`convnet.functional.plain.conv`); the
+    fast engine picks per shape between im2col and gathering only the
+    kernel's rows (``docs/performance.md``); the reference engine loops.
 
     Examples
     --------
@@ -180,15 +147,19 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     >>> conv2d(x, w, b=[0.5])
     array([[[[ 8.5, 12.5],
              [20.5, 24.5]]]])
+
+    A 1x1 kernel with padding 1, as PyTorch allows: the border sees only zeros.
+
+    >>> conv2d(np.ones((1, 1, 1, 1)), np.full((1, 1, 1, 1), 2.0), padding=1)[0, 0]
+    array([[0., 0., 0.],
+           [0., 2., 0.],
+           [0., 0., 0.]])
     """
-    x, w, window = _check_conv_inputs(x, w, stride, padding, dilation)
-    b = _check_bias(b, w.shape[0], window.out)
-    x, w, b = _common_dtype(x, w, b)
-    z, _ = conv2d_forward(x, w, b, window)
-    return np.ascontiguousarray(z)
+    return implementation().conv2d(x, w, b, stride, padding, dilation, return_saved=return_saved)
 
 
-def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
+def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, saved=None,
+                    input_gradient=True):
     """Gradients of :func:`conv2d` with respect to its input, weights and bias.
 
     Parameters
@@ -200,10 +171,17 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
         As given to :func:`conv2d`.
     bias : {"tied", "untied", None}, default "tied"
         Which bias the forward pass used (decides the shape of ``db``).
+    saved : Saved, optional
+        The record of ``conv2d(x, w, ..., return_saved=True)``; the backward
+        then runs in the engine that made it and reuses what it gathered.
+        A record serves one backward.
+    input_gradient : bool, default True
+        ``False`` skips dA (``dx`` is None): the first layer of a network
+        never needs it.
 
     Returns
     -------
-    dx : ndarray of shape (N, C, H, W)
+    dx : ndarray of shape (N, C, H, W), or None
         dA, the full cross-correlation of dLZ with the 180-degree rotated
         kernels, summed over the output maps (Eq. 8.44-8.45).
     dw : ndarray of shape (F, C, kh, kw)
@@ -244,24 +222,8 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied"):
     >>> db
     array([4.])
     """
-    x, w, window = _check_conv_inputs(x, w, stride, padding, dilation)
-    if bias not in BIAS_MODES:
-        fail("bias", "one of 'tied', 'untied', None", bias,
-             error=TypeError if not isinstance(bias, str) else ValueError)
-    dz = real_array(dz, "dz", ndim=4, layout="(N, F, Ho, Wo)")
-    same_shape(dz, "dz", (x.shape[0], w.shape[0], *window.out), "the output of conv2d(x, w)")
-    dz, x, w = _common_dtype(dz, x, w)
-    workspace = Workspace()
-    cols = input_columns(x, window, workspace, bias == "tied", w.shape)  # as the forward made it
-    dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, bias, workspace)
-    return np.ascontiguousarray(dx), dw, db
-
-
-def _check_single(x, k, stride, padding, dilation):
-    x = real_array(x, "x", ndim=2)
-    k = real_array(k, "k", ndim=2, layout="(rows, cols)")
-    window = conv_window(x.shape, k.shape, stride, padding, dilation)
-    return x, k, window
+    return backward_engine(saved).conv2d_backward(dz, x, w, stride, padding, dilation, bias,
+                                                  saved=saved, input_gradient=input_gradient)
 
 
 def correlate2d(x, k, padding="valid", stride=1, dilation=1):
@@ -302,10 +264,7 @@ def correlate2d(x, k, padding="valid", stride=1, dilation=1):
     array([[-4., -4.],
            [-4., -4.]])
     """
-    x, k, window = _check_single(x, k, stride, padding, dilation)
-    x, k = _common_dtype(x, k)
-    z, _ = conv2d_forward(x[None, None], k[None, None], None, window)
-    return np.ascontiguousarray(z[0, 0])
+    return implementation().correlate2d(x, k, padding, stride, dilation)
 
 
 def convolve2d(x, k, padding="valid", stride=1, dilation=1):
@@ -335,8 +294,4 @@ def convolve2d(x, k, padding="valid", stride=1, dilation=1):
     array([[4., 3.],
            [2., 1.]])
     """
-    x, k, window = _check_single(x, k, stride, padding, dilation)
-    x, k = _common_dtype(x, k)
-    flipped = np.ascontiguousarray(k[::-1, ::-1])[None, None]      # rot180, Eq. 8.8 vs 8.9
-    z, _ = conv2d_forward(x[None, None], flipped, None, window)
-    return np.ascontiguousarray(z[0, 0])
+    return implementation().convolve2d(x, k, padding, stride, dilation)

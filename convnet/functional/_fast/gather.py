@@ -1,14 +1,14 @@
-"""Window gather and scatter shared by convolution and pooling.
+"""Window gather and scatter of the fast engine, shared by convolution and pooling.
 
-This is the only "clever" module of the library.  Everything here trusts its
-inputs: the public entry points have already validated and normalised them.
+Everything here trusts its inputs: the public entry points have already
+validated and normalised them.
 
 Layout, once for the whole module::
 
     x      : (N, C, H, W)            feature maps as the rest of the library sees them
     src    : (C, N, Hp, Wp)          the same maps, channels first, padded
     cols   : (C, kh, kw, N, Ho, Wo)  im2col: cols[c, i, j, n, h, w] =
-                                     src[c, n, h*sh + i*dh, w*sw + j*dw]
+                                     src[c, n, h*sh + i*dil_h, w*sw + j*dil_w]
 
 Reshaped to ``(C*kh*kw, N*Ho*Wo)`` the columns turn a whole batched
 convolution into one matrix product ``W2 @ cols`` with ``W2 = w.reshape(F,
@@ -26,78 +26,32 @@ Two facts about speed shape this module (measured, see ``benchmarks/``):
   the cheapest.
 * *Reused work buffers.*  A large array that is new costs a page fault per
   4 KiB the first time it is written, which took longer than the gather
-  itself.  A :class:`Workspace` keeps each buffer between calls.
+  itself.  The buffers come from :mod:`convnet.functional._fast.memory`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import Window
+from ...geometry import Window
+from .memory import Scratch
 
-__all__ = ["Workspace", "new_array", "all_finite", "pad", "unpad", "channels_first",
+__all__ = ["new_array", "all_finite", "pad", "unpad", "channels_first",
            "padded_channels_first", "im2col", "col2im", "wide_buffer", "wide_channels_first",
            "im2col_wide", "col2im_wide", "strided"]
 
 
-class Workspace:
-    """Named work buffers, reused while their shape, dtype and layout stay the same.
+def new_array(shape, dtype, zero: bool = False, like=None) -> np.ndarray:
+    """A new array; with ``like``, an (N, C, H, W) array stored channels first, stored so too.
 
-    A layer owns one; a call of the functional API uses a fresh one, so
-    nothing it returns ever shares memory with a later call.  Arrays handed
-    back to the caller are new, except inside a training step of
-    :class:`convnet.Sequential`, where :func:`new_array` takes them from here.
-    """
-
-    def __init__(self):
-        self._buffers: dict[str, tuple] = {}    # name -> ((shape, dtype, layout), buffer)
-
-    def get(self, name: str, shape, dtype, fill=None, layout=None) -> np.ndarray:
-        """The buffer ``name`` of this shape and dtype; filled with ``fill`` only when new.
-
-        Code that relies on the fill staying where it never writes (a zero
-        border, zero rows) passes as ``layout`` what decides where that is
-        (for a flat buffer, the shape of what it holds): a buffer of the same
-        size but another layout is then made afresh, never reused with stale
-        numbers where zeros were expected.
-        """
-        key = (tuple(shape), np.dtype(dtype), layout)
-        entry = self._buffers.get(name)
-        if entry is None or entry[0] != key:
-            buffer = (np.empty(shape, dtype) if fill is None
-                      else np.full(shape, fill, dtype))
-            entry = self._buffers[name] = (key, buffer)
-        return entry[1]
-
-    def peek(self, name: str):
-        """``(buffer, layout)`` of the buffer ``name`` as it is, or ``(None, None)``."""
-        entry = self._buffers.get(name)
-        return (None, None) if entry is None else (entry[1], entry[0][2])
-
-    def clear(self) -> None:
-        self._buffers.clear()
-
-
-def new_array(outputs: Workspace | None, name: str, shape, dtype, zero: bool = False,
-              like=None):
-    """A new array, or, when ``outputs`` is given, that workspace's buffer ``name``.
-
-    Layers pass their workspace as ``outputs`` only inside a training step of
-    :class:`convnet.Sequential`, where the arrays never leave the model and
-    are consumed before the next step overwrites them.  With ``like``, an
-    (N, C, H, W) array stored channels first (as the convolution layers hand
-    on their output), the (N, C, ...) result is stored channels first too,
-    so that a pass over both walks memory in the same order.
+    The convolutions hand on their output as the (N, F, Ho, Wo) view of a
+    channels-first product; a pass over ``like`` and the new array then
+    walks both in the same memory order.
     """
     if like is not None and _channels_first_in_memory(like):
-        moved = new_array(outputs, name, (shape[1], shape[0], *shape[2:]), dtype, zero)
+        moved = new_array((shape[1], shape[0], *shape[2:]), dtype, zero)
         return moved.swapaxes(0, 1)
-    if outputs is None:
-        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    buffer = outputs.get(name, shape, dtype)
-    if zero:
-        buffer.fill(0)
-    return buffer
+    return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
 
 
 def _channels_first_in_memory(x: np.ndarray) -> bool:
@@ -138,7 +92,7 @@ def channels_first(x: np.ndarray) -> np.ndarray:
     return x.transpose(1, 0, 2, 3)
 
 
-def padded_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str,
+def padded_channels_first(x: np.ndarray, pads, scratch: Scratch, name: str,
                           value: float = 0.0) -> np.ndarray:
     """``x`` (N, C, H, W) as a padded (C, N, Hp, Wp) array.
 
@@ -151,7 +105,7 @@ def padded_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str,
     if top == bottom == left == right == 0:
         return src
     c, n, h, w = src.shape
-    out = workspace.get(name, (c, n, h + top + bottom, w + left + right), x.dtype, value,
+    out = scratch.get(name, (c, n, h + top + bottom, w + left + right), x.dtype, value,
                         layout=("border", value))
     out[:, :, top:top + h, left:left + w] = src               # (C, N, Hp, Wp)
     return out
@@ -173,19 +127,19 @@ def im2col(src: np.ndarray, window: Window, out: np.ndarray | None = None) -> np
         cols = out.reshape(-1)[:c * kh * kw * n * ho * wo].reshape(shape)
     for i, j in window.offsets():
         rows, columns = window.tap(i, j)
-        # cols[c, i, j, n, h, w] = src[c, n, h*sh + i*dh, w*sw + j*dw]
+        # cols[c, i, j, n, h, w] = src[c, n, h*sh + i*dil_h, w*sw + j*dil_w]
         cols[:, i, j] = src[:, :, rows, columns]
     return cols
 
 
-def col2im(dcols: np.ndarray, padded_shape, window: Window, outputs=None) -> np.ndarray:
+def col2im(dcols: np.ndarray, padded_shape, window: Window) -> np.ndarray:
     """Scatter-add columns back onto the padded maps: the adjoint of :func:`im2col`.
 
     ``dcols`` has shape (C, kh, kw, N, Ho, Wo); the result is a (C, N, Hp, Wp)
-    array with ``padded_shape = (C, N, Hp, Wp)``, new unless ``outputs`` is given.  Where
+    array with ``padded_shape = (C, N, Hp, Wp)``, new.  Where
     windows overlap, contributions add up (one strided add per kernel offset).
     """
-    dsrc = new_array(outputs, "input gradient", padded_shape, dcols.dtype, zero=True)
+    dsrc = np.zeros(padded_shape, dcols.dtype)
     for i, j in window.offsets():
         rows, columns = window.tap(i, j)
         dsrc[:, :, rows, columns] += dcols[:, i, j]
@@ -196,33 +150,33 @@ def col2im(dcols: np.ndarray, padded_shape, window: Window, outputs=None) -> np.
 # Wide rows: the stride-1 gather as contiguous slices
 # --------------------------------------------------------------------------
 #
-# At stride 1, output row h reads input rows h + i*dh; over a whole row of the
+# At stride 1, output row h reads input rows h + i*dil_h; over a whole row of the
 # padded map the pixels read by kernel offset (i, j) are consecutive.  If an
 # output row is allowed to run on across the full padded width Wp (instead of
 # stopping at Wo), the pixels offset (i, j) reads for *all* outputs of one map
 # form one contiguous run of the flattened map:
 #
-#     wide[c, i, j, n, h*Wp + w] = flat(src[c, n])[(h + i*dh)*Wp + w + j*dw]
+#     wide[c, i, j, n, h*Wp + w] = flat(src[c, n])[(h + i*dil_h)*Wp + w + j*dil_w]
 #
 # for w in [0, Wp).  Columns w >= Wo are garbage (they wrap into the next
 # row) and are cropped off afterwards; they cost (Wp - Wo)/Wo extra work but
 # turn Ho*N*C short row copies into N*C long ones.  The maps sit in one flat
 # buffer with a small guard at its end, so the last run stays inside it.
 
-def wide_buffer(workspace: Workspace, name: str, shape, dtype, guard: int, fill=0.0,
+def wide_buffer(scratch: Scratch, name: str, shape, dtype, guard: int, fill=0.0,
                 layout=None):
     """A zero-bordered (C, N, Hp, Wp) buffer followed by ``guard`` spare elements.
 
     Returns ``(maps, flat)``: the 4-D view to fill and the flat 1-D array.
     The zeros are made once; ``layout`` names where the caller writes (see
-    :meth:`Workspace.get`), so that another layout gets a fresh buffer.
+    :meth:`Scratch.get`), so that another layout gets a fresh buffer.
     """
     size = int(np.prod(shape))
-    flat = workspace.get(name, (size + guard,), dtype, fill, layout=(tuple(shape), layout))
+    flat = scratch.get(name, (size + guard,), dtype, fill, layout=(tuple(shape), layout))
     return flat[:size].reshape(shape), flat
 
 
-def wide_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str, guard: int,
+def wide_channels_first(x: np.ndarray, pads, scratch: Scratch, name: str, guard: int,
                         spread=(1, 1)):
     """Copy ``x`` (N, C, H, W) into a padded, guarded channels-first buffer.
 
@@ -234,7 +188,7 @@ def wide_channels_first(x: np.ndarray, pads, workspace: Workspace, name: str, gu
     (top, bottom), (left, right) = pads
     sh, sw = spread
     hd, wd = (h - 1) * sh + 1, (w - 1) * sw + 1               # size once spread out
-    maps, flat = wide_buffer(workspace, name, (c, n, hd + top + bottom, wd + left + right),
+    maps, flat = wide_buffer(scratch, name, (c, n, hd + top + bottom, wd + left + right),
                              x.dtype, guard, layout=(tuple(map(tuple, pads)), tuple(spread)))
     maps[:, :, top:top + hd:sh, left:left + wd:sw] = channels_first(x)
     return maps, flat
@@ -265,32 +219,31 @@ def im2col_wide(maps: np.ndarray, flat: np.ndarray, window: Window, out=None) ->
     (C, kh, kw, N, Ho*Wp), so the whole gather is a single copy.
     """
     c, n, hp, wp = maps.shape
-    (kh, kw), (dh, dw), ho = window.kernel, window.dilation, window.out[0]
+    (kh, kw), (dil_h, dil_w), ho = window.kernel, window.dilation, window.out[0]
     size = c * kh * kw * n * ho * wp
     cols = (np.empty(size, maps.dtype) if out is None
             else out.reshape(-1)[:size]).reshape(c, kh, kw, n, ho * wp)
     plane = hp * wp
-    # runs[c, i, j, n, t] = flat[c*N*plane + n*plane + i*dh*Wp + j*dw + t]
-    runs = strided(flat, 0, (c, kh, kw, n, ho * wp), (n * plane, dh * wp, dw, plane, 1))
+    # runs[c, i, j, n, t] = flat[c*N*plane + n*plane + i*dil_h*Wp + j*dil_w + t]
+    runs = strided(flat, 0, (c, kh, kw, n, ho * wp), (n * plane, dil_h * wp, dil_w, plane, 1))
     np.copyto(cols, runs)
     return cols
 
 
-def col2im_wide(dcols: np.ndarray, padded_shape, window: Window, guard: int,
-                outputs=None) -> np.ndarray:
+def col2im_wide(dcols: np.ndarray, padded_shape, window: Window, guard: int) -> np.ndarray:
     """Scatter-add wide columns back: the adjoint of :func:`im2col_wide`.
 
     ``dcols`` (C, kh, kw, N, Ho*Wp) must be zero in its garbage columns.
-    Returns a (C, N, Hp, Wp) array, new unless ``outputs`` is given.
+    Returns a new (C, N, Hp, Wp) array.
     """
     c, n, hp, wp = padded_shape
-    (dh, dw), ho = window.dilation, window.out[0]
-    flat = new_array(outputs, "input gradient", (c * n * hp * wp + guard,), dcols.dtype)
+    (dil_h, dil_w), ho = window.dilation, window.out[0]
+    flat = np.empty(c * n * hp * wp + guard, dcols.dtype)
     maps = flat[:c * n * hp * wp].reshape(c, n, hp * wp)
     np.copyto(maps[:, :, :ho * wp], dcols[:, 0, 0])      # offset (0, 0) covers these first
     maps[:, :, ho * wp:] = 0
     flat[c * n * hp * wp:] = 0
     for i, j in window.offsets()[1:]:
-        runs = _runs(flat, i * dh * wp + j * dw, (c, n), hp * wp, ho * wp)
+        runs = _runs(flat, i * dil_h * wp + j * dil_w, (c, n), hp * wp, ho * wp)
         runs += dcols[:, i, j]
     return maps.reshape(padded_shape)

@@ -1,0 +1,253 @@
+"""Argument checks of the functional operations, shared by the three engines, and the saved record.
+
+Each engine's public function calls one of these first and then trusts what
+it gets back: arrays of one float dtype and the normalised geometry
+(:class:`convnet.geometry.Window`).  So the three engines accept and refuse
+exactly the same arguments with the same messages, while what they compute
+shares nothing but the integer arithmetic of :mod:`convnet.geometry`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import (boolean, element_budget, fail, integer, real_array,
+                        real_number, same_shape)
+from .geometry import conv_window, normalize_padding, pool_window
+
+__all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
+           "conv_backward_args", "conv_key", "single_args", "pool_args", "pool_backward_args",
+           "pool_key", "pad_args", "kernel_arg", "elementwise_arg",
+           "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "net_input_args",
+           "linear_args", "linear_backward_args", "BIAS_MODES"]
+
+BIAS_MODES = ("tied", "untied", None)
+
+
+class Saved:
+    """What a forward pass kept for its backward: pass it on unchanged.
+
+    Returned by a forward function called with ``return_saved=True`` and
+    given to the matching backward as ``saved=``, so that the backward need
+    not compute again what the forward already had (the gathered input of a
+    convolution, the winners of max pooling).  Its contents belong to the
+    engine that made it; the backward runs in that engine.  A record serves
+    one backward, and the arrays given to and returned by the forward must
+    not change in between (as with any automatic differentiation).
+    """
+
+    __slots__ = ("engine", "operation", "key", "_contents")
+
+    def __init__(self, engine: str, operation: str, key: tuple, contents):
+        self.engine, self.operation, self.key = engine, operation, key
+        self._contents = contents
+
+    def __repr__(self) -> str:
+        state = "used" if self._contents is None else "unused"
+        return f"<Saved by the {self.engine} engine's {self.operation}, {state}>"
+
+    def __getstate__(self):
+        raise TypeError("a Saved record holds work memory and cannot be pickled or copied; "
+                        "run the forward pass again instead")
+
+    def take(self):
+        """The engine's contents, once; a second call raises ValueError."""
+        contents, self._contents = self._contents, None
+        if contents is None:
+            raise ValueError(f"saved was already used by a backward pass ({self.operation}); "
+                             "each forward pass serves one backward: run the forward again")
+        return contents
+
+
+def saved_contents(saved, operation: str, engine: str, key: tuple):
+    """Check that ``saved`` comes from ``operation`` on the same arguments; return its contents."""
+    if not isinstance(saved, Saved):
+        fail("saved", f"the record returned by {operation}(..., return_saved=True)", saved,
+             error=TypeError)
+    if saved.operation != operation or saved.engine != engine:
+        fail("saved", f"a record of {operation} (made by the {engine} engine)", saved,
+             given=f"a record of {saved.operation} made by the {saved.engine} engine")
+    if saved.key != key:
+        fail("saved", f"the record of a forward pass on these arguments ({_describe(key)})",
+             saved, given=f"one made for {_describe(saved.key)}")
+    return saved.take()
+
+
+def _describe(key) -> str:
+    return ", ".join(str(part) for part in key)
+
+
+def common_dtype(*arrays):
+    """The arrays (None passes through) converted to their common float dtype."""
+    dtype = np.result_type(*[a for a in arrays if a is not None])
+    return tuple(None if a is None else a.astype(dtype, copy=False) for a in arrays)
+
+
+def _budget(x_shape, f: int, window) -> None:
+    """Refuse, before any work, a padded input or an output beyond the element budget."""
+    n, c, h, w = x_shape
+    (top, bottom), (left, right) = window.pads
+    element_budget(n * c * (h + top + bottom) * (w + left + right), "padding",
+                   "the padded input (N x C x Hp x Wp)")
+    element_budget(n * f * window.out[0] * window.out[1], "w", "the output (N x F x Ho x Wo)")
+
+
+def conv_args(x, w, b, stride, padding, dilation):
+    """``(x, w, b, window)`` for conv2d: arrays of one dtype, b None, (F,) or (F, Ho, Wo)."""
+    x = real_array(x, "x", ndim=4)
+    w = real_array(w, "w", ndim=4, layout="(F, C, kh, kw)")
+    if w.shape[1] != x.shape[1]:
+        fail("w", f"of shape (F, {x.shape[1]}, kh, kw) to match the {x.shape[1]} input "
+             f"channel(s) of x {x.shape}", w, given=f"shape {w.shape}")
+    window = conv_window(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    _budget(x.shape, w.shape[0], window)
+    if b is not None:
+        f = w.shape[0]
+        b = real_array(b, "b", ndim=(1, 3), layout="(F,) or (F, Ho, Wo)")
+        if b.shape not in ((f,), (f, *window.out)):
+            fail("b", f"of shape ({f},) for a tied bias or {(f, *window.out)} for an untied "
+                 "bias", b, given=f"shape {b.shape}")
+    x, w, b = common_dtype(x, w, b)
+    return x, w, b, window
+
+
+def conv_backward_args(dz, x, w, stride, padding, dilation, bias, input_gradient):
+    """``(dz, x, w, window)`` for conv2d_backward, all of one dtype."""
+    x, w, _, window = conv_args(x, w, None, stride, padding, dilation)
+    if bias not in BIAS_MODES:
+        fail("bias", "one of 'tied', 'untied', None", bias,
+             error=TypeError if not isinstance(bias, str) else ValueError)
+    boolean(input_gradient, "input_gradient")
+    dz = real_array(dz, "dz", ndim=4, layout="(N, F, Ho, Wo)")
+    same_shape(dz, "dz", (x.shape[0], w.shape[0], *window.out), "the output of conv2d(x, w)")
+    dz, x, w = common_dtype(dz, x, w)
+    return dz, x, w, window
+
+
+def conv_key(x, w, window) -> tuple:
+    """What a convolution's saved record is valid for (a record of another dtype is not used)."""
+    return (f"x {x.shape}", f"w {w.shape}", f"stride {window.stride}",
+            f"padding {window.pads}", f"dilation {window.dilation}")
+
+
+def single_args(x, k, padding, stride, dilation):
+    """``(x, k, window)`` for correlate2d / convolve2d on one image."""
+    x = real_array(x, "x", ndim=2)
+    k = real_array(k, "k", ndim=2, layout="(rows, cols)")
+    window = conv_window(x.shape, k.shape, stride, padding, dilation)
+    _budget((1, 1, *x.shape), 1, window)
+    x, k = common_dtype(x, k)
+    return x, k, window
+
+
+def pool_args(x, kernel_size, stride, padding):
+    """``(x, window)`` for a pooling forward pass."""
+    x = real_array(x, "x", ndim=4)
+    return x, pool_window(x.shape[2:], kernel_size, stride, padding)
+
+
+def pool_backward_args(dz, x, kernel_size, stride, padding, name: str):
+    """``(dz, x, window)`` for a pooling backward pass, dz and x of one dtype."""
+    x, window = pool_args(x, kernel_size, stride, padding)
+    dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
+    same_shape(dz, "dz", (*x.shape[:2], *window.out), f"the output of {name}(x, ...)")
+    dz, x = common_dtype(dz, x)
+    return dz, x, window
+
+
+def pool_key(x, window) -> tuple:
+    """What a pooling record is valid for."""
+    return (f"x {x.shape}", f"kernel {window.kernel}", f"stride {window.stride}",
+            f"padding {window.pads}")
+
+
+def pad_args(x, padding, value, kernel_size):
+    """``(x, pads, fill)`` for pad2d: the padding normalised, the fill in x's dtype."""
+    x = real_array(x, "x", ndim=range(2, 33), layout="(..., H, W)")
+    pads = normalize_padding(padding, kernel_size)
+    (top, bottom), (left, right) = pads
+    element_budget(int(np.prod(x.shape[:-2], dtype=object))
+                   * (x.shape[-2] + top + bottom) * (x.shape[-1] + left + right),
+                   "padding", "the padded array")
+    fill = x.dtype.type(real_number(value, "value", finite=False))   # -inf pads for max pooling
+    return x, pads, fill
+
+
+def kernel_arg(k):
+    """``k`` for rot180: at least two axes, rows and columns last."""
+    return real_array(k, "k", ndim=range(2, 33), layout="(..., rows, cols)")
+
+
+# -- elementwise functions, net inputs and the fully connected layer ------------------
+
+def elementwise_arg(x, name: str = "x"):
+    """An array of any shape (empty allowed) for the transfer functions."""
+    return real_array(x, name, allow_empty=True)
+
+
+def elementwise_pair(dz, x):
+    """``(dz, x)`` of one shape and dtype: the sensitivity and the net input."""
+    x = elementwise_arg(x)
+    dz = elementwise_arg(dz, "dz")
+    same_shape(dz, "dz", x.shape, "the shape of x")
+    return common_dtype(dz, x)
+
+
+def slope_arg(negative_slope) -> float:
+    return real_number(negative_slope, "negative_slope")
+
+
+def axis_arg(axis, ndim: int) -> int:
+    """``axis`` as an int in [-ndim, ndim)."""
+    axis = integer(axis, "axis")
+    if not -ndim <= axis < ndim:
+        fail("axis", f"in [-{ndim}, {ndim - 1}] for an array with {ndim} dimension(s)", axis)
+    return axis
+
+
+def softmax_arg(x, axis):
+    """``(x, axis)`` for softmax: at least one axis, classes along ``axis``."""
+    x = real_array(x, "x", ndim=range(1, 33), layout="(..., K)")
+    return x, axis_arg(axis, x.ndim)
+
+
+def net_input_args(lz, b, dn=None):
+    """``(lz, b)`` or ``(dn, lz, b)`` of one dtype: b tied (F,) or untied (F, Ho, Wo)."""
+    lz = real_array(lz, "lz", ndim=4, layout="(N, F, Ho, Wo)")
+    b = real_array(b, "b", ndim=(1, 3), layout="(F,) or (F, Ho, Wo)")
+    if b.shape not in (lz.shape[1:2], lz.shape[1:]):
+        fail("b", f"of shape ({lz.shape[1]},) or {lz.shape[1:]} to match lz {lz.shape}", b,
+             given=f"shape {b.shape}")
+    if dn is None:
+        return common_dtype(lz, b)
+    dn = real_array(dn, "dn", ndim=4, layout="(N, F, Ho, Wo)")
+    same_shape(dn, "dn", lz.shape, "the shape of lz")
+    return common_dtype(dn, lz, b)
+
+
+def _linear_pair(x, w):
+    x = real_array(x, "x", ndim=2, layout="(N, in_features)")
+    w = real_array(w, "w", ndim=2, layout="(out_features, in_features)")
+    if w.shape[1] != x.shape[1]:
+        fail("w", f"of shape (out_features, {x.shape[1]}) to match x {x.shape}", w,
+             given=f"shape {w.shape}")
+    return x, w
+
+
+def linear_args(x, w, b):
+    """``(x, w, b)`` for linear, of one dtype; b None or (out_features,)."""
+    x, w = _linear_pair(x, w)
+    if b is not None:
+        b = real_array(b, "b", ndim=1, layout="(out_features,)")
+        same_shape(b, "b", (w.shape[0],), "one bias per row of w")
+    return common_dtype(x, w, b)
+
+
+def linear_backward_args(dz, x, w, bias, input_gradient):
+    """``(dz, x, w)`` for linear_backward, of one dtype."""
+    x, w = _linear_pair(x, w)
+    dz = real_array(dz, "dz", ndim=2, layout="(N, out_features)")
+    same_shape(dz, "dz", (x.shape[0], w.shape[0]), "the output of linear(x, w)")
+    boolean(bias, "bias")
+    boolean(input_gradient, "input_gradient")
+    return common_dtype(dz, x, w)

@@ -1,0 +1,34 @@
+"""The fast engine: the functional core tuned for speed, behind a fence.
+
+Work buffers kept per thread (:mod:`.memory`), per-shape choices between
+gathers (:mod:`.conv_forward`, :mod:`.input_gradient`), BLAS-friendly
+layouts and pooling by window rows (:mod:`.pool`): the only clever code of
+the library, explained in ``docs/performance.md`` and reached only through
+:mod:`convnet.functional`.  Where there is nothing to tune (the activations,
+the net inputs, the fully connected layer, padding and rotation) this
+engine runs the plain tier's code.
+"""
+
+from ..plain.activations import (leaky_relu, leaky_relu_backward, leaky_relu_derivative,
+                                 log_softmax, relu, relu_backward, relu_derivative, sigmoid,
+                                 sigmoid_backward, sigmoid_derivative, softmax, softmax_backward,
+                                 softmax_derivative, tanh, tanh_backward, tanh_derivative)
+from ..plain.conv import pad2d, rot180
+from ..plain.linear import linear, linear_backward
+from ..plain.net_input import (product_net_input, product_net_input_backward, sum_net_input,
+                               sum_net_input_backward)
+from .conv import conv2d, conv2d_backward, convolve2d, correlate2d
+from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
+                   pool_weight_gradient, sum_pool2d)
+
+__all__ = [
+    "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
+    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "sum_pool2d", "pool_weight_gradient",
+    "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
+    "linear", "linear_backward",
+    "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
+    "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
+    "tanh", "tanh_derivative", "tanh_backward",
+    "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+]

@@ -1,0 +1,68 @@
+"""The fast engine's convolution entry points: check, borrow work memory, compute, keep a record.
+
+Same names, signatures and results as :mod:`convnet.functional.conv`; the
+docstrings there say what each computes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._checks import (Saved, conv_args, conv_backward_args, conv_key, saved_contents,
+                       single_args)
+from .conv_backward import conv2d_backward_gathered
+from .conv_forward import conv2d_forward, gather_input
+from .memory import Scratch
+
+__all__ = ["conv2d", "conv2d_backward", "correlate2d", "convolve2d"]
+
+ENGINE = "fast"
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
+    """Eq. 8.20-8.21 as one gather and one product (:mod:`.conv_forward`)."""
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation)
+    with Scratch() as scratch:
+        z, gathered = conv2d_forward(x, w, b, window, scratch)
+        if not return_saved:
+            return z
+        gathered.lease = scratch.keep(gathered.buffer)     # the record holds the gather
+    return z, Saved(ENGINE, "conv2d", conv_key(x, w, window), gathered)
+
+
+def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, saved=None,
+                    input_gradient=True):
+    """dA, dLW, db (Eq. 8.45, 8.48, 8.36) from the forward's gather, or from gathering x again."""
+    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias,
+                                          input_gradient)
+    gathered = None
+    if saved is not None:
+        gathered = saved_contents(saved, "conv2d", ENGINE, conv_key(x, w, window))
+        if gathered.cols.dtype != x.dtype:    # made in another dtype: gather again
+            gathered.release()
+            gathered = None
+    with Scratch() as scratch:
+        if gathered is None:
+            gathered = gather_input(x, window, scratch, bias == "tied", w.shape)
+        try:
+            return conv2d_backward_gathered(dz, gathered, w, x.shape, window, bias, scratch,
+                                            input_gradient)
+        finally:
+            gathered.release()
+
+
+def correlate2d(x, k, padding="valid", stride=1, dilation=1):
+    """Eq. 8.9 / 8.13 for one image: :func:`conv2d` with N = C = F = 1."""
+    x, k, window = single_args(x, k, padding, stride, dilation)
+    with Scratch() as scratch:
+        z, _ = conv2d_forward(x[None, None], k[None, None], None, window, scratch)
+    return np.ascontiguousarray(z[0, 0])
+
+
+def convolve2d(x, k, padding="valid", stride=1, dilation=1):
+    """Eq. 8.8: the correlation with the kernel rotated by 180 degrees (P8.1)."""
+    x, k, window = single_args(x, k, padding, stride, dilation)
+    flipped = np.ascontiguousarray(k[::-1, ::-1])[None, None]      # rot180, Eq. 8.8 vs 8.9
+    with Scratch() as scratch:
+        z, _ = conv2d_forward(x[None, None], flipped, None, window, scratch)
+    return np.ascontiguousarray(z[0, 0])

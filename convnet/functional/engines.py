@@ -1,0 +1,156 @@
+"""Which engine computes the functional core: the loops, the readable tier or the tuned one.
+
+Every operation of :mod:`convnet.functional` exists three times, with the same
+names, signatures and results:
+
+``"reference"``
+    :mod:`convnet.reference`, one ``for`` per index of the chapter's sums.
+    Slow on purpose: for inputs of a few pixels.
+``"plain"``
+    :mod:`convnet.functional.plain`, vectorised NumPy as a course writes it on
+    the board: im2col and one matrix product, the backward as the book
+    derives it.  The tier to step through in a debugger.
+``"fast"`` (the default)
+    The tuned engine behind a fence (``convnet/functional/_fast/``): work
+    buffers, per-shape gathers, BLAS-friendly layouts (``docs/performance.md``).
+
+The selection is per thread: a thread starts with ``"fast"`` whatever other
+threads chose.  Inside ``with engine("plain"):`` every functional call, every
+layer and ``Sequential.fit`` / ``predict`` run through the readable code.
+
+Examples
+--------
+>>> import numpy as np
+>>> from convnet import functional as F
+>>> get_engine()
+'fast'
+>>> with engine("reference"):
+...     F.conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)))[0, 0]
+array([[4., 4.],
+       [4., 4.]])
+>>> get_engine()
+'fast'
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from contextlib import contextmanager
+
+from .._validate import fail
+from .._checks import Saved
+
+__all__ = ["ENGINES", "OPERATIONS", "engine", "set_engine", "get_engine", "implementation",
+           "backward_engine", "reuse_work_memory", "release_work_memory"]
+
+ENGINES = ("reference", "plain", "fast")
+
+# The operations every engine implements, with the signatures of convnet.functional.
+OPERATIONS = (
+    "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
+    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "sum_pool2d", "pool_weight_gradient",
+    "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
+    "linear", "linear_backward",
+    "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
+    "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
+    "tanh", "tanh_derivative", "tanh_backward",
+    "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+)
+DEFAULT = "fast"
+
+_MODULES = {"reference": "convnet.reference",
+            "plain": "convnet.functional.plain",
+            "fast": "convnet.functional._fast"}
+
+_selected = threading.local()
+
+
+def _checked(name) -> str:
+    if not isinstance(name, str):
+        fail("name", f"one of {', '.join(map(repr, ENGINES))}", name, error=TypeError)
+    if name not in ENGINES:
+        fail("name", f"one of {', '.join(map(repr, ENGINES))} (the engines of "
+             "convnet.functional)", name)
+    return name
+
+
+def get_engine() -> str:
+    """The name of the engine selected in this thread (``"fast"`` unless changed)."""
+    return getattr(_selected, "name", DEFAULT)
+
+
+def set_engine(name: str) -> None:
+    """Select the engine for this thread from now on: ``"reference"``, ``"plain"`` or ``"fast"``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For any other name.
+    """
+    _selected.name = _checked(name)
+
+
+@contextmanager
+def engine(name: str):
+    """Run the body with engine ``name`` selected in this thread, then restore the previous one.
+
+    Parameters
+    ----------
+    name : {"reference", "plain", "fast"}
+
+    Examples
+    --------
+    >>> with engine("plain"):
+    ...     get_engine()
+    'plain'
+    """
+    previous = get_engine()
+    set_engine(name)
+    try:
+        yield name
+    finally:
+        _selected.name = previous
+
+
+_loaded: dict = {}
+
+
+def implementation(name: str | None = None):
+    """The module that implements engine ``name`` (default: this thread's selection).
+
+    Every one of them defines each function of ``convnet.functional.__all__``
+    with the same signature.
+    """
+    name = get_engine() if name is None else _checked(name)
+    module = _loaded.get(name)
+    if module is None:          # imported on first use: reference and plain may never be needed
+        module = _loaded[name] = importlib.import_module(_MODULES[name])
+    return module
+
+
+def backward_engine(saved):
+    """The engine that runs a backward pass: the one that made ``saved``, else this thread's."""
+    return implementation(saved.engine if isinstance(saved, Saved) else None)
+
+
+@contextmanager
+def reuse_work_memory(flag: bool = True):
+    """Whether engines keep their work buffers between calls in this thread (default True).
+
+    Only the fast engine keeps any (:mod:`convnet.functional._fast.memory`):
+    each thread lends its buffers to one call at a time and takes them back
+    when the call, or the backward pass of a saved record, is done.  Inside
+    ``with reuse_work_memory(False):`` every buffer is made afresh and
+    dropped after use; the numbers are the same either way.
+    """
+    from ._fast import memory            # the fence: only the fast engine holds work memory
+    with memory.reuse(flag):
+        yield
+
+
+def release_work_memory(every_thread: bool = False) -> None:
+    """Give back the work buffers this thread keeps (every thread's with ``every_thread``)."""
+    from ._fast import memory
+    memory.release_all(every_thread)

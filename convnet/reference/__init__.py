@@ -1,0 +1,44 @@
+"""The loop engine: every operation of the functional core, written the way the chapter writes it.
+
+This is the first code to read, and the oracle the plain and fast engines are
+tested against.  Every function is a direct transcription of a sum from the
+chapter, one ``for`` per index, so that it can be checked by hand.  It is
+slow on purpose and shares nothing with the other engines except the
+argument checks (:mod:`convnet._checks`) and the size arithmetic of
+:mod:`convnet.geometry`.  Select it for everything with
+``with convnet.engine("reference"): ...`` (for inputs of a few pixels).
+
+* :mod:`~convnet.reference.conv` - correlation (Eq. 8.13), convolution
+  (Eq. 8.8), the layer (Eq. 8.20) and its gradients: dA by Eq. 8.41 and, as
+  printed, by Eq. 8.44-8.45; dLW by Eq. 8.47; db by Eq. 8.36;
+* :mod:`~convnet.reference.pool` - Eq. 8.22-8.24, P8.3, P8.4 and E8.8;
+* :mod:`~convnet.reference.elementwise` - Eq. 8.49-8.53, the net inputs of
+  Eq. 8.32-8.36 and E8.9, the fully connected layer.
+
+Indices start at 0 here and at 1 in the chapter: the chapter's
+``p_{m+i-1, n+j-1}`` (Eq. 8.13) is ``x[m + i, n + j]``.
+"""
+
+from .conv import (conv2d, conv2d_backward, convolve2d, correlate2d, input_gradient_gather,
+                   input_gradient_scatter, pad2d, rot180, weight_gradient)
+from .elementwise import (leaky_relu, leaky_relu_backward, leaky_relu_derivative, linear,
+                          linear_backward, log_softmax, product_net_input,
+                          product_net_input_backward, relu, relu_backward, relu_derivative,
+                          sigmoid, sigmoid_backward, sigmoid_derivative, softmax,
+                          softmax_backward, softmax_derivative, sum_net_input,
+                          sum_net_input_backward, tanh, tanh_backward, tanh_derivative)
+from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
+                   pool_weight_gradient, sum_pool2d)
+
+__all__ = [
+    "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
+    "input_gradient_scatter", "input_gradient_gather", "weight_gradient",
+    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "sum_pool2d", "pool_weight_gradient",
+    "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
+    "linear", "linear_backward",
+    "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
+    "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
+    "tanh", "tanh_derivative", "tanh_backward",
+    "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+]

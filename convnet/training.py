@@ -1,0 +1,349 @@
+"""The training loop: fit, evaluate, predict, the per-epoch History and the training policy.
+
+These functions work on any model with the layer protocol (``layers``,
+``forward``, ``backward``, ``parameters()``, ``train()``); :class:`convnet.Sequential`
+calls them from its ``fit``, ``train_batch``, ``evaluate`` and ``predict``
+methods.
+
+:class:`TrainingPolicy` collects the shortcuts a training step takes to run
+faster.  Each leaves every number unchanged (a test trains with the policy on
+and off and compares the results bit for bit); switch them off to step
+through the plainest path.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._progress import EpochProgress
+from ._validate import boolean, fail, generator, integer, real_array
+from .functional import reuse_work_memory
+from .layers import MaxPool2D, ReLU
+from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
+
+__all__ = ["TrainingPolicy", "History", "DivergenceError", "run_forward", "run_backward",
+           "train_step", "predict", "evaluate", "fit"]
+
+LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MSELoss}
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a NaN or infinite loss or parameter; the model keeps its last good state."""
+
+
+@dataclass(frozen=True)
+class TrainingPolicy:
+    """The shortcuts ``fit`` and ``train_batch`` take; none of them changes a number.
+
+    Parameters
+    ----------
+    reuse_buffers : bool, default True
+        Let the engines keep their work memory from step to step (see
+        :func:`convnet.functional.reuse_work_memory`): a new large array
+        costs a page fault per 4 KiB the first time it is written.
+    skip_first_input_gradient : bool, default True
+        The first layer does not compute dL/dx: training never needs the
+        gradient with respect to the data.
+    relu_after_max_pool : bool, default True
+        A ReLU directly followed by a max pooling runs *after* it.  The two
+        commute exactly: ``max(relu(a), relu(b)) = relu(max(a, b))`` because
+        ReLU never changes the order of two numbers, and the gradients agree
+        too (the window's winner gets dz when its value is positive, nothing
+        otherwise; on ties and NaN as well).  The ReLU then touches a quarter
+        of the numbers after 2x2 pooling.  ``predict`` runs this order too;
+        ``Sequential.forward`` and ``backward`` keep the list order.
+
+    Examples
+    --------
+    >>> TrainingPolicy()
+    TrainingPolicy(reuse_buffers=True, skip_first_input_gradient=True, relu_after_max_pool=True)
+    >>> TrainingPolicy.off()
+    TrainingPolicy(reuse_buffers=False, skip_first_input_gradient=False, relu_after_max_pool=False)
+    """
+
+    reuse_buffers: bool = True
+    skip_first_input_gradient: bool = True
+    relu_after_max_pool: bool = True
+
+    def __post_init__(self):
+        for name in ("reuse_buffers", "skip_first_input_gradient", "relu_after_max_pool"):
+            boolean(getattr(self, name), name)
+
+    @classmethod
+    def off(cls) -> "TrainingPolicy":
+        """Every shortcut switched off: the plainest path, with the same numbers."""
+        return cls(False, False, False)
+
+    def running_order(self, layers) -> list:
+        """The order in which a step runs the layers (backward reverses it)."""
+        order = list(layers)
+        if not self.relu_after_max_pool:
+            return order
+        index = 0
+        while index < len(order) - 1:
+            # the library's own types only: a subclass may change what commutes
+            if type(order[index]) is ReLU and type(order[index + 1]) is MaxPool2D:
+                order[index], order[index + 1] = order[index + 1], order[index]
+                index += 2
+            else:
+                index += 1
+        return order
+
+
+def checked_policy(policy) -> TrainingPolicy:
+    if not isinstance(policy, TrainingPolicy):
+        fail("policy", "a convnet.TrainingPolicy, e.g. TrainingPolicy() or "
+             "TrainingPolicy.off()", policy, error=TypeError)
+    return policy
+
+
+@dataclass
+class History:
+    """Per-epoch record of a :meth:`Sequential.fit` run.
+
+    ``accuracy`` entries are None when the targets are not class labels;
+    validation lists are empty without validation data.  ``time`` is the
+    wall time of each epoch in seconds.
+    """
+
+    epoch: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    time: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def as_dict(self) -> dict:
+        return {key: list(value) for key, value in self.__dict__.items()}
+
+    def __str__(self) -> str:
+        lines = ["epoch      loss  accuracy  val_loss  val_acc   time"]
+        for i, epoch in enumerate(self.epoch):
+            lines.append(f"{epoch:5d} {self.loss[i]:9.4f} {_fmt(self.accuracy[i])} "
+                         f"{_fmt(_at(self.val_loss, i), 4)} {_fmt(_at(self.val_accuracy, i))} "
+                         f"{self.time[i]:6.2f}")
+        return "\n".join(lines)
+
+
+def _at(values, i):
+    return values[i] if i < len(values) else None
+
+
+def _fmt(value, digits=4):
+    return f"{value:9.{digits}f}" if value is not None else f"{'-':>9}"
+
+
+# -- running the layers ----------------------------------------------------------
+
+def run_forward(layers, x):
+    """Apply every layer of ``layers`` in turn; returns the last output."""
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+def run_backward(layers, dy, input_gradient=True):
+    """Backpropagate ``dy`` through ``layers`` in reverse (Eq. 8.29); returns dL/dx.
+
+    With ``input_gradient=False`` the first layer skips its input gradient
+    where it can (layers whose ``backward`` takes ``input_gradient``).
+    """
+    for index, layer in enumerate(reversed(layers)):
+        if index == len(layers) - 1 and not input_gradient and layer.skips_input_gradient:
+            dy = layer.backward(dy, input_gradient=False)
+        else:
+            dy = layer.backward(dy)
+    return dy
+
+
+def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
+    """One optimisation step: ``(loss value, outputs)``; DivergenceError leaves the model as it was."""
+    order = policy.running_order(model.layers)
+    with reuse_work_memory(policy.reuse_buffers):
+        out = run_forward(order, x)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is raised below
+            value = loss.forward(out, y)
+        if not math.isfinite(value):
+            raise DivergenceError(f"the loss became {value}")
+        run_backward(order, loss.backward(), not policy.skip_first_input_gradient)
+    params = model.parameters()
+    saved = {name: array.copy() for name, array in params.items()}
+    optimizer.step(model)
+    broken = [name for name, array in params.items() if not np.all(np.isfinite(array))]
+    if broken:
+        for name, array in params.items():
+            array[...] = saved[name]
+        raise DivergenceError(f"the update made parameter {broken[0]!r} non-finite")
+    return value, out
+
+
+def predict(model, x, batch_size=256, policy: TrainingPolicy = TrainingPolicy()):
+    """Outputs for ``x`` in evaluation mode, ``batch_size`` samples at a time."""
+    x = real_array(x, "x", ndim=range(2, 6), layout="(N, ...)")
+    batch_size = integer(batch_size, "batch_size", minimum=1)
+    modes = [layer.training for layer in model.layers]
+    model.eval()
+    order = policy.running_order(model.layers)
+    try:
+        outputs = [run_forward(order, x[start:start + batch_size])
+                   for start in range(0, x.shape[0], batch_size)]
+    finally:
+        for layer, mode in zip(model.layers, modes):
+            layer.train(mode)
+    return np.concatenate(outputs)
+
+
+def evaluate(model, x, y, loss="cross_entropy", batch_size=256,
+             policy: TrainingPolicy = TrainingPolicy()):
+    """``(mean loss, accuracy)`` on ``(x, y)`` in evaluation mode (accuracy None without labels)."""
+    loss = checked_loss(loss)
+    x, y = checked_data(x, y)
+    check_targets(model, x, y, "y")
+    outputs = predict(model, x, batch_size, policy)
+    return loss.forward(outputs, y), accuracy(outputs, y)
+
+
+# -- fit ----------------------------------------------------------------------------
+
+def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=None, shuffle=True,
+        seed=None, verbose=True, policy=None) -> History:
+    """Mini-batch training; see :meth:`convnet.Sequential.fit` for the parameters."""
+    policy = model.policy if policy is None else checked_policy(policy)
+    loss = checked_loss(loss)
+    x, y = checked_data(x, y)
+    shuffle, verbose = boolean(shuffle, "shuffle"), boolean(verbose, "verbose")
+    epochs = integer(epochs, "epochs", minimum=1)
+    batch_size = integer(batch_size, "batch_size", minimum=1)
+    if not hasattr(optimizer, "step"):
+        fail("optimizer", "an optimizer such as convnet.optim.SGD(lr=0.01)", optimizer,
+             error=TypeError)
+    check_targets(model, x, y, "y")
+    validation_data = _validation(model, validation_data)
+    rng = generator(seed, "seed")
+    history = History()
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        order = rng.permutation(x.shape[0]) if shuffle else np.arange(x.shape[0])
+        total, correct = _epoch(model, x, y, order, epoch, epochs, batch_size, loss, optimizer,
+                                policy, verbose)
+        _record(history, model, epoch, x.shape[0], total, correct, validation_data, loss,
+                policy)
+        history.time.append(time.perf_counter() - start)
+        if verbose:
+            print(_epoch_line(history, epochs), flush=True)
+    model.train()
+    return history
+
+
+def _validation(model, validation_data):
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        fail("validation_data", "a pair (x_val, y_val)", validation_data, error=TypeError)
+    validation_data = checked_data(*validation_data,
+                                   names=("validation_data[0]", "validation_data[1]"))
+    check_targets(model, *validation_data, "validation_data[1]")
+    return validation_data
+
+
+def _epoch(model, x, y, order, epoch, epochs, batch_size, loss, optimizer, policy, verbose):
+    """One pass over the shuffled samples: (summed loss, correct count or None)."""
+    n = x.shape[0]
+    progress = EpochProgress(epoch, epochs, math.ceil(n / batch_size), verbose)
+    total, correct = 0.0, 0
+    for batch, first in enumerate(range(0, n, batch_size), start=1):
+        index = order[first:first + batch_size]
+        try:
+            value, out = train_step(model, x[index], y[index], loss, optimizer, policy)
+        except DivergenceError as exc:
+            progress.close(None)
+            raise DivergenceError(
+                f"training stopped at epoch {epoch}, batch {batch}: {exc}; the model keeps the "
+                "parameters of the last good step (try a smaller learning rate)") from None
+        total += value * index.size
+        hits = accuracy(out, y[index], count=True)
+        correct = None if hits is None or correct is None else correct + hits
+        progress.update(total / min(first + batch_size, n))
+    progress.close(None)
+    return total, correct
+
+
+def _record(history, model, epoch, n, total, correct, validation_data, loss, policy):
+    history.epoch.append(epoch)
+    history.loss.append(total / n)
+    history.accuracy.append(None if correct is None else correct / n)
+    if validation_data is not None:
+        val_loss, val_accuracy = evaluate(model, *validation_data, loss=loss, policy=policy)
+        history.val_loss.append(val_loss)
+        history.val_accuracy.append(val_accuracy)
+
+
+# -- checks and helpers ----------------------------------------------------------------
+
+def check_targets(model, x, y, name):
+    """Class labels must fit the model's output (K,), found by geometry, before any work."""
+    if y.ndim != 1 or y.dtype.kind not in "iuf":
+        return
+    try:
+        out = model.summary(x.shape[1:]).rows[-1][1]
+    except ValueError:   # x does not fit the model: forward will say so, naming x
+        return
+    if len(out) == 1:
+        class_labels(y, x.shape[0], out[0], name)
+
+
+def checked_loss(loss) -> Loss:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            fail("loss", f"a Loss object or one of {', '.join(repr(k) for k in LOSSES)}", loss)
+        return LOSSES[loss]()
+    if not isinstance(loss, Loss):
+        fail("loss", "a Loss object such as SoftmaxCrossEntropy() or 'cross_entropy'", loss,
+             error=TypeError)
+    return loss
+
+
+def checked_data(x, y, names=("x", "y")):
+    x = real_array(x, names[0], ndim=range(2, 6), layout="(N, ...)")
+    y_array = np.asarray(y)
+    if y_array.dtype.kind not in "iuf" or y_array.ndim == 0:
+        fail(names[1], "labels (N,) or targets (N, ...) of numbers", y, error=TypeError)
+    if y_array.shape[0] != x.shape[0]:
+        fail(names[1], f"one entry per sample of {names[0]} ({x.shape[0]})", y,
+             given=f"{y_array.shape[0]} entries")
+    return x, y_array
+
+
+def accuracy(outputs, y, count=False):
+    """Share (or number, with count=True) of samples whose arg-max output is the label."""
+    if outputs.ndim != 2:
+        return None
+    if y.ndim == 1:
+        labels = y
+    elif y.ndim == 2 and y.shape == outputs.shape:
+        labels = y.argmax(axis=1)
+    else:
+        return None
+    hits = int(np.sum(outputs.argmax(axis=1) == labels))
+    return hits if count else hits / y.shape[0]
+
+
+def _epoch_line(history: History, epochs: int) -> str:
+    i = len(history) - 1
+    parts = [f"epoch {history.epoch[i]}/{epochs}", f"loss {history.loss[i]:.4f}"]
+    if history.accuracy[i] is not None:
+        parts.append(f"accuracy {history.accuracy[i]:.4f}")
+    if history.val_loss:
+        parts.append(f"val_loss {history.val_loss[i]:.4f}")
+        if history.val_accuracy[i] is not None:
+            parts.append(f"val_accuracy {history.val_accuracy[i]:.4f}")
+    parts.append(f"({history.time[i]:.1f} s)")
+    return "  ".join(parts)
