@@ -1,0 +1,196 @@
+"""Entry points of networks: layers, losses, optimizers, Sequential, gradient checking.
+
+To cover a new constructor or method, add one row to ``ROWS``.  A
+constructor is called as it is; a method needs a fresh object per call, so
+its ``call`` is a factory from rows.py, e.g. for a (future)
+``Sequential.engine(name)``::
+
+    Entry("Sequential.engine", method(small_model, "engine"),
+          valid=dict(name="numpy"), kinds=dict(name="choice"))
+
+A new layer gets its ``.forward`` and ``.backward`` rows by adding
+``(name, factory)`` to one of the ``*_LAYERS`` tables below (``layer_rows``
+writes both rows).  See rows_math.py for what ``valid``, ``kinds``,
+``extra``, ``aliases`` and ``allow`` mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import convnet
+from convnet import gradcheck, layers as L, losses, optim
+
+from .registry import Entry
+from .rows import (ARRAY, FREE_ARRAY, LABELS, LOGITS, SCRATCH, X4, each, in_module, layer_rows,
+                   method, sequential, small_model)
+
+
+def _conv():
+    return L.Conv2D(3, 2, 3, rng=0)
+
+
+def _dense():
+    return L.Dense(3, 2, rng=0)
+
+
+def _flatten_f():
+    return L.Flatten("F")
+
+
+def _softmax_forward(axis, **arguments):
+    """``Softmax(axis).forward(...)``: an axis given to the layer, checked against ``x``."""
+    return L.Softmax(axis=axis).forward(**arguments)
+
+
+# Layers, by name, and a factory of one ready to use, for their forward and backward rows.
+IMAGE_LAYERS = (                # forward takes a batch of images (Flatten has its own forward row)
+    ("Conv2D", _conv),
+    ("ProductBiasConv2D", lambda: L.ProductBiasConv2D(3, 2, 3, rng=0)),
+    ("MaxPool2D", lambda: L.MaxPool2D(2)), ("AvgPool2D", lambda: L.AvgPool2D(2)),
+    ("GlobalAvgPool2D", L.GlobalAvgPool2D),
+)
+DENSE_LAYERS = (("Dense", _dense),)
+ELEMENTWISE_LAYERS = (          # forward takes any number of axes
+    ("ReLU", L.ReLU), ("LeakyReLU", L.LeakyReLU), ("Sigmoid", L.Sigmoid), ("Tanh", L.Tanh),
+    ("Softmax", L.Softmax), ("Dropout", lambda: L.Dropout(0.5, rng=0)),
+)
+
+LOSS_TARGETS = [("target", "a label too large", np.array([0, 3, 1, 1])),
+                ("target", "a negative label", np.array([0, -1, 1, 1])),
+                ("target", "a fractional label", np.array([0, 0.5, 1, 1])),
+                ("target", "too few labels", np.array([0, 1])),
+                ("target", "strings", np.array(["a", "b", "c", "d"])),
+                ("target", "None", None),
+                ("target", "one-hot of the wrong width", np.eye(4)),
+                ("target", "booleans", np.array([True, False, True, False]))]
+
+FIT_EXTRA = [("y", "a label too large", np.array([0, 3])),
+             ("y", "one label per sample missing", np.array([0])),
+             ("y", "strings", np.array(["a", "b"])), ("y", "None", None),
+             ("optimizer", "None", None), ("optimizer", "a string", "sgd"),
+             ("validation_data", "one array", X4),
+             ("validation_data", "mismatched lengths", (X4, np.array([0]))),
+             ("validation_data", "labels out of range", (X4, np.array([0, 5]))),
+             ("x", "two channels instead of three", np.ones((2, 2, 6, 6)))]
+
+SUMMARY_EXTRA = [("input_shape", "None", None), ("input_shape", "a string", "3x6x6"),
+                 ("input_shape", "zeros", (3, 0, 0)), ("input_shape", "two channels", (2, 6, 6)),
+                 ("input_shape", "too small for the kernel", (3, 2, 2)),
+                 ("input_shape", "floats", (3.0, 6.5, 6))]
+
+ROWS = (
+    # -- layers: constructors -----------------------------------------------------
+    Entry("layers.Conv2D", L.Conv2D,
+          dict(in_channels=1, out_channels=2, kernel_size=3, stride=1, padding=0, dilation=1,
+               bias="tied", init="he", rng=0, dtype=np.float64),
+          dict(in_channels="positive_int", out_channels="positive_int",
+               kernel_size="positive_int", stride="positive_int", padding="padding",
+               dilation="positive_int", bias="choice", init="choice", rng="seed", dtype="dtype"),
+          extra=[("kernel_size", "huge", 10 ** 6), ("input_size", "zeros", (0, 0)),
+                 ("padding", "more than the full padding", 3)]),
+    Entry("layers.ProductBiasConv2D", L.ProductBiasConv2D,
+          dict(in_channels=1, out_channels=2, kernel_size=3),
+          dict(in_channels="positive_int", out_channels="positive_int",
+               kernel_size="positive_int")),
+    *each(("MaxPool2D", "AvgPool2D"), "layers.{}", in_module(L),
+          valid=dict(kernel_size=2, stride=2, padding=0),
+          kinds=dict(kernel_size="positive_int", stride="positive_int", padding="padding")),
+    Entry("layers.Dense", L.Dense,
+          dict(in_features=3, out_features=2, bias=True, init="glorot", rng=0, dtype="float32"),
+          dict(in_features="positive_int", out_features="positive_int", bias="bool",
+               init="choice", rng="seed", dtype="dtype"),
+          extra=[("in_features", "huge", 10 ** 9)]),
+    Entry("layers.Flatten", L.Flatten, dict(order="C"), dict(order="choice")),
+    Entry("layers.Dropout", L.Dropout, dict(p=0.5, rng=0), dict(p="unit_float", rng="seed")),
+    Entry("layers.LeakyReLU", L.LeakyReLU, dict(negative_slope=0.1),
+          dict(negative_slope="real")),
+    Entry("layers.Softmax", L.Softmax, dict(axis=1), {},
+          extra=[("axis", "a float", 1.5), ("axis", "a string", "1"), ("axis", "None", None)]),
+    Entry("layers.Softmax.forward (axis)", _softmax_forward, dict(x=LOGITS, axis=1), {},
+          extra=[("axis", "an axis x does not have", 5), ("axis", "very negative", -10 ** 9)]),
+
+    # -- layers: forward and backward ---------------------------------------------
+    *layer_rows(IMAGE_LAYERS, X4),
+    *layer_rows((("Flatten", _flatten_f),), X4, forward_kind=None),
+    Entry("layers.Flatten.forward", method(_flatten_f, "forward"), dict(x=X4),
+          dict(x=FREE_ARRAY),
+          extra=[("x", "one axis only", np.ones(4)), ("x", "five axes", np.ones((1,) * 5))]),
+    Entry("layers.Conv2D.forward (channels)", method(_conv, "forward"), dict(x=X4),
+          {}, extra=[("x", "two channels instead of three", np.ones((2, 2, 6, 6))),
+                     ("x", "smaller than the kernel", np.ones((2, 3, 2, 2)))]),
+    *layer_rows(DENSE_LAYERS, LOGITS),
+    Entry("layers.Dense.forward (features)", method(_dense, "forward"),
+          dict(x=LOGITS), {}, extra=[("x", "four features instead of three", np.ones((4, 4)))]),
+    *layer_rows(ELEMENTWISE_LAYERS, LOGITS, forward_kind=FREE_ARRAY),
+
+    # -- losses -------------------------------------------------------------------
+    *each(("SoftmaxCrossEntropy", "MSELoss"), "losses.{}.forward",
+          lambda name: method(getattr(losses, name), "forward"),
+          valid=dict(prediction=LOGITS, target=LABELS), kinds=dict(prediction=ARRAY),
+          extra=LOSS_TARGETS),
+    Entry("losses.one_hot", losses.one_hot, dict(labels=[0, 2], n_classes=3),
+          dict(n_classes="positive_int"),
+          extra=[("labels", "a label too large", [0, 3]), ("labels", "negative", [-1]),
+                 ("labels", "strings", ["a"]), ("labels", "None", None),
+                 ("labels", "a matrix", [[0, 1]])]),
+    Entry("losses.class_labels", losses.class_labels,
+          dict(target=np.array([0, 1]), n_samples=2, n_classes=3), {},
+          extra=[("target", "a label too large", np.array([0, 3])),
+                 ("target", "too few", np.array([0])), ("target", "floats", np.array([0.5, 1])),
+                 ("target", "strings", np.array(["a", "b"])), ("target", "None", None)]),
+
+    # -- optimizers ---------------------------------------------------------------
+    Entry("optim.SGD", optim.SGD, dict(lr=0.1, momentum=0.5, nesterov=False, weight_decay=0.0),
+          dict(lr="positive_float", momentum="unit_float", nesterov="bool",
+               weight_decay="non_negative_float")),
+    Entry("optim.Adam", optim.Adam, dict(lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
+          dict(lr="positive_float", eps="positive_float", weight_decay="non_negative_float"),
+          extra=[("betas", "one number", 0.9), ("betas", "a beta of one", (0.9, 1.0)),
+                 ("betas", "a triple", (0.9, 0.99, 0.999)), ("betas", "strings", ("a", "b"))]),
+    Entry("optim.SGD.step", method(lambda: optim.SGD(0.1), "step"),
+          dict(model=L.Dense(2, 2, rng=0)), {},
+          extra=[("model", "None", None), ("model", "a number", 3),
+                 ("model", "a dict", {"weight": np.ones(2)})]),
+
+    # -- Sequential ---------------------------------------------------------------
+    Entry("Sequential", sequential, dict(layers=[L.ReLU()]), {},
+          extra=[("layers", "a number", [3]), ("layers", "None", [None]),
+                 ("layers", "a function", [np.sum]), ("layers", "a string", ["relu"])]),
+    Entry("Sequential.fit", method(small_model, "fit"),
+          dict(x=X4, y=np.array([0, 1]), epochs=1, batch_size=2, loss="cross_entropy",
+               optimizer=optim.SGD(0.1), validation_data=None, shuffle=True, seed=0,
+               verbose=False),
+          dict(x=ARRAY, epochs="positive_int", batch_size="positive_int", loss="choice",
+               seed="seed", shuffle="bool", verbose="bool"),
+          extra=FIT_EXTRA),
+    Entry("Sequential.predict", method(small_model, "predict"), dict(x=X4, batch_size=2),
+          dict(x=ARRAY, batch_size="positive_int")),
+    Entry("Sequential.evaluate", method(small_model, "evaluate"),
+          dict(x=X4, y=np.array([0, 1]), loss="cross_entropy", batch_size=2),
+          dict(x=ARRAY, loss="choice", batch_size="positive_int"),
+          extra=[("y", "a label too large", np.array([0, 3])), ("y", "None", None)]),
+    Entry("Sequential.summary", method(small_model, "summary"), dict(input_shape=(3, 6, 6)), {},
+          extra=SUMMARY_EXTRA),
+    Entry("Sequential.save", method(small_model, "save"), dict(path=SCRATCH), dict(path="path")),
+    Entry("convnet.load", convnet.load, dict(path=SCRATCH), dict(path="path")),
+
+    # -- gradient checking --------------------------------------------------------
+    Entry("gradcheck.numerical_gradient", gradcheck.numerical_gradient,
+          dict(f=lambda v: float(np.sum(v)), x=np.ones(3), eps=1e-6), dict(eps="positive_float"),
+          extra=[("f", "not callable", 3), ("x", "a list", [1.0, 2.0]),
+                 ("x", "float32", np.ones(3, np.float32)), ("x", "None", None)]),
+    Entry("gradcheck.check_gradients", gradcheck.check_gradients,
+          dict(layer=L.Dense(3, 2, rng=0), x=LOGITS), dict(x=ARRAY),
+          extra=[("layer", "float32 parameters", L.Dense(3, 2, rng=0, dtype=np.float32)),
+                 ("x", "the wrong width", np.ones((4, 5)))]),
+    Entry("gradcheck.check_loss_gradient", gradcheck.check_loss_gradient,
+          dict(loss=losses.MSELoss(), prediction=LOGITS, target=LOGITS), dict(prediction=ARRAY),
+          extra=[("target", "another shape", np.ones((2, 2))), ("loss", "None", None),
+                 ("loss", "a function", np.sum)]),
+    Entry("gradcheck.compare_gradients", gradcheck.compare_gradients,
+          dict(name="w", analytic=np.ones(3), numeric=np.ones(3)), {},
+          aliases={"analytic": ("analytic gradient",)},
+          extra=[("analytic", "another shape", np.ones(4)), ("numeric", "strings", ["a"]),
+                 ("analytic", "None", None)]),
+)
