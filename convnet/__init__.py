@@ -4,12 +4,13 @@ The chapter's notation is used throughout: ``correlate2d`` is the
 cross-correlation ⊗ of Eq. 8.9-8.10 that convolution layers compute,
 ``convolve2d`` the true convolution * of Eq. 8.8, ``rot180`` the kernel flip
 between them.  Batched NCHW operations live in :mod:`convnet.functional`,
-sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
-sum in :mod:`convnet.reference`.
+sizes in :mod:`convnet.geometry`, receptive fields in
+:mod:`convnet.receptive_field`, loop versions of every sum in
+:mod:`convnet.reference`.
 """
 
-from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim, reference,
-               theory, zoo)
+from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
+               receptive_field, reference, theory, zoo)
 from .functional import convolve2d, correlate2d, pad2d, rot180
 from .model import Sequential, load
 
@@ -26,6 +27,7 @@ __all__ = [
     "explain",
     "functional",
     "geometry",
+    "receptive_field",
     "layers",
     "losses",
     "optim",
