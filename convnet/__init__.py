@@ -4,16 +4,17 @@ The chapter's notation is used throughout: ``correlate2d`` is the
 cross-correlation ⊗ of Eq. 8.9-8.10 that convolution layers compute,
 ``convolve2d`` the true convolution * of Eq. 8.8, ``rot180`` the kernel flip
 between them.  Batched NCHW operations live in :mod:`convnet.functional`,
-sizes and receptive fields in :mod:`convnet.geometry`, loop versions of every
-sum in :mod:`convnet.reference`.
+sizes in :mod:`convnet.geometry`, receptive fields in
+:mod:`convnet.receptive_field`, loop versions of every sum in
+:mod:`convnet.reference`.
 
 Every operation runs in one of three engines with the same results:
 ``convnet.engine("reference")`` (the loops), ``"plain"`` (readable vectorised
 NumPy, :mod:`convnet.functional.plain`) or ``"fast"`` (the default).
 """
 
-from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim, reference,
-               theory, training, zoo)
+from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
+               receptive_field, reference, theory, training, zoo)
 from .functional import convolve2d, correlate2d, engine, get_engine, pad2d, rot180, set_engine
 from .model import Sequential, load
 from .training import TrainingPolicy
@@ -35,6 +36,7 @@ __all__ = [
     "explain",
     "functional",
     "geometry",
+    "receptive_field",
     "layers",
     "losses",
     "optim",

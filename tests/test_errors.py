@@ -8,6 +8,7 @@ import pytest
 import convnet
 from convnet import geometry, reference, theory
 from convnet.functional import avg_pool2d, conv2d, max_pool2d
+from convnet.receptive_field import receptive_field
 
 X2 = np.ones((3, 3))
 X4 = np.ones((1, 3, 5, 5))
@@ -120,4 +121,4 @@ def test_geometry_errors():
         geometry.kernel_size_for(5, 9)
     with raises(TypeError, "layers[1] must be a tuple (kernel, stride=1, padding=0, dilation=1), "
                            "a dict or a layer; got 'conv' (str)"):
-        geometry.receptive_field([(3,), "conv"])
+        receptive_field([(3,), "conv"])

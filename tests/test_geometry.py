@@ -1,11 +1,9 @@
-"""Geometry: output sizes, padding forms, the kernel solver and receptive fields."""
+"""Geometry: output sizes, padding forms and the kernel solver."""
 
-import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 from convnet import geometry
-from convnet.functional import conv2d
 
 
 def test_padding_forms_normalise():
@@ -50,40 +48,6 @@ def test_kernel_size_for_inverts_output_size(n_in, n_out, s, p):
     assert geometry.output_size(n_in, k, s, p) == n_out
     # and the windows end exactly on the last padded row
     assert (n_in + 2 * p - k) % s == 0
-
-
-def test_receptive_field_of_strided_stack():
-    # conv 3 -> pool 2/2 -> conv 3: r = 1 + 2 + 1*1 ... computed by hand:
-    #   after conv3:   r = 3,            j = 1
-    #   after pool2/2: r = 3 + 1*1 = 4,  j = 2
-    #   after conv3:   r = 4 + 2*2 = 8,  j = 2
-    field = geometry.receptive_field([(3,), (2, 2), (3,)])
-    assert field.size == (8, 8) and field.jump == (2, 2) and field.start == (0, 0)
-    assert field.region((1, 2)) == ((2, 9), (4, 11))
-
-
-def test_receptive_field_matches_gradient_support():
-    # An independent check: the input pixels that influence one output pixel
-    # are exactly those with a nonzero gradient for all-ones weights.
-    layers = [(3, 1, 1), (2, 2, 0), (3, 2, 1, 2)]
-    x = np.zeros((1, 1, 24, 24))
-    from convnet.functional import conv2d_backward
-    activations = [x]
-    for k, s, p, *d in layers:
-        d = d[0] if d else 1
-        activations.append(conv2d(activations[-1], np.ones((1, 1, k, k)), stride=s,
-                                  padding=p, dilation=d))
-    out_shape = activations[-1].shape
-    dz = np.zeros(out_shape)
-    dz[0, 0, 2, 3] = 1.0
-    for (k, s, p, *d), a in zip(reversed(layers), reversed(activations[:-1])):
-        d = d[0] if d else 1
-        dz, _, _ = conv2d_backward(dz, a, np.ones((1, 1, k, k)), stride=s, padding=p,
-                                   dilation=d, bias=None)
-    rows, cols = np.nonzero(dz[0, 0])
-    (r0, r1), (c0, c1) = geometry.receptive_field(layers, (2, 3), input_shape=(24, 24))
-    # dilation leaves holes inside the field, but its bounding box is exact
-    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (r0, r1, c0, c1)
 
 
 def test_kernel_that_does_not_fit_names_every_number():

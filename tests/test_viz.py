@@ -8,6 +8,7 @@ ImportError that names the extra to install.
 import ast
 import importlib
 import inspect
+import pkgutil
 import struct
 import sys
 
@@ -272,9 +273,12 @@ def test_importing_viz_does_not_need_matplotlib(no_matplotlib):
 
 
 def test_viz_imports_matplotlib_only_inside_functions():
-    tree = ast.parse(inspect.getsource(viz))
-    for node in tree.body:                             # the module's top level only
-        if isinstance(node, ast.Import):
-            assert not any(alias.name.startswith("matplotlib") for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert not (node.module or "").startswith("matplotlib")
+    modules = [viz] + [importlib.import_module(f"{viz.__name__}.{info.name}")
+                       for info in pkgutil.iter_modules(viz.__path__)]   # the package's modules
+    for module in modules:
+        tree = ast.parse(inspect.getsource(module))
+        for node in tree.body:                         # the module's top level only
+            if isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("matplotlib") for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("matplotlib")

@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 MODULES = [
     ("convnet", "The package: single-image operations, models, files"),
-    ("convnet.geometry", "Sizes, paddings and receptive fields (Eq. 8.14-8.19)"),
+    ("convnet.geometry", "Sizes and paddings (Eq. 8.14-8.19)"),
+    ("convnet.receptive_field", "Receptive fields of layer stacks"),
     ("convnet.functional", "Pure functions on NCHW arrays, forward beside backward"),
     ("convnet.reference", "Loop versions of the chapter's sums: the tests' oracle"),
     ("convnet.theory", "Weight-sharing matrix (Eq. 8.12) and impulse responses (P8.2)"),

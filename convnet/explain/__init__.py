@@ -39,7 +39,7 @@ array([[-4., -4.]])
 """
 
 from ._common import MAX_TERMS
-from ._render import Explanation, Step
+from ._blocks import Explanation, Step
 from .shapes import output_size, summary
 from .windows import conv2d_backward, convolve2d, correlate2d, pool2d
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import integer
-from ._render import (Floor, Frac, Int, Neg, Note, Num, Numbers, Paren, Prod, Sum, Sym, _nums,
-                      _plus_one)
+from ._blocks import Note
+from ._expressions import (Floor, Frac, Int, Neg, Num, Numbers, Paren, Prod, Sum, Sym, _nums,
+                           _plus_one)
 
 
 MAX_TERMS = 48   # the Goodfellow sheet's largest case, 'full' padding, has 6 x 8 = 48 outputs

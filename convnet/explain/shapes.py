@@ -13,8 +13,8 @@ from ..geometry import normalize_padding, output_shape2d
 from ..layers import (AvgPool2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D,
                       ProductBiasConv2D)
 from ..model import Sequential, Summary
-from ._render import (Chain, Dims, Equations, Explanation, Int, Note, Numbers, Prod, Step, Sum,
-                      Sym, Table, _tex_escape)
+from ._blocks import Equations, Explanation, Note, Step, Table, _tex_escape
+from ._expressions import Chain, Dims, Int, Numbers, Prod, Sum, Sym
 from ._common import _size_rows
 
 
@@ -201,78 +201,94 @@ def _chw(shape, where: str):
 def _derive_layer(index, cls, config, layer, shape, counters):
     """One table row: name, settings, formula, output shape, parameter count and its product."""
     where = f"layer {index} ({cls.__name__})"
-
-    def numbered(prefix):
-        counters[prefix] = counters.get(prefix, 0) + 1
-        return f"{prefix}{counters[prefix]}"
-
     if issubclass(cls, Conv2D):
-        c, h, w = _chw(shape, where)
-        given = config.get("in_channels", c)
-        if given != c:
-            fail("input_shape", f"(C, H, W) with C = {given} input channels at {where}",
-                 shape, given=f"{shape}")
-        f = integer(config["out_channels"], "out_channels", minimum=1)
-        kernel = int_pair(config["kernel_size"], "kernel_size", minimum=1)
-        stride = int_pair(config.get("stride", 1), "stride", minimum=1)
-        dilation = int_pair(config.get("dilation", 1), "dilation", minimum=1)
-        padding = config.get("padding", 0)
-        pads = normalize_padding(padding, kernel, dilation, stride)
-        out_hw = output_shape2d((h, w), kernel, stride, pads, dilation)
-        formula = _formula_cell((h, w), kernel, stride, pads, dilation, out_hw)
-        bias = "tied" if issubclass(cls, ProductBiasConv2D) else config.get("bias", "tied")
-        weights = Prod((Int(f), Int(c), Int(kernel[0]), Int(kernel[1])))     # F·C·kh·kw
-        if bias == "tied":                                   # one per map (or product bias)
-            bias_term, bias_count = Int(f), f
-        elif bias == "untied":                               # one per output neuron
-            bias_term = Prod((Int(f), Int(out_hw[0]), Int(out_hw[1])))
-            bias_count = f * out_hw[0] * out_hw[1]
-        else:
-            bias_term, bias_count = None, 0
-        count = f * c * kernel[0] * kernel[1] + bias_count
-        count_expr = Sum((weights, bias_term)) if bias_term is not None else weights
-        extra = f", D={_pair_text(dilation)}" if dilation != (1, 1) else ""
-        settings = _settings(f"{_dims_text(kernel)}, {f}", stride, pads, padding, extra)
-        return numbered("Conv"), settings, formula, (f, *out_hw), count, count_expr
+        return _conv_row(cls, config, shape, where, counters)
     if issubclass(cls, (MaxPool2D, AvgPool2D)):
-        c, h, w = _chw(shape, where)
-        kernel = int_pair(config["kernel_size"], "kernel_size", minimum=1)
-        stride = int_pair(config.get("stride") or kernel, "stride", minimum=1)
-        padding = config.get("padding", 0)
-        pads = normalize_padding(padding, kernel)
-        out_hw = output_shape2d((h, w), kernel, stride, pads)
-        formula = _formula_cell((h, w), kernel, stride, pads, (1, 1), out_hw)
-        kind = "max" if issubclass(cls, MaxPool2D) else "avg"
-        settings = _settings(f"{_dims_text(kernel)} {kind}", stride, pads, padding, "")
-        name = numbered("Pool" if kind == "max" else "AvgPool")
-        return name, settings, formula, (c, *out_hw), 0, None
+        return _pool_row(cls, config, shape, where, counters)
     if issubclass(cls, GlobalAvgPool2D):
         c, h, w = _chw(shape, where)
-        return (numbered("GAP"), Note("mean of each map"), Note(f"mean over {h}x{w}"), (c,),
-                0, None)
+        return (_numbered(counters, "GAP"), Note("mean of each map"), Note(f"mean over {h}x{w}"),
+                (c,), 0, None)
     if issubclass(cls, Flatten):
         size = int(np.prod(shape))
         formula = Chain((Prod(tuple(Int(v) for v in shape)), Int(size))) if len(shape) > 1 \
             else Note("-")
         return "Flatten", Note("-"), formula, (size,), 0, None
     if issubclass(cls, Dense):
-        if len(shape) != 1:
-            fail("input_shape", f"a vector (n,) at {where}; put a Flatten before it", shape,
-                 given=f"{shape}")
-        given = config.get("in_features", shape[0])
-        if given != shape[0]:
-            fail("input_shape", f"({given},) for in_features={given} at {where}", shape,
-                 given=f"{shape}")
-        out = integer(config["out_features"], "out_features", minimum=1)
-        weights = Prod((Int(shape[0]), Int(out)))
-        bias = bool(config.get("bias", True))
-        count = shape[0] * out + (out if bias else 0)
-        return (numbered("FC"), Note(str(out)), Note("-"), (out,), count,
-                Sum((weights, Int(out))) if bias else weights)
+        return _dense_row(config, shape, where, counters)
     # Anything else (activations, dropout, layers of the user's): ask the layer.
     layer = layer if layer is not None else cls(**config)
     out = tuple(layer.output_shape(shape))
     return cls.__name__, Note("-"), Note("-"), out, layer.parameter_count(shape), None
+
+
+def _numbered(counters, prefix):
+    """``Conv1``, ``Conv2``, ...: the next number for ``prefix`` in this table."""
+    counters[prefix] = counters.get(prefix, 0) + 1
+    return f"{prefix}{counters[prefix]}"
+
+
+def _conv_row(cls, config, shape, where, counters):
+    """The row of a convolution layer: Eq. 8.18-8.19 for the size, F·C·kh·kw + bias weights."""
+    c, h, w = _chw(shape, where)
+    given = config.get("in_channels", c)
+    if given != c:
+        fail("input_shape", f"(C, H, W) with C = {given} input channels at {where}",
+             shape, given=f"{shape}")
+    f = integer(config["out_channels"], "out_channels", minimum=1)
+    kernel = int_pair(config["kernel_size"], "kernel_size", minimum=1)
+    stride = int_pair(config.get("stride", 1), "stride", minimum=1)
+    dilation = int_pair(config.get("dilation", 1), "dilation", minimum=1)
+    padding = config.get("padding", 0)
+    pads = normalize_padding(padding, kernel, dilation, stride)
+    out_hw = output_shape2d((h, w), kernel, stride, pads, dilation)
+    formula = _formula_cell((h, w), kernel, stride, pads, dilation, out_hw)
+    bias = "tied" if issubclass(cls, ProductBiasConv2D) else config.get("bias", "tied")
+    weights = Prod((Int(f), Int(c), Int(kernel[0]), Int(kernel[1])))     # F·C·kh·kw
+    if bias == "tied":                                   # one per map (or product bias)
+        bias_term, bias_count = Int(f), f
+    elif bias == "untied":                               # one per output neuron
+        bias_term = Prod((Int(f), Int(out_hw[0]), Int(out_hw[1])))
+        bias_count = f * out_hw[0] * out_hw[1]
+    else:
+        bias_term, bias_count = None, 0
+    count = f * c * kernel[0] * kernel[1] + bias_count
+    count_expr = Sum((weights, bias_term)) if bias_term is not None else weights
+    extra = f", D={_pair_text(dilation)}" if dilation != (1, 1) else ""
+    settings = _settings(f"{_dims_text(kernel)}, {f}", stride, pads, padding, extra)
+    return _numbered(counters, "Conv"), settings, formula, (f, *out_hw), count, count_expr
+
+
+def _pool_row(cls, config, shape, where, counters):
+    """The row of a max or average pooling layer: its size formula, no parameters."""
+    c, h, w = _chw(shape, where)
+    kernel = int_pair(config["kernel_size"], "kernel_size", minimum=1)
+    stride = int_pair(config.get("stride") or kernel, "stride", minimum=1)
+    padding = config.get("padding", 0)
+    pads = normalize_padding(padding, kernel)
+    out_hw = output_shape2d((h, w), kernel, stride, pads)
+    formula = _formula_cell((h, w), kernel, stride, pads, (1, 1), out_hw)
+    kind = "max" if issubclass(cls, MaxPool2D) else "avg"
+    settings = _settings(f"{_dims_text(kernel)} {kind}", stride, pads, padding, "")
+    name = _numbered(counters, "Pool" if kind == "max" else "AvgPool")
+    return name, settings, formula, (c, *out_hw), 0, None
+
+
+def _dense_row(config, shape, where, counters):
+    """The row of a dense layer: out·in weights and (unless bias=False) out biases."""
+    if len(shape) != 1:
+        fail("input_shape", f"a vector (n,) at {where}; put a Flatten before it", shape,
+             given=f"{shape}")
+    given = config.get("in_features", shape[0])
+    if given != shape[0]:
+        fail("input_shape", f"({given},) for in_features={given} at {where}", shape,
+             given=f"{shape}")
+    out = integer(config["out_features"], "out_features", minimum=1)
+    weights = Prod((Int(shape[0]), Int(out)))
+    bias = bool(config.get("bias", True))
+    count = shape[0] * out + (out if bias else 0)
+    return (_numbered(counters, "FC"), Note(str(out)), Note("-"), (out,), count,
+            Sum((weights, Int(out))) if bias else weights)
 
 
 def _dims_text(pair) -> str:

@@ -3,7 +3,7 @@
 import numpy as np
 
 import convnet
-from convnet import geometry
+from convnet.receptive_field import receptive_field
 
 # Exercise 4-1: the printed 5x5 image.
 X = np.array([[3, 5, 2, 5, 5],
@@ -78,7 +78,7 @@ def test_4_1b_sobel_is_separable():
 
 def test_4_2b_receptive_field_of_ten_same_layers():
     layers = [(5, 1, "same")] * 10
-    field = geometry.receptive_field(layers)
+    field = receptive_field(layers)
     # Each layer adds (k - 1)/2 = 2 pixels on every side: 10 * 2 = 20.
     assert field.size == (41, 41)
     assert field.start == (-20, -20)

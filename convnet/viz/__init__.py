@@ -1,0 +1,24 @@
+"""Pictures for teaching: kernels, feature maps, training curves, receptive fields, Eq. 8.12.
+
+matplotlib is optional.  It is imported inside the functions, never when this
+module is imported, and without it every function raises an ``ImportError``
+that says what to install: ``pip install "convnet[plot]"``.  Nothing global is
+changed: no backend is selected and no style or ``rcParams`` are set.
+
+Every function returns the matplotlib ``Figure``.  With ``path`` it also
+writes a PNG there (parent folders are created) at :data:`DPI` dots per inch.
+Figure sizes depend only on the *shapes* of the inputs and are whole quarter
+inches, so the same inputs always give a PNG of the same pixel size,
+``fig.get_size_inches() * DPI``.
+
+Layouts follow the rest of the library: weights ``(F, C, kh, kw)``, one
+sample ``(C, H, W)``, pixel positions ``(row, col)``.
+"""
+
+from ._common import DPI, save_pictures
+from .connectivity import plot_conv_matrix, plot_receptive_field
+from .network import plot_feature_maps, plot_kernels
+from .training import plot_history
+
+__all__ = ["DPI", "plot_kernels", "plot_feature_maps", "plot_history", "plot_receptive_field",
+           "plot_conv_matrix", "save_pictures"]

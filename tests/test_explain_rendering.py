@@ -1,0 +1,42 @@
+"""convnet.explain: how numbers are written, argument errors, rendering in Jupyter."""
+
+import numpy as np
+import pytest
+
+from convnet import explain
+
+from .explain_helpers import K, X
+
+
+# -- numbers and arguments ---------------------------------------------------------------
+
+def test_numbers_are_written_exactly_or_rounded_uniformly():
+    text = explain.correlate2d([[0.5, 1], [2, 3]], [[1]]).text()
+    assert "[ 0.5    1 ]" in text                                   # exact: trimmed
+    thirds = explain.pool2d([[1, 2], [2, 2]], 2, kind="avg", decimals=None)
+    assert "(1 + 2 + 2 + 2)/4 = 1.75" in thirds.text()
+    rounded = explain.pool2d([[1, 0], [0, 0]], 2, kind="avg", decimals=2)
+    assert "(1.00 + 0.00 + 0.00 + 0.00)/4 = 0.25" in rounded.text()
+    sevenths = explain.correlate2d([[1.0]], [[1 / 7]])
+    assert "= 0.1429\n" in sevenths.text()                          # rounded: 4 decimals
+
+
+def test_bad_arguments_use_the_library_wording():
+    with pytest.raises(TypeError, match=r"^max_terms must be an integer; got 1\.5 \(float\)$"):
+        explain.correlate2d(X, K, max_terms=1.5)
+    with pytest.raises(ValueError, match=r"^kind must be one of 'max', 'avg'; got 'min' \(str\)$"):
+        explain.pool2d(X, 2, kind="min")
+    with pytest.raises(ValueError, match=r"^kernel 5x5 does not fit input 4x6"):
+        explain.convolve2d(X, np.ones((5, 5)))
+    with pytest.raises(ValueError, match=r"^dz must be of shape \(2, 4\)"):
+        explain.conv2d_backward(X, K, np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"^x must be a 2-D array \(H, W\)"):
+        explain.conv2d_backward(np.ones((1, 1, 3, 3)), K, np.ones((1, 1)))
+    with pytest.raises(ValueError, match=r"^decimals must be an integer <= 12"):
+        explain.pool2d(X, 2, decimals=13)
+
+
+def test_explanations_render_in_jupyter():
+    explanation = explain.output_size(32, 5)
+    assert explanation._repr_markdown_() == explanation.markdown()
+    assert repr(explanation) == "<Explanation: Output size: n = 32, k = 5, s = 1, p = 0>"
