@@ -18,7 +18,7 @@ from .geometry import conv_window, normalize_padding, pool_window
 __all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
            "conv_backward_args", "conv_key", "single_args", "pool_args", "pool_backward_args",
            "pool_key", "pad_args", "kernel_arg", "elementwise_arg",
-           "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "net_input_args",
+           "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "net_input_args", "net_input_backward_args",
            "linear_args", "linear_backward_args", "BIAS_MODES"]
 
 BIAS_MODES = ("tied", "untied", None)
@@ -211,15 +211,19 @@ def softmax_arg(x, axis):
     return x, axis_arg(axis, x.ndim)
 
 
-def net_input_args(lz, b, dn=None):
-    """``(lz, b)`` or ``(dn, lz, b)`` of one dtype: b tied (F,) or untied (F, Ho, Wo)."""
+def net_input_args(lz, b):
+    """``(lz, b)`` of one dtype: b tied (F,) or untied (F, Ho, Wo)."""
     lz = real_array(lz, "lz", ndim=4, layout="(N, F, Ho, Wo)")
     b = real_array(b, "b", ndim=(1, 3), layout="(F,) or (F, Ho, Wo)")
     if b.shape not in (lz.shape[1:2], lz.shape[1:]):
         fail("b", f"of shape ({lz.shape[1]},) or {lz.shape[1:]} to match lz {lz.shape}", b,
              given=f"shape {b.shape}")
-    if dn is None:
-        return common_dtype(lz, b)
+    return common_dtype(lz, b)
+
+
+def net_input_backward_args(dn, lz, b):
+    """``(dn, lz, b)`` of one dtype, dn of the shape of lz."""
+    lz, b = net_input_args(lz, b)
     dn = real_array(dn, "dn", ndim=4, layout="(N, F, Ho, Wo)")
     same_shape(dn, "dn", lz.shape, "the shape of lz")
     return common_dtype(dn, lz, b)

@@ -357,20 +357,22 @@ def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Windo
     """
     arguments = (int_pair(input_hw, "input size", minimum=1),
                  int_pair(kernel_size, "kernel_size", minimum=1),
-                 int_pair(stride, "stride", minimum=1), _hashable(padding),
+                 int_pair(stride, "stride", minimum=1), padding,
                  int_pair(dilation, "dilation", minimum=1))
-    try:
-        hash(arguments)
-    except TypeError:        # an odd padding object: normalize_padding will say what is wrong
+    if not _plain_padding(padding):   # True == 1 and 1.0 == 1 to a cache: check such afresh
         return _conv_window.__wrapped__(*arguments)
-    return _conv_window(*arguments)
+    return _conv_window(*arguments[:3], _as_tuples(padding), arguments[4])
 
 
-def _hashable(padding):
-    """``padding`` with lists made tuples, so that the geometry can be cached."""
+def _plain_padding(padding) -> bool:
+    """Whether ``padding`` holds only strs and ints (no bool, float or other), in lists or tuples."""
     if isinstance(padding, (list, tuple)):
-        return tuple(_hashable(p) for p in padding)
-    return padding
+        return all(_plain_padding(p) for p in padding)
+    return type(padding) in (int, str)
+
+
+def _as_tuples(padding):
+    return tuple(_as_tuples(p) for p in padding) if isinstance(padding, (list, tuple)) else padding
 
 
 @lru_cache(maxsize=512)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import fail, int_pair, one_of, real_array
+from ._validate import element_budget, fail, int_pair, one_of, real_array
 from .geometry import conv_window
 
 __all__ = ["vec", "unvec", "conv_matrix", "impulse_response"]
@@ -93,6 +93,7 @@ def conv_matrix(k, input_shape, padding="valid", stride=1, order="C", dilation=1
     window = conv_window((height, width), k.shape, stride, padding, dilation)
     (sh, sw), (dh, dw), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
     ho, wo = window.out
+    element_budget(ho * wo * height * width, "padding", "the matrix (Ho*Wo x H*W)")
 
     def index(row, col, rows, cols):  # position of (row, col) in the stacked vector
         return row * cols + col if order == "C" else col * rows + row

@@ -25,8 +25,9 @@ from .functional import reuse_work_memory
 from .layers import MaxPool2D, ReLU
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
 
-__all__ = ["TrainingPolicy", "History", "DivergenceError", "run_forward", "run_backward",
-           "train_step", "predict", "evaluate", "fit"]
+# The loop's functions (run_forward, run_backward, train_step, predict,
+# evaluate, fit) are what Sequential's methods call; users call the methods.
+__all__ = ["TrainingPolicy", "History", "DivergenceError"]
 
 LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MSELoss}
 

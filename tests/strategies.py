@@ -15,9 +15,13 @@ def normal(seed, shape, dtype=np.float64):
 
 
 @st.composite
-def paddings(draw, kernel, dilation, stride):
-    """Any accepted padding form, within the full padding d*(k-1) per side."""
-    limit = [d * (k - 1) for k, d in zip(kernel, dilation)]
+def paddings(draw, kernel, dilation, stride, beyond=2):
+    """Any accepted padding form, up to ``beyond`` past the full padding d*(k-1) per side.
+
+    Padding wider than the kernel's reach is legal, as in PyTorch: its outputs
+    see only zeros (and the bias).
+    """
+    limit = [d * (k - 1) + beyond for k, d in zip(kernel, dilation)]
     forms = ["int", "pair", "pairs", "valid", "full"]
     if stride == (1, 1):
         forms.append("same")

@@ -72,7 +72,7 @@ def test_softmax_jacobian_matches_central_difference(k, seed):
         numeric[:, j] = (act.softmax(x + step) - act.softmax(x - step)) / (2 * eps)
     np.testing.assert_allclose(act.softmax_derivative(x), numeric, rtol=1e-6, atol=1e-9)
     dy = np.random.default_rng(seed + 1).normal(size=k)
-    np.testing.assert_allclose(act.softmax_backward(dy, act.softmax(x)),
+    np.testing.assert_allclose(act.softmax_backward(dy, x),
                                act.softmax_derivative(x).T @ dy, rtol=1e-12, atol=1e-14)
 
 

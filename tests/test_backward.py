@@ -1,4 +1,8 @@
-"""Backward functions: fast == loop reference == central differences."""
+"""Backward functions of the default (fast) engine: == loop reference == central differences.
+
+Every engine against the others: tests/test_engines.py; the fast engine's internal methods,
+each forced: tests/fast/.
+"""
 
 import numpy as np
 import pytest
@@ -142,53 +146,6 @@ def test_backward_keeps_dtype(dtype):
     assert max_pool2d_backward(np.ones((1, 1, 2, 2), dtype), x, 2).dtype == dtype
 
 
-@given(conv_configs())
-def test_every_input_gradient_method_equals_the_loop_reference(cfg):
-    # The fast path picks gather (Eq. 8.45, any stride via dilation), scatter
-    # (col2im) or rows (Eq. 8.45 split by kernel axis, stride 1) by a rule;
-    # each must be right on every configuration.
-    from convnet.functional._conv_backward import (input_gradient_gather, input_gradient_rows,
-                                                   input_gradient_scatter, sensitivity_matrix,
-                                                   wide_sensitivities)
-    from convnet.geometry import conv_window
-    x = normal(cfg["seed"], cfg["x_shape"])
-    w = normal(cfg["seed"] + 1, cfg["w_shape"])
-    window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
-    dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
-    expected = reference.conv2d_backward(dz, x, w, bias=None, **conv_args(cfg))[0]
-    np.testing.assert_allclose(input_gradient_gather(dz, w, x.shape, window), expected, **TIGHT)
-    for wide in ((False, True) if window.stride == (1, 1) else (False,)):
-        dz2 = wide_sensitivities(dz, window)[0] if wide else sensitivity_matrix(dz)
-        np.testing.assert_allclose(input_gradient_scatter(dz2, w, x.shape, window, wide=wide),
-                                   expected, **TIGHT)
-    if window.stride == (1, 1):
-        dz2, guarded = wide_sensitivities(dz, window)
-        np.testing.assert_allclose(input_gradient_rows(dz2, guarded, w, x.shape, window),
-                                   expected, **TIGHT)
-
-
-@pytest.mark.parametrize("w_shape, x_shape, padding, expected", [
-    ((16, 6, 5, 5), (64, 6, 14, 14), 0, "rows"),      # LeNet's second layer (case b)
-    ((32, 32, 3, 3), (64, 32, 32, 32), 1, "rows"),    # as many maps out as in (case c)
-    ((8, 64, 3, 3), (64, 64, 16, 16), 1, "gather"),   # many maps narrowed into few
-    ((32, 4, 3, 3), (64, 4, 16, 16), 1, "scatter"),   # few maps widened into many
-])
-def test_input_gradient_rule_by_numbers_moved(w_shape, x_shape, padding, expected):
-    # Hand count for case b (outputs = N*Ho*Wp = 64*10*14, inputs = N*H*(W+4) = 64*14*18):
-    # gather (2*16*25 + 6) * 16128, scatter 4*6*25 * 8960, rows (2*16*5 + 4*6*5) * 8960.
-    from convnet.functional._conv_backward import input_gradient_method
-    from convnet.geometry import conv_window
-    window = conv_window(x_shape[2:], w_shape[2:], 1, padding)
-    assert input_gradient_method(w_shape, x_shape, window) == expected
-
-
-def test_strided_layers_never_pick_rows():
-    from convnet.functional._conv_backward import input_gradient_method
-    from convnet.geometry import conv_window
-    window = conv_window((64, 64), (3, 3), 2, 1)       # case d
-    assert input_gradient_method((16, 3, 3, 3), (32, 3, 64, 64), window, wide=False) == "scatter"
-
-
 @pytest.mark.parametrize("stride", [None, 1])
 def test_max_pool_nan_goes_to_the_first_nan_in_fast_and_reference(stride):
     x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -244,52 +201,6 @@ def test_reference_max_pool_treats_nan_as_the_maximum_anywhere_in_the_window():
     assert np.isnan(max_pool2d(x, 2)[0, 0, 0, 0])
 
 
-def test_the_ones_row_is_used_only_where_input_columns_put_it():
-    # with_ones must find the row of ones right after the columns or give None,
-    # never a buffer of some other shape.
-    from convnet.functional._im2col import Workspace
-    from convnet.functional._conv_forward import input_columns, with_ones
-    from convnet.geometry import conv_window
-    x = normal(0, (2, 3, 6, 6))
-    window = conv_window((6, 6), (3, 3), 1, 1)
-    workspace = Workspace()
-    cols = input_columns(x, window, workspace, ones=True)
-    matrix = with_ones(cols, workspace)
-    np.testing.assert_array_equal(matrix[:-1], cols.reshape(27, -1))
-    np.testing.assert_array_equal(matrix[-1], 1.0)
-    assert with_ones(input_columns(x, window, workspace), workspace) is None
-    assert with_ones(cols, Workspace()) is None
-
-
-@given(conv_configs(), st.sampled_from(["im2col", "rows"]), st.sampled_from(BIAS_KINDS))
-def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, method, bias):
-    # The forward product is formed by im2col or by kernel rows (forward_method);
-    # the backward pass then starts from different matrices.  Each way must give
-    # z, dx, dw and db of the loops on every configuration.
-    from unittest import mock
-
-    from convnet.functional import _conv_forward
-    from convnet.functional._conv_backward import conv2d_backward_cols
-    from convnet.functional._conv_forward import conv2d_forward
-    from convnet.geometry import conv_window
-    x = normal(cfg["seed"], cfg["x_shape"])
-    w = normal(cfg["seed"] + 1, cfg["w_shape"])
-    window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
-    b = {"tied": normal(cfg["seed"] + 3, (w.shape[0],)), None: None,
-         "untied": normal(cfg["seed"] + 3, (w.shape[0], *window.out))}[bias]
-    dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
-    with mock.patch.object(_conv_forward, "forward_method", return_value=method):
-        z, cols = conv2d_forward(x, w, b, window)
-        dx, dw, db = conv2d_backward_cols(dz, cols, w, x.shape, window, bias)
-    np.testing.assert_allclose(z, reference.conv2d(x, w, b, **conv_args(cfg)), **TIGHT)
-    expected = reference.conv2d_backward(dz, x, w, bias=bias, **conv_args(cfg))
-    for got, want in zip((dx, dw, db), expected):
-        if want is None:
-            assert got is None
-        else:
-            np.testing.assert_allclose(got, want, **TIGHT)
-
-
 @pytest.mark.parametrize("padding, sizes", [
     (0, [(6, 8), (10, 4)]),     # N*Ho*Wp equal (4*8 = 8*4): the wide sensitivities
     (1, [(4, 6), (6, 4)]),      # padded 6x8 and 8x6: the padded input's zero border
@@ -315,41 +226,3 @@ def test_a_layer_called_again_with_another_size_of_the_same_count_stays_exact(pa
         np.testing.assert_allclose(layer.grads["weight"], expected[1], **TIGHT)
         if bias:
             np.testing.assert_allclose(layer.grads["bias"], expected[2], **TIGHT)
-
-
-@pytest.mark.parametrize("w_shape, expected", [
-    ((32, 32, 3, 3), "rows"),     # case c: 3*32*3*3 + 32 = 896 against 288 + 96 + 192 = 576
-    ((16, 6, 5, 5), "rows"),      # LeNet's second layer: 466 against 90 + 80 + 192 = 362
-    ((6, 1, 5, 5), "im2col"),     # LeNet's first layer: 81 against 15 + 30 + 72 = 117
-    ((32, 3, 5, 5), "im2col"),    # widening 3 -> 32 maps: 257 against 45 + 160 + 384 = 589
-])
-def test_forward_rule_by_numbers_moved(w_shape, expected):
-    from convnet.functional._conv_forward import forward_method
-    from convnet.geometry import conv_window
-    window = conv_window((14, 14), w_shape[2:], 1, 1)
-    assert forward_method(w_shape, window, wide=True) == expected
-    assert forward_method(w_shape, window, wide=False) == "im2col"
-
-
-def test_blas_rows_rounds_up_to_a_multiple_of_four_except_one():
-    from convnet.functional._conv_forward import blas_rows
-    assert [blas_rows(r) for r in (1, 2, 3, 4, 5, 6, 8, 30, 32)] == [1, 4, 4, 4, 8, 8, 8, 32, 32]
-
-
-def test_kernel_rows_continue_into_the_ones_row_and_zero_rows():
-    # The weight gradient by rows multiplies with cols[:, :, 0]; after the
-    # ones row of a tied bias the matrix continues with zero rows up to a
-    # multiple of 4, and without that row it is the plain strided slice.
-    from convnet.functional._im2col import Workspace
-    from convnet.functional._conv_forward import input_columns, kernel_rows
-    from convnet.geometry import conv_window
-    x = normal(1, (2, 2, 7, 7))
-    window = conv_window((7, 7), (3, 3), 1, 1)
-    workspace = Workspace()
-    cols = input_columns(x, window, workspace, ones=True)     # C*kh = 6 rows, then 1, then 1 zero
-    rows = kernel_rows(cols, workspace)
-    assert rows.shape == (8, cols.shape[3] * cols.shape[4])          # (rows, N*Ho*Wp)
-    np.testing.assert_array_equal(rows[:6], cols[:, :, 0].reshape(6, -1))
-    np.testing.assert_array_equal(rows[6], 1.0)
-    np.testing.assert_array_equal(rows[7], 0.0)
-    np.testing.assert_array_equal(kernel_rows(cols), cols[:, :, 0].reshape(6, -1))

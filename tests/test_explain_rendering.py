@@ -29,9 +29,9 @@ def test_bad_arguments_use_the_library_wording():
     with pytest.raises(ValueError, match=r"^kernel 5x5 does not fit input 4x6"):
         explain.convolve2d(X, np.ones((5, 5)))
     with pytest.raises(ValueError, match=r"^dz must be of shape \(2, 4\)"):
-        explain.conv2d_backward(X, K, np.ones((3, 3)))
+        explain.conv2d_backward(np.ones((3, 3)), X, K)
     with pytest.raises(ValueError, match=r"^x must be a 2-D array \(H, W\)"):
-        explain.conv2d_backward(np.ones((1, 1, 3, 3)), K, np.ones((1, 1)))
+        explain.conv2d_backward(np.ones((1, 1)), np.ones((1, 1, 3, 3)), K)
     with pytest.raises(ValueError, match=r"^decimals must be an integer <= 12"):
         explain.pool2d(X, 2, decimals=13)
 

@@ -187,7 +187,7 @@ def test_random_pooling_matches_the_library(cfg, kind):
 # -- backpropagation (Eq. 8.44-8.48) ---------------------------------------------------
 
 def test_backward_ones_example():
-    explanation = explain.conv2d_backward(np.zeros((3, 3)), np.ones((2, 2)), np.ones((2, 2)))
+    explanation = explain.conv2d_backward(np.ones((2, 2)), np.zeros((3, 3)), np.ones((2, 2)))
     dx, dw, db = explanation.result
     np.testing.assert_array_equal(dx, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
     assert db == 4.0
@@ -205,7 +205,7 @@ def test_random_backward_matches_conv2d_backward(cfg):
     w = quarters(cfg["seed"] + 1, cfg["w_shape"][2:])
     window = geometry.conv_window(x.shape, w.shape, cfg["stride"], cfg["padding"])
     dz = quarters(cfg["seed"] + 2, window.out)
-    explanation = explain.conv2d_backward(x, w, dz, cfg["stride"], cfg["padding"],
+    explanation = explain.conv2d_backward(dz, x, w, cfg["stride"], cfg["padding"],
                                           max_terms=None)
     dx4, dw4, db = functional.conv2d_backward(dz[None, None], x[None, None], w[None, None],
                                               cfg["stride"], cfg["padding"])

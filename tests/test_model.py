@@ -6,6 +6,7 @@ import pytest
 import convnet
 from convnet import layers as L
 from convnet.model import DivergenceError
+from convnet.training import run_backward, run_forward
 from convnet.optim import SGD, Adam
 
 
@@ -222,7 +223,6 @@ def test_training_step_buffers_do_not_leak_into_direct_calls():
     kept = first.copy()
     model.layers[0].forward(x[4:8])
     np.testing.assert_array_equal(first, kept)
-    assert not model.layers[0]._reuse_buffers
 
 
 def test_the_same_layer_object_twice_is_refused():
@@ -253,12 +253,12 @@ def test_relu_then_max_pool_runs_swapped_with_bit_identical_results(pool):
     x[0, 0, :4, :4] = -1.0                     # whole windows of zeros after the ReLU: ties
     x[1, 1, 2, 3] = np.nan
     model = convnet.Sequential(build())
-    order = model._running_order()
+    order = model.policy.running_order(model.layers)
     assert [type(layer).__name__ for layer in order] == [
         "Conv2D", "MaxPool2D", "ReLU", "MaxPool2D", "ReLU", "Flatten"]
-    out = model._forward(x, order)
+    out = run_forward(order, x)
     dy = np.random.default_rng(1).normal(size=out.shape)
-    dx = model._backward(dy, order)
+    dx = run_backward(order, dy)
     expected_out, expected_dx, expected_grads = _run_layer_by_layer(build(), x, dy)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(dx, expected_dx)
@@ -288,5 +288,6 @@ def test_a_training_step_equals_the_list_order_bit_for_bit():
 def test_only_a_relu_directly_before_a_max_pool_is_moved():
     layers = [L.ReLU(), L.Dropout(0.5, rng=0), L.MaxPool2D(2), L.Sigmoid(), L.MaxPool2D(2),
               L.ReLU(), L.AvgPool2D(2), L.ReLU(), L.MaxPool2D(2)]
-    order = convnet.Sequential(layers)._running_order()
+    order = convnet.TrainingPolicy().running_order(layers)
     assert order == layers[:7] + [layers[8], layers[7]]
+    assert convnet.TrainingPolicy(relu_after_max_pool=False).running_order(layers) == layers

@@ -84,7 +84,7 @@ def _run_size(args):
 
 
 def _run_backward(args):
-    return _render(explain.conv2d_backward(args.x, args.w, args.dz, stride=args.stride,
+    return _render(explain.conv2d_backward(args.dz, args.x, args.w, stride=args.stride,
                                            padding=args.padding, max_terms=args.max_terms,
                                            decimals=args.decimals), args)
 

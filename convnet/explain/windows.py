@@ -243,7 +243,7 @@ def pool2d(x, kernel_size, stride=None, padding=0, kind="max", max_terms=MAX_TER
 # Backpropagation through a convolution
 # ==========================================================================
 
-def conv2d_backward(x, w, dz, stride=1, padding=0, max_terms=MAX_TERMS, *,
+def conv2d_backward(dz, x, w, stride=1, padding=0, max_terms=MAX_TERMS, *,
                     decimals=None) -> Explanation:
     """Explain the gradients of a single-channel convolution layer.
 
@@ -262,10 +262,10 @@ def conv2d_backward(x, w, dz, stride=1, padding=0, max_terms=MAX_TERMS, *,
 
     Parameters
     ----------
-    x : array_like of shape (H, W)
-    w : array_like of shape (kh, kw)
     dz : array_like of shape (Ho, Wo)
         The sensitivity of the loss to the layer's output ``z = x ⊗ w``.
+    x : array_like of shape (H, W)
+    w : array_like of shape (kh, kw)
     stride, padding
         As :func:`convnet.correlate2d` (dilation 1).
     max_terms : int or None, default 48
@@ -282,15 +282,15 @@ def conv2d_backward(x, w, dz, stride=1, padding=0, max_terms=MAX_TERMS, *,
 
     Examples
     --------
-    >>> e = conv2d_backward(np.zeros((3, 3)), np.ones((2, 2)), np.ones((2, 2)))
+    >>> e = conv2d_backward(np.ones((2, 2)), np.zeros((3, 3)), np.ones((2, 2)))
     >>> e.result[0]
     array([[1., 2., 1.],
            [2., 4., 2.],
            [1., 2., 1.]])
     """
+    dz = real_array(dz, "dz", ndim=2, layout="(Ho, Wo)")
     x = real_array(x, "x", ndim=2)
     w = real_array(w, "w", ndim=2, layout="(kh, kw)")
-    dz = real_array(dz, "dz", ndim=2, layout="(Ho, Wo)")
     window = conv_window(x.shape, w.shape, stride, padding)
     same_shape(dz, "dz", window.out, "the output of correlate2d(x, w) with this stride and "
                "padding")
@@ -322,9 +322,10 @@ def _input_gradient_step(x_shape, w, dz, dx, window, max_terms) -> Step:
     spread[::sh, ::sw] = dz                              # s - 1 zeros between entries
     # Full padding kh - 1 less the forward padding on top / left; at the bottom /
     # right whatever makes H + kh - 1 rows (the stride's remainder rows get zeros).
+    # A forward padding wider than kh - 1 makes an amount negative: rows are cut.
     pad_top, pad_bottom = kh - 1 - top, h + top - spread.shape[0]
     pad_left, pad_right = kw - 1 - left, wid + left - spread.shape[1]
-    dzp = np.pad(spread, ((pad_top, pad_bottom), (pad_left, pad_right)))  # (H+kh-1, W+kw-1)
+    dzp = _pad_or_cut(spread, ((pad_top, pad_bottom), (pad_left, pad_right)))  # (H+kh-1, W+kw-1)
     rot = w[::-1, ::-1]                                                   # rot180(w)
     blocks = [Note("dx is the full cross-correlation of dz with rot180(w) (Eq. 8.44-8.45).",
                    r"$\mathit{dx}$ is the full cross-correlation of $\mathit{dz}$ with "
@@ -336,9 +337,10 @@ def _input_gradient_step(x_shape, w, dz, dx, window, max_terms) -> Step:
                    Matrix(Sym("dz dilated", r"\mathit{dz}_{\uparrow}"), spread)]
     dropped = (" (the forward padding's gradient is dropped)"
                if window.pads != ((0, 0), (0, 0)) else "")
-    blocks += [Note(f"Pad it with zeros ({pad_top} row(s) at the top, {pad_bottom} at the "
-                    f"bottom, {pad_left} column(s) at the left, {pad_right} at the right) so "
-                    f"that every pixel of x meets every weight{dropped}."),
+    blocks += [Note(f"Pad it with zeros ({_amount(pad_top, 'row(s)')} at the top, "
+                    f"{_amount(pad_bottom)} at the bottom, {_amount(pad_left, 'column(s)')} at "
+                    f"the left, {_amount(pad_right)} at the right) so that every pixel of x "
+                    f"meets every weight{dropped}."),
                Matrix(Sym("dz padded", r"\tilde{\mathit{dz}}"), dzp)]
     shown = _limited(h * wid, max_terms)
     rows = []
@@ -349,6 +351,19 @@ def _input_gradient_step(x_shape, w, dz, dx, window, max_terms) -> Step:
     blocks += [Equations(tuple(rows)), *_more(h * wid, shown, "elements"),
                Matrix(Sym("dx", r"\mathit{dx}"), dx)]
     return Step("Input gradient dx (Eq. 8.44-8.45)", tuple(blocks))
+
+
+def _pad_or_cut(a, amounts):
+    """``a`` with zeros added (positive amounts) or rows and columns cut off (negative ones)."""
+    (top, bottom), (left, right) = amounts
+    a = np.pad(a, ((max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))))
+    return a[max(-top, 0):a.shape[0] - max(-bottom, 0), max(-left, 0):a.shape[1] - max(-right, 0)]
+
+
+def _amount(n: int, what: str = "") -> str:
+    """``"2 row(s)"``, or for a negative amount ``"2 row(s) cut off"``."""
+    text = f"{abs(n)} {what}".rstrip()
+    return text if n >= 0 else f"{text} cut off"
 
 
 def _weight_gradient_step(x, dz, dw, window, max_terms) -> Step:

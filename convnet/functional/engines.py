@@ -36,9 +36,8 @@ from __future__ import annotations
 
 import importlib
 import threading
-from contextlib import contextmanager
 
-from .._validate import fail
+from .._validate import boolean, fail
 from .._checks import Saved
 
 __all__ = ["ENGINES", "OPERATIONS", "engine", "set_engine", "get_engine", "implementation",
@@ -92,13 +91,36 @@ def set_engine(name: str) -> None:
     _selected.name = _checked(name)
 
 
-@contextmanager
+class _Selection:
+    """The context manager :func:`engine` returns (the name is checked when it is made)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        stack = _selected.__dict__.setdefault("stack", [])
+        stack.append(get_engine())
+        _selected.name = self.name
+        return self.name
+
+    def __exit__(self, *exc):
+        _selected.name = _selected.stack.pop()
+
+    def __repr__(self) -> str:
+        return f"engine({self.name!r})"
+
+
 def engine(name: str):
-    """Run the body with engine ``name`` selected in this thread, then restore the previous one.
+    """A context manager: the body runs with engine ``name`` in this thread, then the previous one.
 
     Parameters
     ----------
     name : {"reference", "plain", "fast"}
+
+    Raises
+    ------
+    ValueError, TypeError
+        For any other name (at once, not when the ``with`` block starts).
 
     Examples
     --------
@@ -106,12 +128,7 @@ def engine(name: str):
     ...     get_engine()
     'plain'
     """
-    previous = get_engine()
-    set_engine(name)
-    try:
-        yield name
-    finally:
-        _selected.name = previous
+    return _Selection(_checked(name))
 
 
 _loaded: dict = {}
@@ -135,22 +152,23 @@ def backward_engine(saved):
     return implementation(saved.engine if isinstance(saved, Saved) else None)
 
 
-@contextmanager
 def reuse_work_memory(flag: bool = True):
-    """Whether engines keep their work buffers between calls in this thread (default True).
+    """A context manager: whether engines keep their work buffers between calls in this thread.
 
     Only the fast engine keeps any (:mod:`convnet.functional._fast.memory`):
     each thread lends its buffers to one call at a time and takes them back
     when the call, or the backward pass of a saved record, is done.  Inside
     ``with reuse_work_memory(False):`` every buffer is made afresh and
-    dropped after use; the numbers are the same either way.
+    dropped after use; the numbers are the same either way.  Reuse is on
+    unless switched off.
     """
+    flag = boolean(flag, "flag")
     from ._fast import memory            # the fence: only the fast engine holds work memory
-    with memory.reuse(flag):
-        yield
+    return memory.reuse(flag)
 
 
 def release_work_memory(every_thread: bool = False) -> None:
     """Give back the work buffers this thread keeps (every thread's with ``every_thread``)."""
+    every_thread = boolean(every_thread, "every_thread")
     from ._fast import memory
     memory.release_all(every_thread)

@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from .._checks import (axis_arg, elementwise_arg, elementwise_pair, linear_args,
-                       linear_backward_args, net_input_args, slope_arg, softmax_arg)
+                       linear_backward_args, net_input_args, net_input_backward_args,
+                       slope_arg, softmax_arg)
 
 __all__ = ["relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
            "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
@@ -88,7 +89,7 @@ def sigmoid_backward(dz, x):
 
 def tanh(x):
     """``tanh(n)`` entry by entry."""
-    return _each(_tanh, elementwise_arg(x))
+    return _each(math.tanh, elementwise_arg(x))
 
 
 def tanh_derivative(x):
@@ -201,13 +202,13 @@ def _bias_sums(terms, b):
 
 def sum_net_input_backward(dn, lz, b):
     """Eq. 8.35-8.36: ``dlz = dn`` and ``db = sum of dn`` over what each bias touches."""
-    dn, lz, b = net_input_args(lz, b, dn)
+    dn, lz, b = net_input_backward_args(dn, lz, b)
     return dn.copy(), _bias_sums(dn, b)
 
 
 def product_net_input_backward(dn, lz, b):
     """E8.9: ``dlz = b * dn`` and ``db = sum of dn * lz``."""
-    dn, lz, b = net_input_args(lz, b, dn)
+    dn, lz, b = net_input_backward_args(dn, lz, b)
     dlz = np.empty_like(dn)
     for n, h, i, j in np.ndindex(dn.shape):
         dlz[n, h, i, j] = _bias_at(b, h, i, j) * dn[n, h, i, j]

@@ -68,8 +68,7 @@ def plot_receptive_field(layers, output_pixel, input_shape, path=None):
              f"col < {out[1]})", output_pixel)
     path = _output_path(path)
     plt = _pyplot()
-    from matplotlib.patches import Patch, Rectangle
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.patches import Rectangle
 
     (fr0, fr1), (fc0, fc1) = field.region((row, col))                     # unclipped
     (r0, r1), (c0, c1) = field.region((row, col), (height, width))        # on the image
@@ -94,6 +93,17 @@ def plot_receptive_field(layers, output_pixel, input_shape, path=None):
     ax.add_patch(Rectangle((fc0 - 0.5, fr0 - 0.5), fc1 - fc0 + 1, fr1 - fr0 + 1,
                            facecolor="none", edgecolor="tab:red", linestyle="--",
                            linewidth=1.2, zorder=4))                      # the whole field
+    _label_field(ax, field, (row, col), (height, width), out, seen)
+    return _finish(plt, fig, path)
+
+
+def _label_field(ax, field, pixel, input_hw, out, seen):
+    """Limits, axis labels, legend and title of :func:`plot_receptive_field`'s picture."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+    (row, col), (height, width) = pixel, input_hw
+    (fr0, fr1), (fc0, fc1) = field.region(pixel)                           # unclipped
+    (r0, r1), (c0, c1) = field.region(pixel, input_hw)                     # on the image
     margin = 1.0
     ax.set_xlim(min(-0.5, fc0 - 0.5) - margin, max(width - 0.5, fc1 + 0.5) + margin)
     ax.set_ylim(max(height - 0.5, fr1 + 0.5) + margin,
@@ -116,7 +126,6 @@ def plot_receptive_field(layers, output_pixel, input_shape, path=None):
     where = (f"rows {r0}-{r1}, columns {c0}-{c1}" if seen else "padding only")
     ax.set_title(f"receptive field {size_h}x{size_w} of output pixel ({row}, {col}) "
                  f"of the {out[0]}x{out[1]} output\nsees input {where}", fontsize=10)
-    return _finish(plt, fig, path)
 
 
 # -- the weight-sharing matrix ------------------------------------------------------

@@ -114,9 +114,9 @@ def across(modules, templates):
                  for prefix, module in modules for row in templates)
 
 
-def sequential(layers):
+def sequential(layers, policy=None):
     """``Sequential(*layers)``: the layers come as one argument, so each can be replaced."""
-    return convnet.Sequential(*layers)
+    return convnet.Sequential(*layers, policy=policy)
 
 
 def small_model():

@@ -11,9 +11,10 @@ sample inputs and factories), e.g. for a (future) ``functional.engine(name)``::
 of bad values to try (registry.KINDS, or ``ARRAY``-style tuples for arrays);
 ``extra`` adds (argument, label, value) cases of its own; ``aliases`` lists
 other words an error message may use for an argument; ``allow`` lists labels
-of a kind that are valid for this entry point.  A function present in both
-``convnet.functional`` and ``convnet.reference`` goes into a template of
-``across(BOTH, ...)`` instead, so both get the row.
+of a kind that are valid for this entry point.  An operation of the
+functional core goes into a template of ``across(ENGINES, ...)`` instead, so
+that ``convnet.functional`` (the fast engine), ``convnet.functional.plain``
+and ``convnet.reference`` all get the row.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 import convnet
-from convnet import functional as F, geometry, reference, theory
+from convnet import functional as F, geometry, receptive_field, reference, theory
+from convnet.functional import plain
 
 from .registry import Entry
 from .rows import (ANY_ARRAY, ARRAY, BATCH, DZ4, FREE_ARRAY, K2, KERNEL_TOO_LARGE, LOGITS, P4,
                    POOL, POOL_VALID, SINGLE, SINGLE_VALID, W4, X2, X4, across, each, in_module)
 
-BOTH = (("functional", F), ("reference", reference))
+ENGINES = (("functional", F), ("plain", plain), ("reference", reference))
 
 SINGLE_IMAGE = each(
     ("correlate2d", "convolve2d"), valid=SINGLE_VALID, kinds=SINGLE,
@@ -40,10 +42,16 @@ CONV = (
                  ("b", "bias of the wrong length", np.zeros(5)),
                  ("w", "a kernel larger than the input", np.ones((4, 3, 9, 9)))]),
     Entry("conv2d_backward", None,
-          dict(dz=DZ4, x=X4, w=W4, stride=1, padding=0, dilation=1, bias="tied"),
-          dict(BATCH, dz=ARRAY, bias="choice"),
+          dict(dz=DZ4, x=X4, w=W4, stride=1, padding=0, dilation=1, bias="tied",
+               saved=None, input_gradient=True),
+          dict(BATCH, dz=ARRAY, bias="choice", input_gradient="bool"),
+          allow={"saved": {"None"}},
           extra=[("dz", "the wrong output shape", np.ones((2, 4, 5, 5))),
-                 ("w", "mismatched channels", np.ones((4, 2, 3, 3)))]),
+                 ("w", "mismatched channels", np.ones((4, 2, 3, 3))),
+                 ("saved", "not a record", "saved"),
+                 ("saved", "a record of pooling", F.max_pool2d(X4, 2, return_saved=True)[1]),
+                 ("saved", "a record of another input",
+                  F.conv2d(X4[:1], W4, return_saved=True)[1])]),
 )
 
 POOLS = tuple(row for pool in ("max_pool2d", "avg_pool2d") for row in (
@@ -51,54 +59,83 @@ POOLS = tuple(row for pool in ("max_pool2d", "avg_pool2d") for row in (
           extra=[("kernel_size", "a window larger than the input", 7),
                  ("padding", "more than half the window", 2)]),
     Entry(f"{pool}_backward", None, dict(dz=P4, **POOL_VALID), dict(POOL, dz=ARRAY),
-          extra=[("dz", "the wrong output shape", np.ones((2, 3, 4, 4)))])))
+          extra=[("dz", "the wrong output shape", np.ones((2, 3, 4, 4))),
+                 ("saved", "a record of a convolution",
+                  F.conv2d(X4, W4, return_saved=True)[1])])))
 
 WRONG_MAP_COUNT = [("b", "one bias per wrong map count", np.zeros(3))]
+
+ELEMENTWISE = (
+    *each(("relu", "relu_derivative", "sigmoid", "sigmoid_derivative", "tanh",
+           "tanh_derivative"), valid=dict(x=X2), kinds=dict(x=ANY_ARRAY)),
+    *each(("relu_backward", "sigmoid_backward", "tanh_backward"), valid=dict(dz=X2, x=X2),
+          kinds=dict(dz=ANY_ARRAY, x=ANY_ARRAY),
+          extra=[("dz", "another shape than x", np.ones((6, 5)))]),
+    *each(("leaky_relu", "leaky_relu_derivative"), valid=dict(x=X2, negative_slope=0.01),
+          kinds=dict(x=ANY_ARRAY, negative_slope="real")),
+    Entry("leaky_relu_backward", None, dict(dz=X2, x=X2, negative_slope=0.01),
+          dict(dz=ANY_ARRAY, x=ANY_ARRAY, negative_slope="real")),
+    *each(("softmax", "log_softmax"), valid=dict(x=LOGITS, axis=1),
+          kinds=dict(x=FREE_ARRAY, axis="axis"),
+          extra=[("axis", "an axis too large", 2), ("x", "a scalar", np.float64(1.0))]),
+    Entry("softmax_derivative", None, dict(x=LOGITS), dict(x=FREE_ARRAY),
+          extra=[("x", "a scalar", np.float64(1.0))]),
+    Entry("softmax_backward", None, dict(dz=LOGITS, x=LOGITS, axis=-1),
+          dict(dz=FREE_ARRAY, x=FREE_ARRAY, axis="axis"),
+          extra=[("dz", "another shape than x", np.ones((4, 2))),
+                 ("x", "a scalar", np.float64(1.0))]),
+    Entry("sum_net_input", None, dict(lz=DZ4, b=np.zeros(4)), dict(lz=ARRAY, b=ARRAY),
+          extra=WRONG_MAP_COUNT),
+    Entry("sum_net_input_backward", None, dict(dn=DZ4, lz=DZ4, b=np.zeros(4)),
+          dict(dn=ARRAY, lz=ARRAY, b=ARRAY),
+          extra=WRONG_MAP_COUNT + [("dn", "another shape than lz", np.ones((2, 4, 3, 3)))]),
+    Entry("product_net_input", None, dict(lz=DZ4, b=np.ones(4)), dict(lz=ARRAY, b=ARRAY),
+          extra=WRONG_MAP_COUNT),
+    Entry("product_net_input_backward", None, dict(dn=DZ4, lz=DZ4, b=np.ones(4)),
+          dict(dn=ARRAY, lz=ARRAY, b=ARRAY),
+          extra=[("dn", "another shape than lz", np.ones((2, 4, 3, 3)))]),
+    Entry("linear", None, dict(x=LOGITS, w=np.ones((2, 3)), b=np.zeros(2)),
+          dict(x=ARRAY, w=ARRAY, b=ARRAY),
+          extra=[("w", "the wrong number of inputs", np.ones((2, 4))),
+                 ("b", "the wrong number of outputs", np.zeros(3))]),
+    Entry("linear_backward", None,
+          dict(dz=np.ones((4, 2)), x=LOGITS, w=np.ones((2, 3)), bias=True, input_gradient=True),
+          dict(dz=ARRAY, x=ARRAY, w=ARRAY, bias="bool", input_gradient="bool"),
+          extra=[("dz", "the wrong number of outputs", np.ones((4, 3)))]),
+    Entry("sum_pool2d", None, POOL_VALID, POOL),
+    Entry("pool_weight_gradient", None, dict(dz=P4, **POOL_VALID), dict(POOL, dz=ARRAY)),
+)
+
 WINDOW = dict(input_hw="shape2", kernel_size="positive_int", padding="padding")
 WINDOW_VALID = dict(input_hw=(8, 8), kernel_size=3, stride=1, padding=1)
 WINDOW_OPTIONS = dict(aliases={"input_hw": ("input", "input size")},
                       extra=[("kernel_size", "larger than the input", 11)])
 
 ROWS = (
-    # -- single images: convnet.* and reference ----------------------------------
-    *across((("convnet", convnet), ("reference", reference)), SINGLE_IMAGE),
-    Entry("convnet.rot180", convnet.rot180, dict(k=K2), dict(k=FREE_ARRAY),
-          extra=[("k", "a vector", np.ones(3)), ("k", "a scalar", 2.0)]),
-    Entry("convnet.pad2d", convnet.pad2d, dict(x=X2, padding=1, value=0.0),
-          dict(x=FREE_ARRAY, padding="padding", value="real"),
-          allow={"value": {"nan", "inf"}},
-          extra=[("x", "a vector", np.ones(3)),
-                 ("padding", "'same' without a kernel size", "same")]),
+    # -- the functional core, in each engine ---------------------------------------
+    *across(ENGINES, SINGLE_IMAGE + CONV + POOLS + ELEMENTWISE),
+    *across((("convnet", convnet), *ENGINES), (
+        Entry("rot180", None, dict(k=K2), dict(k=FREE_ARRAY),
+              extra=[("k", "a vector", np.ones(3)), ("k", "a scalar", 2.0)]),
+        Entry("pad2d", None, dict(x=X2, padding=1, value=0.0),
+              dict(x=FREE_ARRAY, padding="padding", value="real"),
+              allow={"value": {"nan", "inf"}},
+              extra=[("x", "a vector", np.ones(3)),
+                     ("padding", "'same' without a kernel size", "same")]))),
+    *across((("convnet", convnet),), SINGLE_IMAGE),
+    *each(("input_gradient_scatter", "input_gradient_gather", "weight_gradient"), "reference.{}",
+          in_module(reference), valid=dict(dz=DZ4, x=X4, w=W4, stride=1, padding=0, dilation=1),
+          kinds=dict(BATCH, dz=ARRAY),
+          extra=[("dz", "the wrong output shape", np.ones((2, 4, 5, 5)))]),
 
-    # -- batched convolution and pooling, functional and reference ----------------
-    *across(BOTH, CONV + POOLS),
-    Entry("functional.sum_pool2d", F.sum_pool2d, POOL_VALID, POOL),
-    Entry("functional.pool_weight_gradient", F.pool_weight_gradient, dict(dz=P4, **POOL_VALID),
-          dict(POOL, dz=ARRAY)),
-
-    # -- activations and net inputs -----------------------------------------------
-    *each(("relu", "relu_derivative", "sigmoid", "sigmoid_derivative", "tanh",
-           "tanh_derivative"), "functional.{}", in_module(F),
-          valid=dict(x=X2), kinds=dict(x=ANY_ARRAY)),
-    *each(("leaky_relu", "leaky_relu_derivative"), "functional.{}", in_module(F),
-          valid=dict(x=X2, negative_slope=0.01), kinds=dict(x=ANY_ARRAY, negative_slope="real")),
-    *each(("softmax", "log_softmax"), "functional.{}", in_module(F),
-          valid=dict(x=LOGITS, axis=1), kinds=dict(x=FREE_ARRAY, axis="axis"),
-          extra=[("axis", "an axis too large", 2), ("x", "a scalar", np.float64(1.0))]),
-    Entry("functional.softmax_derivative", F.softmax_derivative, dict(x=LOGITS),
-          dict(x=FREE_ARRAY), extra=[("x", "a scalar", np.float64(1.0))]),
-    Entry("functional.softmax_backward", F.softmax_backward,
-          dict(dy=LOGITS, y=F.softmax(LOGITS), axis=-1), dict(dy=FREE_ARRAY, y=FREE_ARRAY),
-          extra=[("dy", "another shape than y", np.ones((4, 2)))]),
-    Entry("functional.sum_net_input", F.sum_net_input, dict(lz=DZ4, b=np.zeros(4)),
-          dict(lz=ARRAY, b=ARRAY), extra=WRONG_MAP_COUNT),
-    Entry("functional.sum_net_input_backward", F.sum_net_input_backward,
-          dict(dn=DZ4, b=np.zeros(4)), dict(dn=ARRAY, b=ARRAY), extra=WRONG_MAP_COUNT),
-    Entry("functional.product_net_input", F.product_net_input, dict(lz=DZ4, b=np.ones(4)),
-          dict(lz=ARRAY, b=ARRAY), extra=WRONG_MAP_COUNT),
-    Entry("functional.product_net_input_backward", F.product_net_input_backward,
-          dict(dn=DZ4, lz=DZ4, b=np.ones(4)), dict(dn=ARRAY, lz=ARRAY, b=ARRAY),
-          extra=[("dn", "another shape than lz", np.ones((2, 4, 3, 3)))]),
+    # -- choosing the engine ----------------------------------------------------------
+    *each(("engine", "set_engine"), "functional.{}", in_module(F), valid=dict(name="plain"),
+          kinds=dict(name="choice"), extra=[("name", "an engine that does not exist", "cuda"),
+                                            ("name", "upper case", "FAST")]),
+    Entry("functional.reuse_work_memory", F.reuse_work_memory, dict(flag=True),
+          dict(flag="bool")),
+    Entry("functional.release_work_memory", F.release_work_memory, dict(every_thread=False),
+          dict(every_thread="bool")),
 
     # -- geometry -----------------------------------------------------------------
     Entry("geometry.output_size", geometry.output_size,
@@ -118,7 +155,7 @@ ROWS = (
           dict(n_in="positive_int", n_out="positive_int", stride="positive_int",
                padding="non_negative_int"),
           extra=[("n_out", "more outputs than inputs", 600)]),
-    Entry("geometry.receptive_field", geometry.receptive_field,
+    Entry("receptive_field.receptive_field", receptive_field.receptive_field,
           dict(layers=[(3, 1, 1)] * 2, output_pixel=(0, 0), input_shape=(8, 8)),
           dict(output_pixel="pixel", input_shape="shape2"),
           allow={"input_shape": {"None"}},
@@ -132,14 +169,14 @@ ROWS = (
           aliases={"input_hw": ("input", "input size"), "kernel_hw": ("kernel", "kernel_size")},
           allow={"padding": {"huge"}}, extra=[("kernel_hw", "larger than the input", 9)]),
     Entry("geometry.conv_window", geometry.conv_window, dict(WINDOW_VALID, dilation=1),
-          dict(stride="positive_int", dilation="positive_int", **WINDOW), **WINDOW_OPTIONS),
+          dict(stride="positive_int", dilation="positive_int", **WINDOW),
+          allow={"padding": {"huge"}}, **WINDOW_OPTIONS),   # geometry only: conv2d checks sizes
     Entry("geometry.pool_window", geometry.pool_window, WINDOW_VALID,
           dict(stride="positive_int", **WINDOW), **WINDOW_OPTIONS),
-    Entry("geometry.padding_limit", geometry.padding_limit,
-          dict(padding=1, kernel_size=3, dilation=1, stride=1),
-          dict(padding="padding", kernel_size="positive_int", dilation="positive_int"),
-          extra=[("padding", "more than the full padding", 3)]),
-    Entry("geometry.layer_spec", geometry.layer_spec, dict(layer=(3, 1, 1), index=0), {},
+    Entry("geometry.padding_limit", geometry.padding_limit, dict(padding=1, kernel_size=3),
+          dict(padding="padding", kernel_size="positive_int"),
+          extra=[("padding", "more than half the window", 2)]),
+    Entry("receptive_field.layer_spec", receptive_field.layer_spec, dict(layer=(3, 1, 1), index=0), {},
           aliases={"layer": ("layers",)},
           extra=[("layer", "a string", "conv"), ("layer", "None", None), ("layer", "empty", ()),
                  ("layer", "a zero kernel", (0,)), ("layer", "a bad stride", (3, -1)),

@@ -46,7 +46,7 @@ def wide_sensitivities(dz: np.ndarray, window: Window, scratch: Scratch):
     width = wo + guard                                            # Wp
     row_count = blas_rows(f)
     guarded = scratch.get("wide sensitivities", (guard + row_count * n * ho * width,),
-                          dz.dtype, 0.0, layout=(row_count, n, ho, width))
+                          dz.dtype, 0.0, layout=(f, row_count, n, ho, width))   # rows >= f stay 0
     maps = guarded[guard:].reshape(row_count, n, ho, width)
     maps[:f, ..., :wo] = dz_cf                                    # the rest stays zero
     return maps[:f].reshape(f, -1), guarded

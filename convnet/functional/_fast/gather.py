@@ -106,7 +106,7 @@ def padded_channels_first(x: np.ndarray, pads, scratch: Scratch, name: str,
         return src
     c, n, h, w = src.shape
     out = scratch.get(name, (c, n, h + top + bottom, w + left + right), x.dtype, value,
-                        layout=("border", value))
+                      layout=("border", tuple(map(tuple, pads))))
     out[:, :, top:top + h, left:left + w] = src               # (C, N, Hp, Wp)
     return out
 

@@ -34,8 +34,10 @@ class Pool:
 
     A buffer's key says everything its next user relies on: code that counts
     on zeros staying where it never writes (a padded border, zero rows) puts
-    what decides where those are into the key's layout, so a buffer is only
-    ever lent again to code that writes the same places.
+    *everything* that decides where those are into the key's layout (the
+    padding on each side, the number of real rows), so a buffer is only ever
+    lent again to code that writes exactly the same places.  Any call in the
+    thread may be the next user, not only the same layer.
     """
 
     def __init__(self, limit: int = POOL_LIMIT):

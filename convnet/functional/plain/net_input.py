@@ -11,7 +11,7 @@ untied bias (F, Ho, Wo).
 
 from __future__ import annotations
 
-from ..._checks import net_input_args
+from ..._checks import net_input_args, net_input_backward_args
 
 __all__ = ["sum_net_input", "sum_net_input_backward",
            "product_net_input", "product_net_input_backward"]
@@ -34,7 +34,7 @@ def sum_net_input(lz, b):
 
 def sum_net_input_backward(dn, lz, b):
     """Both paths across ``N = LZ + b``: ``dLZ = dN`` (Eq. 8.35), ``db = sum dN`` (Eq. 8.36)."""
-    dn, lz, b = net_input_args(lz, b, dn)
+    dn, lz, b = net_input_backward_args(dn, lz, b)
     return dn.copy(), _over_bias(dn, b)                         # Eq. 8.35, Eq. 8.36
 
 
@@ -46,6 +46,6 @@ def product_net_input(lz, b):
 
 def product_net_input_backward(dn, lz, b):
     """Both paths across ``N = b ∘ LZ`` (E8.9): ``dLZ = b ∘ dN``, ``db = sum dN ∘ LZ``."""
-    dn, lz, b = net_input_args(lz, b, dn)
+    dn, lz, b = net_input_backward_args(dn, lz, b)
     dlz = _per_map(b) * dn                                      # dN -> dLZ: d n / d lz = b
     return dlz, _over_bias(dn * lz, b)                          # dN -> db: d n / d b = lz
