@@ -1,4 +1,4 @@
-"""Doctests of the package and of docs/*.md run with NumPy imported as ``np``, as the examples assume."""
+"""Doctests of the package and of docs/*.md run with NumPy imported as ``np``."""
 
 import numpy
 import pytest

@@ -18,7 +18,8 @@ from .geometry import conv_window, normalize_padding, pool_window
 __all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
            "conv_backward_args", "conv_key", "single_args", "pool_args", "pool_backward_args",
            "pool_key", "pad_args", "kernel_arg", "elementwise_arg",
-           "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "net_input_args", "net_input_backward_args",
+           "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "net_input_args",
+           "net_input_backward_args",
            "linear_args", "linear_backward_args", "BIAS_MODES"]
 
 BIAS_MODES = ("tied", "untied", None)

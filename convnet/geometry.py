@@ -365,7 +365,7 @@ def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Windo
 
 
 def _plain_padding(padding) -> bool:
-    """Whether ``padding`` holds only strs and ints (no bool, float or other), in lists or tuples."""
+    """Whether ``padding`` holds only strs and ints (no bool, float, ...), in lists or tuples."""
     if isinstance(padding, (list, tuple)):
         return all(_plain_padding(p) for p in padding)
     return type(padding) in (int, str)

@@ -33,7 +33,7 @@ LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MSELoss}
 
 
 class DivergenceError(FloatingPointError):
-    """Training produced a NaN or infinite loss or parameter; the model keeps its last good state."""
+    """Training produced a NaN or infinite loss or parameter; the model keeps its last good step."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def run_backward(layers, dy, input_gradient=True):
 
 
 def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
-    """One optimisation step: ``(loss value, outputs)``; DivergenceError leaves the model as it was."""
+    """One optimisation step: ``(loss, outputs)``; DivergenceError leaves the model as it was."""
     order = policy.running_order(model.layers)
     with reuse_work_memory(policy.reuse_buffers):
         out = run_forward(order, x)

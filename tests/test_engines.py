@@ -276,3 +276,19 @@ def test_records_are_never_pickled_or_copied():
         pickle.dumps(saved)
     with pytest.raises(TypeError, match="cannot be pickled or copied"):
         copy.deepcopy(saved)
+
+
+@given(conv_configs())
+def test_the_loops_of_eq_8_41_and_eq_8_45_give_the_same_input_gradient(cfg):
+    # Eq. 8.41 (each pixel sums over the windows that read it) and Eq. 8.44-8.45 as
+    # printed (the full correlation of the spread-out dLZ with rot180(W)) are one sum
+    # after the change of variables of Eq. 8.42-8.43.
+    args = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"])
+    x = data(cfg["seed"], cfg["x_shape"], np.float64)
+    w = data(cfg["seed"] + 1, cfg["w_shape"], np.float64)
+    dz = data(cfg["seed"] + 2, reference.conv2d(x, w, **args).shape, np.float64)
+    np.testing.assert_allclose(reference.input_gradient_gather(dz, x, w, **args),
+                               reference.input_gradient_scatter(dz, x, w, **args),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(reference.weight_gradient(dz, x, w, **args),
+                                  reference.conv2d_backward(dz, x, w, **args)[1])

@@ -26,7 +26,8 @@ def module_name(path: Path) -> str:
 def imports(path: Path, top_level_only=False):
     """The absolute names of the convnet modules (and names) that ``path`` imports."""
     tree = ast.parse(path.read_text())
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rsplit(".", 1)[0]
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     nodes = tree.body if top_level_only else ast.walk(tree)
     for node in nodes:
         if isinstance(node, ast.ImportFrom):

@@ -94,7 +94,7 @@ def leaky_relu_derivative(x, negative_slope=0.01):
 
 
 def leaky_relu_backward(dz, x, negative_slope=0.01):
-    """Backpropagate across leaky ReLU (Eq. 8.53): ``dz`` for ``x > 0``, else ``negative_slope * dz``.
+    """Backpropagate across leaky ReLU (Eq. 8.53): ``dz`` for ``x > 0``, else ``slope * dz``.
 
     Examples
     --------

@@ -170,5 +170,6 @@ def reuse_work_memory(flag: bool = True):
 def release_work_memory(every_thread: bool = False) -> None:
     """Give back the work buffers this thread keeps (every thread's with ``every_thread``)."""
     every_thread = boolean(every_thread, "every_thread")
-    from ._fast import memory
+    from ._fast import conv, memory
+    conv.forget_last_gather()            # this thread's remembered gather goes back first
     memory.release_all(every_thread)

@@ -13,7 +13,7 @@ __all__ = ["linear", "linear_backward"]
 
 
 def linear(x, w, b=None):
-    """``y = x W^T + b``, the standard multilayer network's layer; as ``torch.nn.functional.linear``.
+    """``y = x W^T + b``, a multilayer network's layer (as ``torch.nn.functional.linear``).
 
     Parameters
     ----------

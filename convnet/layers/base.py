@@ -108,7 +108,7 @@ class Layer:
         return x
 
     def _grad_output(self, dy, expected_shape, dtype):
-        """``dy`` checked against the last forward's output; the forward's record is then used up."""
+        """``dy`` checked against the last forward's output; the forward's record is used up."""
         dy = real_array(dy, "dy")
         same_shape(dy, "dy", expected_shape, f"the output of the last {type(self).__name__}.forward")
         self._cache = None                        # each forward serves one backward

@@ -31,7 +31,7 @@ class _Pool2D(Layer):
                                           self.padding))
 
     def _pool(self, pool, x):
-        """The functional forward pass ``pool`` with its record; the previous record let go first."""
+        """The functional forward ``pool`` with its record; the previous record is let go first."""
         x = self._input(x, ndim=4)
         self._cache = None
         z, saved = pool(x, self.kernel_size, self.stride, self.padding, return_saved=True)

@@ -1,4 +1,4 @@
-"""The fast engine's convolution internals: each gather and each input-gradient method against the loops.
+"""The fast engine's convolution internals: each gather and input-gradient method against the loops.
 
 The fast engine picks, per shape, how to form the forward product (im2col or
 kernel rows) and how to compute dA (gather, scatter or kernel rows).  The

@@ -116,3 +116,35 @@ def test_a_record_dropped_unused_gives_its_buffer_back():
     held = memory.pool().nbytes
     del saved
     assert memory.pool().nbytes > held
+
+
+def test_a_backward_without_record_never_uses_a_stale_gather():
+    # The thread remembers the last forward's gather for a backward on the same bits of x;
+    # an x changed in place, another x, or another dtype must be gathered again.
+    w = normal(1, (4, 3, 3, 3))
+    x = normal(0, (2, 3, 8, 8))
+    dz = normal(2, (2, 4, 8, 8))
+    cases = []
+    z = F.conv2d(x, w, padding=1)
+    x[0, 0, 3, 3] += 1.0                                   # changed between forward and backward
+    cases.append(x)
+    F.conv2d(x, w, padding=1)
+    cases.append(normal(3, x.shape))                       # another array, same geometry
+    F.conv2d(x.astype(np.float32), w.astype(np.float32), padding=1)
+    cases.append(x)                                        # the forward ran in float32
+    for case in cases:
+        got = F.conv2d_backward(dz, case, w, padding=1)
+        for a, e in zip(got, plain.conv2d_backward(dz, case, w, padding=1)):
+            np.testing.assert_allclose(a, e, **TIGHT)
+    assert z.shape == (2, 4, 8, 8)
+
+
+def test_a_backward_without_record_after_the_same_forward_is_exact():
+    x, w, dz = normal(0, (2, 3, 8, 8)), normal(1, (4, 3, 3, 3)), normal(2, (2, 4, 8, 8))
+    F.conv2d(x, w, padding=1)
+    for a, e in zip(F.conv2d_backward(dz, x, w, padding=1),
+                    plain.conv2d_backward(dz, x, w, padding=1)):
+        np.testing.assert_allclose(a, e, **TIGHT)
+    F.conv2d(x, w, padding=1)
+    convnet.functional.release_work_memory()               # forgets the gather too
+    assert memory.pool().nbytes == 0

@@ -2,21 +2,59 @@
 
 Same names, signatures and results as :mod:`convnet.functional.conv`; the
 docstrings there say what each computes.
+
+A student's script calls ``conv2d(x, w)`` and then ``conv2d_backward(dz, x,
+w)`` without a record.  Gathering ``x`` again costs ``kh*kw`` times the size
+of ``x``; so each thread remembers its last forward's gather together with a
+copy of ``x``, and a backward on the same geometry whose ``x`` holds the same
+bits (compared in full: one pass over ``x`` and its copy) takes it instead
+of gathering again.  Any other backward gathers as usual.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 from ..._checks import (Saved, conv_args, conv_backward_args, conv_key, saved_contents,
                        single_args)
 from .conv_backward import conv2d_backward_gathered
-from .conv_forward import conv2d_forward, gather_input
+from .conv_forward import Gathered, conv2d_forward, gather_input
 from .memory import Scratch
 
-__all__ = ["conv2d", "conv2d_backward", "correlate2d", "convolve2d"]
+__all__ = ["conv2d", "conv2d_backward", "correlate2d", "convolve2d", "forget_last_gather"]
 
 ENGINE = "fast"
+
+_last = threading.local()       # .entry: (key, copy of x, Gathered) of this thread's last forward
+
+
+def forget_last_gather() -> None:
+    """Give back the gather this thread remembers (see the module docstring)."""
+    entry = _last.__dict__.pop("entry", None)
+    if entry is not None:
+        entry[2].release()
+
+
+def _remember(x, key, gathered: Gathered, scratch: Scratch) -> None:
+    forget_last_gather()
+    if gathered.cols.size >= 2 * x.size:          # worth a copy of x only if gathering costs more
+        gathered.lease = scratch.keep(gathered.buffer)
+        _last.entry = (key, x.copy(), gathered)
+
+
+def _remembered(x, key):
+    """The last forward's gather if it was made from these very bits of ``x``, else None."""
+    entry = _last.__dict__.pop("entry", None)
+    if entry is None:
+        return None
+    same = entry[0] == key and np.array_equal(entry[1].view(np.uint8).reshape(-1),
+                                              np.ascontiguousarray(x).view(np.uint8).reshape(-1))
+    if not same:
+        entry[2].release()
+        return None
+    return entry[2]
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
@@ -25,6 +63,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     with Scratch() as scratch:
         z, gathered = conv2d_forward(x, w, b, window, scratch)
         if not return_saved:
+            _remember(x, (conv_key(x, w, window), x.dtype.str), gathered, scratch)
             return z
         gathered.lease = scratch.keep(gathered.buffer)     # the record holds the gather
     return z, Saved(ENGINE, "conv2d", conv_key(x, w, window), gathered)
@@ -41,6 +80,8 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
         if gathered.cols.dtype != x.dtype:    # made in another dtype: gather again
             gathered.release()
             gathered = None
+    else:
+        gathered = _remembered(x, (conv_key(x, w, window), x.dtype.str))
     with Scratch() as scratch:
         if gathered is None:
             gathered = gather_input(x, window, scratch, bias == "tied", w.shape)

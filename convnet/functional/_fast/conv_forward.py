@@ -236,7 +236,8 @@ def forward_by_kernel_rows(gathered: Gathered, w: np.ndarray, b, window: Window,
     if tied:                                          # [W | b for j = 0] @ [rows; 1]
         bias = np.zeros((f, kw, 1), weights.dtype)
         bias[:, 0, 0] = b
-        weights, matrix = np.concatenate([weights, bias.reshape(f * kw, 1)], 1), gathered.with_ones()
+        weights = np.concatenate([weights, bias.reshape(f * kw, 1)], 1)
+        matrix = gathered.with_ones()
     products = scratch.get("kernel-column products", (f * kw * total,), matrix.dtype)
     products = products.reshape(f, kw, total)
     np.matmul(weights, matrix, out=products.reshape(f * kw, total))

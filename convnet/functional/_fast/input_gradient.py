@@ -191,7 +191,7 @@ def input_gradient_by_kernel_rows(dz2: np.ndarray, guarded: np.ndarray, w: np.nd
         products = scratch.get("row gradients", (row_count * length,), dz2.dtype)
     row_gradients = products.reshape(row_count, length)
     w_rows = np.zeros((row_count, f * kw), w.dtype)                        # zero rows beyond C*kh
-    w_rows[:c * kh] = w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(c * kh, f * kw)  # (C, kh, F, kw)
+    w_rows[:c * kh] = w[:, :, :, ::-1].transpose(1, 2, 0, 3).reshape(c * kh, f * kw)  # C, kh, F, kw
     np.matmul(w_rows, columns.reshape(f * kw, -1), out=row_gradients)
     down = Window((kh, 1), (1, 1), ((0, 0), (0, 0)), window.dilation, (ho, wp))  # kernel rows
     dsrc = col2im_wide(row_gradients[:c * kh].reshape(c, kh, 1, n, -1), (c, n, hp, wp), down, 0)

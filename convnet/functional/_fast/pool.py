@@ -237,7 +237,7 @@ def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
 
 
 def window_sums(x: np.ndarray, window: Window) -> np.ndarray:
-    """⊞A: the sum of every window (zero padding), the same fold as the mean without its weight."""
+    """⊞A: the sum of every window (zero padding), the fold of the mean without its weight."""
     z = np.empty((*x.shape[:2], *window.out), dtype=x.dtype)        # (N, C, Ho, Wo)
     return _fold_windows(np.add, pad(x, window.pads, 0.0), window, z)
 

@@ -62,7 +62,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     z = w.reshape(f, c * kh * kw) @ cols                              # (F, N*Ho*Wo), Eq. 8.20
     z = z.reshape(f, n, ho, wo).transpose(1, 0, 2, 3)                 # (N, F, Ho, Wo)
     if b is not None:                                                 # N = LZ + b, Eq. 8.32
-        z = z + (b[:, None, None] if b.ndim == 1 else b)              # tied (F,) or untied (F, Ho, Wo)
+        z = z + (b[:, None, None] if b.ndim == 1 else b)      # tied (F,) or untied (F, Ho, Wo)
     if return_saved:
         return z, Saved(ENGINE, "conv2d", conv_key(x, w, window), cols)
     return z
@@ -90,7 +90,7 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
 
 
 def dilate(dz: np.ndarray, stride) -> np.ndarray:
-    """``dz`` with ``s - 1`` zeros between neighbours: the windows a stride s skipped have dLZ = 0."""
+    """``dz`` with ``s - 1`` zeros between neighbours: windows a stride s skipped have dLZ = 0."""
     n, f, ho, wo = dz.shape
     sh, sw = stride
     spread = np.zeros((n, f, (ho - 1) * sh + 1, (wo - 1) * sw + 1), dz.dtype)

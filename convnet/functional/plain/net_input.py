@@ -22,7 +22,7 @@ def _per_map(b):
 
 
 def _over_bias(a, b):
-    """``a`` summed over everything a bias entry touches: batch and positions (tied), batch (untied)."""
+    """``a`` summed over what a bias entry touches: batch and positions (tied), batch (untied)."""
     return a.sum(axis=(0, 2, 3)) if b.ndim == 1 else a.sum(axis=0)
 
 
