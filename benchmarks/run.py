@@ -1,4 +1,4 @@
-"""Speed and memory of convnet, as ratios: against its own loop reference and against PyTorch.
+"""Speed and memory of convnet, as ratios: against PyTorch, between its engines, API against layers.
 
 Run:  python benchmarks/run.py [--repeat 25] [--json benchmarks/results/latest.json]
 
@@ -9,405 +9,66 @@ blocks, with a pause before each: OpenBLAS threads keep spinning for about
 2-core machine.  The blocks of the two libraries alternate (three each), so
 that a slow spell of a shared machine does not fall on one of them only.
 PyTorch (CPU, float32, the same number of threads) is used when it is
-installed, in a process of its own (:class:`TorchWorker`); without it the
-script still runs and reports the ratios against the loop reference.
+installed, in a process of its own (:class:`torch_worker.TorchWorker`);
+without it the script still runs and reports convnet's own figures.
 Nothing here is part of the test suite.
+
+After every comparison with PyTorch (so that those run as in earlier
+versions, which their ratios are compared with), convnet against itself:
+
+* the three engines of ``convnet.engine`` (``"reference"``, the loops;
+  ``"plain"``; ``"fast"``) side by side on a small float64 shape that the
+  loops can manage, with the speed-up of plain and fast over the loops;
+* on the four convolution cases, the functional API (``conv2d`` +
+  ``conv2d_backward``, called as a student calls them, without a saved record)
+  against the layer path (a ``Conv2D`` layer's forward and backward, the
+  workload timed against PyTorch), each in the fast and in the plain
+  engine.  These four are timed in alternating blocks of their own, so
+  their ratios (functional/layer, plain/fast) compare figures taken side by
+  side.
 
 Two settings decide much of what the ratios say, and the header prints both:
 which OpenBLAS kernel NumPy's products run on (the environment may pin one,
 e.g. ``OPENBLAS_CORETYPE=Haswell``) against the vector width PyTorch uses,
 and the state of glibc's allocator (``--allocator``, see
-:func:`steady_allocator`).
+:func:`torch_worker.steady_allocator`).
+
+The files: ``timing.py`` (the medians and the alternating blocks),
+``workloads.py`` (what is timed, convnet's side and PyTorch's),
+``torch_worker.py`` (PyTorch's process; the allocator) and ``machine.py``
+(the machine and its settings, for the header).
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import importlib.util
 import json
-import multiprocessing
-import os
-import platform
-import statistics
 import sys
-import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for _folder in (str(HERE), str(ROOT)):   # convnet from this checkout; the files beside this one
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
 import convnet  # noqa: E402
-from convnet import reference  # noqa: E402
-from convnet.functional import conv2d, conv2d_backward  # noqa: E402
-from convnet.layers import AvgPool2D, Conv2D, MaxPool2D  # noqa: E402
-from convnet.losses import SoftmaxCrossEntropy  # noqa: E402
-from convnet.optim import SGD  # noqa: E402
-from convnet.zoo import lenet5  # noqa: E402
+from convnet.functional import ENGINES, conv2d  # noqa: E402
+from convnet.layers import AvgPool2D, MaxPool2D  # noqa: E402
+from machine import THREADS, machine, setting_lines  # noqa: E402
+from timing import alternate, compare, fmt, measure, timings  # noqa: E402
+from torch_worker import TorchWorker, steady_allocator  # noqa: E402
+from workloads import (conv_functional, conv_inputs, conv_ours, lenet_ours,  # noqa: E402
+                       peak_memory_c, pool_ours, small_workloads)
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
-torch = None  # imported in the PyTorch worker process only (see TorchWorker)
 
-THREADS = 2
-PAUSE = 0.25  # seconds between timing blocks (OpenBLAS spin-down)
-ROUNDS = 3    # alternating blocks per library and workload
-
-CONV_CASES = {  # name: (x shape, w shape, stride, padding)
-    "a": ((64, 1, 28, 28), (6, 1, 5, 5), 1, 0),
-    "b": ((64, 6, 14, 14), (16, 6, 5, 5), 1, 0),
-    "c": ((64, 32, 32, 32), (32, 32, 3, 3), 1, 1),
-    "d": ((32, 3, 64, 64), (16, 3, 3, 3), 2, 1),
-}
-TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0}
-
-
-def measure(fn, repeat: int, warmup: int = 3, inner: int = 1, warmup_seconds: float = 0.3) -> dict:
-    """Median and interquartile range (seconds) of ``repeat`` timings of ``inner`` calls.
-
-    The warm-up runs at least ``warmup`` calls and ``warmup_seconds``: the
-    first calls pay for page faults until the allocator has settled.
-    """
-    return summarize(timings(fn, repeat, warmup, inner, warmup_seconds))
-
-
-def timings(fn, repeat: int, warmup: int = 3, inner: int = 1, warmup_seconds: float = 0.3):
-    """``repeat`` timings (seconds per call) after a pause and a warm-up."""
-    time.sleep(PAUSE)
-    start = time.perf_counter()
-    calls = 0
-    while calls < warmup or time.perf_counter() - start < warmup_seconds:
-        fn()
-        calls += 1
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - start) / inner)
-    return samples
-
-
-def summarize(samples) -> dict:
-    quartiles = statistics.quantiles(samples, n=4)
-    return {"median": statistics.median(samples), "q1": quartiles[0], "q3": quartiles[2]}
-
-
-def compare(ours, theirs, repeat: int, rounds: int = ROUNDS):
-    """Time ``ours`` here and ``theirs`` (or None) in alternating blocks; pool each one's samples.
-
-    ``theirs(n)`` returns n timings (:meth:`TorchWorker.workload`).
-    Alternating ``rounds`` blocks per library, each after a pause, keeps a slow
-    spell of a shared machine from landing on one library only.
-    """
-    mine, other = [], []
-    per_block = max(3, repeat // rounds)
-    for _ in range(rounds):
-        mine += timings(ours, per_block)
-        if theirs is not None:
-            other += theirs(per_block)
-    return summarize(mine), (summarize(other) if theirs is not None else None)
-
-
-def fmt(stats) -> str:
-    if stats is None:
-        return "-"
-    return (f"{stats['median'] * 1e3:8.2f} ms (IQR {stats['q1'] * 1e3:.2f}-"
-            f"{stats['q3'] * 1e3:.2f})")
-
-
-# -- the workloads ---------------------------------------------------------
-
-def conv_ours(x, w, stride, padding):
-    layer = Conv2D(w.shape[1], w.shape[0], w.shape[2:], stride=stride, padding=padding,
-                   rng=0, dtype=np.float32)
-    layer.params["weight"][...] = w
-    dz = np.random.default_rng(1).normal(size=(x.shape[0], *layer.output_shape(x.shape[1:])))
-    dz = dz.astype(np.float32)
-
-    def step():
-        layer.forward(x)
-        layer.backward(dz)
-    return step
-
-
-def conv_functional(x, w, stride, padding, dz):
-    def step():
-        conv2d(x, w, stride=stride, padding=padding)
-        conv2d_backward(dz, x, w, stride=stride, padding=padding)
-    return step
-
-
-def conv_torch(x, w, stride, padding):
-    tx = torch.tensor(x, requires_grad=True)
-    tw = torch.tensor(w, requires_grad=True)
-    tb = torch.zeros(w.shape[0], requires_grad=True)
-    with torch.no_grad():
-        out_shape = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding).shape
-    dz = torch.tensor(np.random.default_rng(1).normal(size=tuple(out_shape)).astype(np.float32))
-
-    def step():
-        tx.grad = tw.grad = tb.grad = None
-        z = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding)
-        z.backward(dz)
-    return step
-
-
-def pool_ours(layer, x):
-    dz = np.ones((x.shape[0], *layer.output_shape(x.shape[1:])), np.float32)
-
-    def step():
-        layer.forward(x)
-        layer.backward(dz)
-    return step
-
-
-def pool_torch(kind, x):
-    tx = torch.tensor(x, requires_grad=True)
-    pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
-    dz = torch.ones(x.shape[0], x.shape[1], x.shape[2] // 2, x.shape[3] // 2)
-
-    def step():
-        tx.grad = None
-        pool(tx, 2).backward(dz)
-    return step
-
-
-def lenet_ours(x, y):
-    model = lenet5(seed=0, dtype=np.float32)
-    loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=0.01, momentum=0.9)
-    return lambda: model.train_batch(x, y, loss, optimizer)
-
-
-def lenet_torch(x, y):
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
-        nn.ReLU(), nn.Linear(84, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    tx, ty = torch.tensor(x), torch.tensor(y)
-
-    def step():
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(tx), ty).backward()
-        optimizer.step()
-    return step
-
-
-def reference_ratio(repeat: int) -> dict:
-    """The fast functions against the loop reference, on small shapes the loops can manage."""
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 3, 12, 12))
-    w = rng.normal(size=(4, 3, 3, 3))
-    dz = rng.normal(size=(2, 4, 12, 12))
-    rows = {}
-    pairs = {
-        "conv2d forward+backward (2x3x12x12, 4@3x3, pad 1)": (
-            lambda: (conv2d(x, w, padding=1), conv2d_backward(dz, x, w, padding=1)),
-            lambda: (reference.conv2d(x, w, padding=1),
-                     reference.conv2d_backward(dz, x, w, padding=1))),
-        "max_pool2d forward+backward (2x3x12x12, 2x2)": (
-            lambda: (convnet.functional.max_pool2d(x, 2),
-                     convnet.functional.max_pool2d_backward(dz[:, :3, :6, :6], x, 2)),
-            lambda: (reference.max_pool2d(x, 2),
-                     reference.max_pool2d_backward(dz[:, :3, :6, :6], x, 2))),
-    }
-    for name, (fast, slow) in pairs.items():
-        fast_stats = measure(fast, repeat)
-        slow_stats = measure(slow, max(3, repeat // 5), warmup=1, warmup_seconds=0)
-        rows[name] = {"fast": fast_stats, "reference": slow_stats,
-                      "speedup": slow_stats["median"] / fast_stats["median"]}
-    return rows
-
-
-def peak_memory_c() -> dict:
-    """Peak extra memory (tracemalloc) of one Conv2D forward+backward on case c, cold."""
-    x_shape, w_shape, stride, padding = CONV_CASES["c"]
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=x_shape).astype(np.float32)
-    dz = rng.normal(size=(64, 32, 32, 32)).astype(np.float32)
-    layer = Conv2D(32, 32, 3, stride=stride, padding=padding, rng=0, dtype=np.float32)
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    layer.forward(x)
-    layer.backward(dz)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    n, c, h, w = x_shape
-    im2col_bytes = c * 3 * 3 * n * h * w * 4   # (C*kh*kw, N*Ho*Wo) float32
-    return {"peak_bytes": peak, "im2col_bytes": im2col_bytes, "ratio": peak / im2col_bytes}
-
-
-class TorchWorker:
-    """PyTorch in a process of its own, timing its workloads on request.
-
-    Each library runs as its users run it, alone in its process.  In one
-    shared process, what one library frees changes the other's speed: glibc
-    serves large blocks from fresh, page-faulting memory below a threshold
-    that rises with the blocks freed before (see :func:`steady_allocator`),
-    and right after NumPy had freed one 29 MiB array PyTorch's case c) ran
-    twice as fast as before.  The worker is started with "spawn", so that
-    it inherits no allocator state.
-    """
-
-    def __init__(self, allocator: str):
-        context = multiprocessing.get_context("spawn")
-        self._connection, child = context.Pipe()
-        self._process = context.Process(target=_torch_worker, args=(child, allocator),
-                                        daemon=True)
-        self._process.start()
-        child.close()
-        self._built = 0
-        try:
-            self.info = self._ask("info")   # an ImportError in the worker is raised here
-        except BaseException:
-            self.close()
-            raise
-
-    def _ask(self, *message):
-        self._connection.send(message)
-        reply = self._connection.recv()
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
-
-    def workload(self, builder: str, *args):
-        """Build ``builder(*args)`` in the worker; return ``n -> n timings`` of its step.
-
-        The worker keeps the last workload built only; the returned function
-        refuses to time another one.
-        """
-        self._built += 1
-        self._ask("build", self._built, builder, args)
-        return lambda repeat, number=self._built: self._ask("time", number, repeat)
-
-    def close(self):
-        """Stop the worker; never raises (it may already be gone, after an error)."""
-        try:
-            self._connection.send(None)
-        except OSError:
-            pass
-        self._process.join(10)
-        if self._process.is_alive():
-            self._process.terminate()
-
-
-def _torch_worker(connection, allocator: str):
-    """The worker's loop: build one workload at a time, time it, report (see TorchWorker)."""
-    global torch
-    steady = allocator == "steady" and steady_allocator()
-    try:
-        import torch as torch_module
-    except Exception as error:  # noqa: BLE001 - the first reply tells the parent
-        torch_module, failure = None, error
-    torch = torch_module
-    if torch is not None:
-        torch.set_num_threads(THREADS)
-    step, built = None, None
-    while (message := connection.recv()) is not None:
-        kind, *args = message
-        try:
-            if torch is None:
-                raise ImportError(f"PyTorch failed to import: {failure!r}")
-            if kind == "info":
-                capability = getattr(getattr(torch.backends, "cpu", None),
-                                     "get_cpu_capability", None)
-                reply = {"torch": torch.__version__, "torch_steady_allocator": steady,
-                         "torch_cpu_capability": capability() if capability else None}
-            elif kind == "build":
-                step = built = None              # free the previous workload first
-                step, built = globals()[args[1]](*args[2]), args[0]
-                reply = True
-            elif args[0] != built:               # "time" a workload no longer built
-                raise RuntimeError(f"workload {args[0]} is gone; the worker holds {built}")
-            else:
-                reply = timings(step, args[1])
-        except Exception as error:  # noqa: BLE001 - handed back and raised in the parent
-            reply = error
-        connection.send(reply)
-
-
-def steady_allocator() -> bool:
-    """Ask glibc's malloc to keep freed memory; True if it agreed (Linux with glibc only).
-
-    By default glibc maps every block above a threshold fresh from the
-    kernel and unmaps it when freed, so each new large array page-faults.
-    The threshold starts at 128 KiB and rises to the size of any such block
-    freed later (up to 32 MiB), so where it stands depends on what the
-    process freed before.  Fixing the threshold (and the trim threshold) at
-    1 GiB keeps every library in the fast state.  PyTorch, which allocates
-    new tensors every call, gains most: its case c) went from 25-30 ms to
-    13-17 ms.  Used in both processes with ``--allocator steady``.
-    """
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3     # from glibc's <malloc.h>
-    return bool(libc.mallopt(m_mmap_threshold, 1 << 30)) and bool(
-        libc.mallopt(m_trim_threshold, 1 << 30))
-
-
-def openblas_kernel():
-    """The kernel OpenBLAS chose for NumPy's products ("Haswell", "SkylakeX", ...), or None.
-
-    Asked of the OpenBLAS library that NumPy's wheel carries; None when
-    NumPy uses another BLAS or the library cannot be found.
-    """
-    folder = Path(np.__file__).resolve().parent
-    for path in [*folder.parent.glob("numpy.libs/*openblas*"), *folder.glob(".dylibs/*openblas*")]:
-        try:
-            library = ctypes.CDLL(str(path))
-        except OSError:
-            continue
-        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                     "openblas_get_corename64_", "openblas_get_corename"):
-            function = getattr(library, name, None)
-            if function is not None:
-                function.restype = ctypes.c_char_p
-                return function().decode()
-    return None
-
-
-def machine() -> dict:
-    info = {"python": platform.python_version(), "numpy": np.__version__,
-            "machine": platform.machine(), "cpus": os.cpu_count(), "threads": THREADS}
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    info["cpu"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    info["openblas_kernel"] = openblas_kernel()
-    info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
-    return info
-
-
-def setting_lines(info: dict) -> list:
-    """The header lines that name the BLAS kernels and the allocator's state."""
-    kernel = info["openblas_kernel"] or "unknown"
-    blas = f"NumPy's products: OpenBLAS kernel {kernel}"
-    if info["OPENBLAS_CORETYPE"]:
-        blas += (f" (pinned by OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']} in the environment;"
-                 " unset it to let OpenBLAS choose)")
-    if info.get("torch_cpu_capability"):
-        blas += f"; PyTorch's kernels: {info['torch_cpu_capability']}"
-    allocator = {"steady": "glibc told to keep freed memory in both processes (--allocator "
-                           "steady: PyTorch's fastest state)",
-                 "as is": "glibc as configured; PyTorch runs in a process of its own "
-                          "(--allocator steady for PyTorch's fastest state)"}
-    if "torch" not in info:
-        allocator = {"steady": "glibc told to keep freed memory (--allocator steady)",
-                     "as is": "glibc as configured"}
-    return [blas, f"allocator: {allocator[info['allocator']]}"]
+TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0,
+           "functional": 1.15,   # functional API / layer path, both in the fast engine
+           "plain": 3}           # plain engine / fast engine, the layer path
 
 
 def main(argv=None):
@@ -440,48 +101,129 @@ def run(args, worker, steady: bool) -> dict:
     results["machine"]["allocator"] = "steady" if steady else "as is"
     if worker is not None:
         results["machine"].update(worker.info)
-    rows = []
+    # In this order: what runs before a measurement can change it (the allocator's state,
+    # the fast engine's work buffers), so the comparisons with PyTorch and the memory
+    # peak come after the same work as in earlier versions, and the new figures last.
+    rows = against_torch(results, worker, args.repeat)
+    results["engines"] = engines_side_by_side(max(5, args.repeat // 2))
+    results["memory"] = peak_memory_c()
+    for name, paths in paths_and_engines(args.repeat).items():
+        results["conv2d"][name]["paths"] = paths
+        results["conv2d"][name]["convnet_functional"] = paths["functional"]  # as earlier versions
 
+    print_against_torch(results, rows, worker)
+    print_engines(results["engines"])
+    print_paths({name: entry["paths"] for name, entry in results["conv2d"].items()})
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, default=list))
+    print(f"\nwrote {args.json}")
+    return results
+
+
+def ratio(ours, theirs):
+    return ours["median"] / theirs["median"] if theirs else None
+
+
+def against_torch(results: dict, worker, repeat: int) -> list:
+    """convnet's workloads against PyTorch's (:func:`timing.compare`), into ``results``.
+
+    Returns the rows of the table: (name, convnet's stats, PyTorch's, target).
+    """
+    def remote(builder, *args):
+        return worker.workload(builder, *args) if worker else None
+
+    rows = []
     rng = np.random.default_rng(0)
-    for name, (x_shape, w_shape, stride, padding) in CONV_CASES.items():
-        x = rng.normal(size=x_shape).astype(np.float32)
-        w = (rng.normal(size=w_shape) * 0.1).astype(np.float32)
+    for name, x, w, stride, padding in conv_inputs(rng):
         ours, theirs = compare(conv_ours(x, w, stride, padding),
-                               worker.workload("conv_torch", x, w, stride, padding)
-                               if worker else None, args.repeat)
-        z = conv2d(x, w, stride=stride, padding=padding)
-        functional = measure(conv_functional(x, w, stride, padding, z), args.repeat)
-        entry = {"x": x_shape, "w": w_shape, "stride": stride, "padding": padding,
-                 "convnet_layer": ours, "convnet_functional": functional, "torch": theirs,
-                 "ratio": ours["median"] / theirs["median"] if theirs else None}
-        results["conv2d"][name] = entry
-        rows.append((f"conv2d {name}) fwd+bwd {x_shape} * {w_shape[:2]}@{w_shape[2]}x"
-                     f"{w_shape[3]} s{stride} p{padding}", ours, theirs, TARGETS["conv2d"]))
+                               remote("conv_torch", x, w, stride, padding), repeat)
+        results["conv2d"][name] = {"x": x.shape, "w": w.shape, "stride": stride,
+                                   "padding": padding, "convnet_layer": ours, "torch": theirs,
+                                   "ratio": ratio(ours, theirs)}
+        rows.append((f"conv2d {name}) fwd+bwd {x.shape} * {w.shape[:2]}@{w.shape[2]}x"
+                     f"{w.shape[3]} s{stride} p{padding}", ours, theirs, TARGETS["conv2d"]))
 
     x = rng.normal(size=(64, 32, 32, 32)).astype(np.float32)
     for kind, layer in (("max", MaxPool2D(2)), ("avg", AvgPool2D(2))):
-        ours, theirs = compare(pool_ours(layer, x),
-                               worker.workload("pool_torch", kind, x) if worker else None,
-                               args.repeat)
-        results["pool"][kind] = {"convnet": ours, "torch": theirs,
-                                 "ratio": ours["median"] / theirs["median"] if theirs else None}
+        ours, theirs = compare(pool_ours(layer, x), remote("pool_torch", kind, x), repeat)
+        results["pool"][kind] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs)}
         rows.append((f"{kind}_pool2d 2x2/2 fwd+bwd (64, 32, 32, 32)", ours, theirs,
                      TARGETS["pool"]))
 
     x = rng.random((64, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, size=64)
-    ours, theirs = compare(lenet_ours(x, y),
-                           worker.workload("lenet_torch", x, y) if worker else None,
-                           args.repeat * 2)
-    results["lenet"] = {"convnet": ours, "torch": theirs,
-                        "ratio": ours["median"] / theirs["median"] if theirs else None,
+    ours, theirs = compare(lenet_ours(x, y), remote("lenet_torch", x, y), repeat * 2)
+    results["lenet"] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs),
                         "images_per_second": 64 / ours["median"],
                         "seconds_per_60000_epoch": 60000 / 64 * ours["median"]}
     rows.append(("LeNet-5 training step, batch 64 x 1x28x28", ours, theirs, TARGETS["lenet"]))
+    return rows
 
-    results["reference"] = reference_ratio(max(5, args.repeat // 2))
-    results["memory"] = peak_memory_c()
 
+def engines_side_by_side(repeat: int) -> dict:
+    """The small workloads in each engine, and the speed-up of plain and fast over the loops."""
+    rows = {}
+    for name, step in small_workloads().items():
+        stats = {}
+        for engine in ENGINES:
+            with convnet.engine(engine):
+                if engine == "reference":   # the loops: a few runs, no warm-up time
+                    stats[engine] = measure(step, max(3, repeat // 5), warmup=1,
+                                            warmup_seconds=0)
+                else:
+                    stats[engine] = measure(step, repeat)
+        for engine in ("plain", "fast"):
+            stats[f"{engine}_speedup"] = ratio(stats["reference"], stats[engine])
+        rows[name] = stats
+    return rows
+
+
+def in_engine(engine: str, step):
+    """``n -> n timings`` of ``step``, run in ``engine`` for the whole block."""
+    def sample(n):
+        with convnet.engine(engine):
+            return timings(step, n)
+    return sample
+
+
+def paths_and_engines(repeat: int) -> dict:
+    """Per conv case: the layer path and the functional API, each in the fast and plain engine.
+
+    On the inputs of the comparison with PyTorch, in alternating blocks of
+    their own (:func:`timing.alternate`), so that the ratios compare
+    figures taken side by side.
+    """
+    cases = {}
+    for name, x, w, stride, padding in conv_inputs(np.random.default_rng(0)):
+        dz = conv2d(x, w, stride=stride, padding=padding)
+        samplers = {}
+        for engine, prefix in (("fast", ""), ("plain", "plain_")):
+            samplers[f"{prefix}layer"] = in_engine(engine, conv_ours(x, w, stride, padding))
+            samplers[f"{prefix}functional"] = in_engine(
+                engine, conv_functional(x, w, stride, padding, dz))
+        stats = alternate(samplers, repeat)
+        stats["functional_over_layer"] = ratio(stats["functional"], stats["layer"])
+        stats["plain_over_fast"] = ratio(stats["plain_layer"], stats["layer"])
+        stats["plain_over_fast_functional"] = ratio(stats["plain_functional"], stats["functional"])
+        cases[name] = stats
+    return cases
+
+
+# -- printing ----------------------------------------------------------------
+
+def judged(value, target, width: int = 6) -> str:
+    """A ratio, its target and ok / MISS, as table cells."""
+    verdict = "" if value is None else ("ok" if value <= target else "MISS")
+    return (f"{('-' if value is None else f'{value:.2f}'):>{width}} {f'<= {target}':>7} "
+            f"{verdict}")
+
+
+def milliseconds(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms" if seconds < 0.01 else f"{seconds * 1e3:.1f} ms"
+
+
+def print_against_torch(results: dict, rows: list, worker) -> None:
+    """The header, the table against PyTorch, LeNet's throughput and the peak memory."""
     print(f"convnet {convnet.__version__} on {results['machine'].get('cpu', '?')}, "
           f"{results['machine']['cpus']} CPUs, NumPy {np.__version__}"
           + (f", PyTorch {results['machine']['torch']} ({THREADS} threads, own process)"
@@ -490,10 +232,7 @@ def run(args, worker, steady: bool) -> dict:
         print(line)
     print(f"\n{'workload':<58} {'convnet':>30} {'PyTorch':>30} {'ratio':>6} {'target':>7}")
     for name, ours, theirs, target in rows:
-        ratio = ours["median"] / theirs["median"] if theirs else None
-        verdict = "" if ratio is None else ("ok" if ratio <= target else "MISS")
-        print(f"{name:<58} {fmt(ours):>30} {fmt(theirs):>30} "
-              f"{('-' if ratio is None else f'{ratio:.2f}'):>6} {f'<= {target}':>7} {verdict}")
+        print(f"{name:<58} {fmt(ours):>30} {fmt(theirs):>30} {judged(ratio(ours, theirs), target)}")
     lenet = results["lenet"]
     print(f"\nLeNet-5: {lenet['images_per_second']:,.0f} images/s, "
           f"{lenet['seconds_per_60000_epoch']:.1f} s per 60,000-image epoch")
@@ -501,18 +240,36 @@ def run(args, worker, steady: bool) -> dict:
     print(f"peak extra memory of conv2d c) forward+backward: {memory['peak_bytes'] / 2**20:.1f} MiB"
           f" = {memory['ratio']:.2f} x its im2col matrix ({memory['im2col_bytes'] / 2**20:.1f} "
           f"MiB); target <= {TARGETS['memory']}")
-    print("\nagainst the loop reference (float64, small shapes):")
-    for name, row in results["reference"].items():
-        print(f"  {name:<52} fast {row['fast']['median'] * 1e3:8.3f} ms, loops "
-              f"{row['reference']['median'] * 1e3:9.1f} ms: {row['speedup']:,.0f}x faster")
-    print("\nconv2d through the functional API (conv2d + conv2d_backward, fresh buffers):")
-    for name, entry in results["conv2d"].items():
-        print(f"  {name}) {fmt(entry['convnet_functional'])}")
 
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2, default=list))
-    print(f"\nwrote {args.json}")
-    return results
+
+def print_engines(engines: dict) -> None:
+    """Each engine's median on the small shapes, and plain's and fast's speed-up over the loops."""
+    print("\nthe three engines side by side (float64, small shapes; speed-up over the loops):")
+    print(f"  {'workload':<52} {'reference':>10} {'plain':>20} {'fast':>20}")
+    for name, row in engines.items():
+        cells = [f"{milliseconds(row[engine]['median'])} ({row[f'{engine}_speedup']:,.0f}x)"
+                 for engine in ("plain", "fast")]
+        print(f"  {name:<52} {milliseconds(row['reference']['median']):>10} "
+              f"{cells[0]:>20} {cells[1]:>20}")
+
+
+def print_paths(cases: dict) -> None:
+    """The functional API against the layer path, then the plain engine against the fast one."""
+    print("\nconv2d fwd+bwd, the functional API (conv2d + conv2d_backward, no saved record) "
+          "against the layer path (Conv2D),\nin alternating blocks of their own:")
+    print(f"{'case':<6} {'layer':>30} {'functional':>30} {'functional/layer':>16} {'target':>7}")
+    for name, paths in cases.items():
+        print(f"{name + ')':<6} {fmt(paths['layer']):>30} {fmt(paths['functional']):>30} "
+              f"{judged(paths['functional_over_layer'], TARGETS['functional'], 16)}")
+    print('\nthe same in engine "plain", against "fast" above:')
+    print(f"{'':<6} {'':>30} {'':>30} {'plain/fast':^17}".rstrip())
+    print(f"{'case':<6} {'plain layer':>30} {'plain functional':>30} {'functional':>10} "
+          f"{'layer':>6} {'target':>7}")
+    for name, paths in cases.items():
+        print(f"{name + ')':<6} {fmt(paths['plain_layer']):>30} "
+              f"{fmt(paths['plain_functional']):>30} "
+              f"{paths['plain_over_fast_functional']:>10.2f} "
+              f"{judged(paths['plain_over_fast'], TARGETS['plain'])}")
 
 
 if __name__ == "__main__":

@@ -75,11 +75,17 @@ def saved_contents(saved, operation: str, engine: str, key: tuple):
 
 
 def _describe(key) -> str:
-    return ", ".join(str(part) for part in key)
+    """``(x shape, w shape or kernel, Window)`` in words, for an error message."""
+    x_shape, kernel, window = key
+    return (f"x {x_shape}, kernel {kernel}, stride {window.stride}, padding {window.pads}, "
+            f"dilation {window.dilation}")
 
 
 def common_dtype(*arrays):
     """The arrays (None passes through) converted to their common float dtype."""
+    dtypes = {a.dtype for a in arrays if a is not None}
+    if len(dtypes) == 1:                                   # the common case: nothing to convert
+        return arrays
     dtype = np.result_type(*[a for a in arrays if a is not None])
     return tuple(None if a is None else a.astype(dtype, copy=False) for a in arrays)
 
@@ -127,8 +133,7 @@ def conv_backward_args(dz, x, w, stride, padding, dilation, bias, input_gradient
 
 def conv_key(x, w, window) -> tuple:
     """What a convolution's saved record is valid for (a record of another dtype is not used)."""
-    return (f"x {x.shape}", f"w {w.shape}", f"stride {window.stride}",
-            f"padding {window.pads}", f"dilation {window.dilation}")
+    return x.shape, w.shape, window
 
 
 def single_args(x, k, padding, stride, dilation):
@@ -158,8 +163,7 @@ def pool_backward_args(dz, x, kernel_size, stride, padding, name: str):
 
 def pool_key(x, window) -> tuple:
     """What a pooling record is valid for."""
-    return (f"x {x.shape}", f"kernel {window.kernel}", f"stride {window.stride}",
-            f"padding {window.pads}")
+    return x.shape, window.kernel, window
 
 
 def pad_args(x, padding, value, kernel_size):

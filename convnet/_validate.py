@@ -77,6 +77,11 @@ def real_array(value, name: str, *, ndim=None, layout: str | None = None,
     allow_empty : bool
         Accept arrays with a zero-length axis.
     """
+    if type(value) is np.ndarray and value.dtype.type in _KEPT:       # the common case, quickly
+        fits = ndim is None or value.ndim == ndim or (not isinstance(ndim, int)
+                                                      and value.ndim in ndim)
+        if fits and (allow_empty or value.size):
+            return value
     if value is None:
         fail(name, "a real numeric array", value, error=TypeError)
     try:
@@ -131,6 +136,9 @@ def integer(value, name: str, *, minimum: int | None = None,
 
 def int_pair(value, name: str, *, minimum: int | None = None) -> tuple[int, int]:
     """Return an int or a pair of ints as a ``(rows, cols)`` tuple."""
+    if (type(value) is tuple and len(value) == 2 and type(value[0]) is int
+            and type(value[1]) is int and (minimum is None or min(value) >= minimum)):
+        return value                                                   # the common case, quickly
     if isinstance(value, (tuple, list, np.ndarray)) and not np.isscalar(value):
         items = list(value)
         if len(items) != 2:
@@ -204,6 +212,8 @@ def float_dtype(dtype, name: str = "dtype"):
         fail(name, "float32 or float64", dtype)
     return resolved
 
+
+_KEPT = (np.float32, np.float64)   # float dtypes real_array keeps as they are
 
 MAX_ELEMENTS = 2 ** 28   # 268 million: 1 GiB of float32, far beyond any course network
 

@@ -325,10 +325,6 @@ def padding_limit(padding, kernel_size):
     --------
     >>> padding_limit(1, 3)
     ((1, 1), (1, 1))
-    >>> padding_limit(2, 3)
-    Traceback (most recent call last):
-    ...
-    ValueError: padding must be at most 1 rows on each side (half the kernel size, so that every window holds a real pixel); got 2
     """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
     limit = tuple(k // 2 for k in kernel)
@@ -386,12 +382,19 @@ def _conv_window(input_hw, kernel, stride, padding, dilation) -> Window:
 def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
     """Validate and normalise the geometry of a pooling window.
 
-    ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the
-    chapter's usual choice).  Padding may be at most half the kernel (see
-    :func:`padding_limit`).
+    ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the chapter's usual
+    choice); padding may be at most half the kernel (:func:`padding_limit`).
     """
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
     stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
+    arguments = (int_pair(input_hw, "input size", minimum=1), kernel, stride, padding)
+    if not _plain_padding(padding):
+        return _pool_window.__wrapped__(*arguments)
+    return _pool_window(*arguments[:3], _as_tuples(padding))
+
+
+@lru_cache(maxsize=512)
+def _pool_window(input_hw, kernel, stride, padding) -> Window:
     pads = padding_limit(padding, kernel)
     out = output_shape2d(input_hw, kernel, stride, pads)
     return Window(kernel, stride, pads, (1, 1), out)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._progress import EpochProgress
 from ._validate import boolean, fail, generator, integer, real_array
-from .functional import reuse_work_memory
+from .functional import reuse_work_memory, step_memory
 from .layers import MaxPool2D, ReLU
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
 
@@ -44,8 +44,10 @@ class TrainingPolicy:
     ----------
     reuse_buffers : bool, default True
         Let the engines keep their work memory from step to step (see
-        :func:`convnet.functional.reuse_work_memory`): a new large array
-        costs a page fault per 4 KiB the first time it is written.
+        :func:`convnet.functional.reuse_work_memory`), the arrays passed
+        between layers included (:func:`convnet.functional.step_memory`):
+        a new large array costs a page fault per 4 KiB the first time it is
+        written, and glibc hands freed memory back between steps.
     skip_first_input_gradient : bool, default True
         The first layer does not compute dL/dx: training never needs the
         gradient with respect to the data.
@@ -167,7 +169,7 @@ def run_backward(layers, dy, input_gradient=True):
 def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
     """One optimisation step: ``(loss, outputs)``; DivergenceError leaves the model as it was."""
     order = policy.running_order(model.layers)
-    with reuse_work_memory(policy.reuse_buffers):
+    with reuse_work_memory(policy.reuse_buffers), step_memory():
         out = run_forward(order, x)
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is raised below
             value = loss.forward(out, y)

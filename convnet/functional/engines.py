@@ -41,7 +41,7 @@ from .._validate import boolean, fail
 from .._checks import Saved
 
 __all__ = ["ENGINES", "OPERATIONS", "engine", "set_engine", "get_engine", "implementation",
-           "backward_engine", "reuse_work_memory", "release_work_memory"]
+           "backward_engine", "reuse_work_memory", "release_work_memory", "step_memory"]
 
 ENGINES = ("reference", "plain", "fast")
 
@@ -165,6 +165,20 @@ def reuse_work_memory(flag: bool = True):
     flag = boolean(flag, "flag")
     from ._fast import memory            # the fence: only the fast engine holds work memory
     return memory.reuse(flag)
+
+
+def step_memory():
+    """A context manager around one training step: arrays handed back may live in work memory.
+
+    Inside it, the fast engine may hand back arrays (layer outputs, input
+    gradients) that live in this thread's work memory; they go back to it
+    when the thread's next step begins, so the caller must be done with them
+    by then (``Sequential``'s training step is: every array is consumed
+    within the step).  Outside it every returned array is new.  Without work
+    memory reuse (:func:`reuse_work_memory`) it changes nothing.
+    """
+    from ._fast import memory
+    return memory.step_outputs()
 
 
 def release_work_memory(every_thread: bool = False) -> None:

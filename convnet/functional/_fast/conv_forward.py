@@ -28,7 +28,7 @@ import numpy as np
 
 from ...geometry import Window
 from .gather import all_finite, im2col, im2col_wide, padded_channels_first, wide_channels_first
-from .memory import Lease, Scratch
+from .memory import Lease, Scratch, output
 
 __all__ = ["Gathered", "uses_wide_rows", "blas_rows", "run_guard", "forward_method",
            "gather_input", "conv2d_forward", "forward_by_kernel_rows"]
@@ -73,8 +73,8 @@ class Gathered:
         """
         if not self.ones_row:
             return None
-        rows = self.cols.shape[0] * self.cols.shape[1] * self.cols.shape[2]
-        return self.buffer[:(rows + 1) * (self.cols.size // rows)].reshape(rows + 1, -1)
+        count = self.cols.shape[0] * self.cols.shape[1] * self.cols.shape[2]    # C*kh*kw'
+        return self.buffer[:(count + 1) * (self.cols.size // count)].reshape(count + 1, -1)
 
     def kernel_rows(self, with_ones: bool):
         """``cols[:, :, 0]``, every padded input row each kernel row reads, as a matrix.
@@ -86,10 +86,10 @@ class Gathered:
         """
         c, kh, kw = self.cols.shape[:3]
         length = self.cols.size // (c * kh * kw)
-        rows, source = c * kh, self.cols
+        count, source = c * kh, self.cols
         if with_ones and self.ones_row:
-            rows, source = blas_rows(rows + 1), self.buffer
-        return source.reshape(-1)[:rows * kw * length].reshape(rows, kw, length)[:, 0]
+            count, source = blas_rows(count + 1), self.buffer
+        return source.reshape(-1)[:count * kw * length].reshape(count, kw, length)[:, 0]
 
     def release(self) -> None:
         """Give the buffer back to the pool; the record must not be used afterwards."""
@@ -107,8 +107,8 @@ def uses_wide_rows(window: Window, x: np.ndarray) -> bool:
     return window.stride == (1, 1) and all_finite(x)
 
 
-def blas_rows(rows: int) -> int:
-    """``rows`` rounded up to a multiple of 4 (1 stays 1): the row count we hand to BLAS.
+def blas_rows(count: int) -> int:
+    """``count`` rounded up to a multiple of 4 (1 stays 1): the row count we hand to BLAS.
 
     OpenBLAS's single-precision kernels work on blocks of rows; a product
     with 6 rows took longer than the same product with 8, and the weight
@@ -116,7 +116,7 @@ def blas_rows(rows: int) -> int:
     ``docs/performance.md``).  Products with a few rows are therefore
     padded with zero rows, whose results are never read.
     """
-    return rows if rows == 1 else -(-rows // 4) * 4
+    return count if count == 1 else -(-count // 4) * 4
 
 
 def run_guard(window: Window) -> int:
@@ -200,14 +200,14 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: Scr
         z = forward_by_kernel_rows(gathered, w, b, window, scratch)
         return z.transpose(1, 0, 2, 3), gathered                             # (N, F, Ho, Wo)
     cols = gathered.cols
-    rows, matrix = blas_rows(f), cols.reshape(c * kh * kw, -1)
-    weights = np.zeros((rows, c * kh * kw + tied), x.dtype)                 # zero rows beyond F
+    row_count, matrix = blas_rows(f), cols.reshape(c * kh * kw, -1)
+    weights = np.zeros((row_count, c * kh * kw + tied), x.dtype)            # zero rows beyond F
     weights[:f, :c * kh * kw] = w.reshape(f, c * kh * kw)
     if tied:                                                                 # [W2 | b] @ [cols; 1]
         weights[:f, -1], matrix = b, gathered.with_ones()
     width = cols.shape[-1] // ho if gathered.wide else wo
-    product = np.empty((rows, n, ho, width), x.dtype)
-    np.matmul(weights, matrix, out=product.reshape(rows, -1))                # Eq. 8.20-8.21
+    product = output("output", (row_count, n, ho, width), x.dtype)
+    np.matmul(weights, matrix, out=product.reshape(row_count, -1))           # Eq. 8.20-8.21
     z = product[:f, ..., :wo]       # (F, N, Ho, Wo): a view without the padding rows and columns
     if b is not None and not tied:  # untied (F, Ho, Wo): one bias per output neuron
         z += b[:, None]
@@ -245,6 +245,8 @@ def forward_by_kernel_rows(gathered: Gathered, w: np.ndarray, b, window: Window,
     for j in range(1, kw):
         summed[:, :total - j * dil_w] += products[:, j, j * dil_w:]
     z = summed.reshape(f, n, ho, total // (n * ho))[..., :wo]                # (F, N, Ho, Wo)
+    out = output("output", z.shape, z.dtype)
     if b is not None and not tied:                                           # untied bias
-        return z + b[:, None]
-    return z.copy()
+        return np.add(z, b[:, None], out=out)
+    np.copyto(out, z)
+    return out

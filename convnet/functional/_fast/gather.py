@@ -34,24 +34,32 @@ from __future__ import annotations
 import numpy as np
 
 from ...geometry import Window
-from .memory import Scratch
+from .memory import Scratch, output
 
-__all__ = ["new_array", "all_finite", "pad", "unpad", "channels_first",
+__all__ = ["new_array", "scratch_like", "all_finite", "pad", "unpad", "channels_first",
            "padded_channels_first", "im2col", "col2im", "wide_buffer", "wide_channels_first",
            "im2col_wide", "col2im_wide", "strided"]
 
 
-def new_array(shape, dtype, zero: bool = False, like=None) -> np.ndarray:
-    """A new array; with ``like``, an (N, C, H, W) array stored channels first, stored so too.
+def new_array(shape, dtype, zero: bool = False, like=None, name: str = "output") -> np.ndarray:
+    """An array to hand back (:func:`memory.output`); stored channels first if ``like`` is.
 
     The convolutions hand on their output as the (N, F, Ho, Wo) view of a
     channels-first product; a pass over ``like`` and the new array then
     walks both in the same memory order.
     """
     if like is not None and _channels_first_in_memory(like):
-        moved = new_array((shape[1], shape[0], *shape[2:]), dtype, zero)
+        moved = new_array((shape[1], shape[0], *shape[2:]), dtype, zero, name=name)
         return moved.swapaxes(0, 1)
-    return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+    return output(name, shape, dtype, zero)
+
+
+def scratch_like(scratch: Scratch, name: str, like: np.ndarray, dtype) -> np.ndarray:
+    """A scratch buffer of ``like``'s shape, stored channels first if ``like`` is."""
+    if _channels_first_in_memory(like):
+        shape = (like.shape[1], like.shape[0], *like.shape[2:])
+        return scratch.get(name, shape, dtype).swapaxes(0, 1)
+    return scratch.get(name, like.shape, dtype)
 
 
 def _channels_first_in_memory(x: np.ndarray) -> bool:
@@ -64,6 +72,8 @@ def all_finite(a: np.ndarray) -> bool:
     A finite sum means finite numbers (inf and NaN survive summing); only a
     sum that is not (NaN, inf, or an overflow) needs the element-wise check.
     """
+    if a.size <= 4096:                 # small: one isfinite pass costs less than the errstate
+        return bool(np.isfinite(a).all())
     with np.errstate(over="ignore", invalid="ignore"):
         total = a.sum()
     return bool(np.isfinite(total)) or bool(np.isfinite(a).all())
@@ -139,7 +149,7 @@ def col2im(dcols: np.ndarray, padded_shape, window: Window) -> np.ndarray:
     array with ``padded_shape = (C, N, Hp, Wp)``, new.  Where
     windows overlap, contributions add up (one strided add per kernel offset).
     """
-    dsrc = np.zeros(padded_shape, dcols.dtype)
+    dsrc = output("input gradient", padded_shape, dcols.dtype, zero=True)
     for i, j in window.offsets():
         rows, columns = window.tap(i, j)
         dsrc[:, :, rows, columns] += dcols[:, i, j]
@@ -238,7 +248,7 @@ def col2im_wide(dcols: np.ndarray, padded_shape, window: Window, guard: int) -> 
     """
     c, n, hp, wp = padded_shape
     (dil_h, dil_w), ho = window.dilation, window.out[0]
-    flat = np.empty(c * n * hp * wp + guard, dcols.dtype)
+    flat = output("input gradient", (c * n * hp * wp + guard,), dcols.dtype)
     maps = flat[:c * n * hp * wp].reshape(c, n, hp * wp)
     np.copyto(maps[:, :, :ho * wp], dcols[:, 0, 0])      # offset (0, 0) covers these first
     maps[:, :, ho * wp:] = 0

@@ -19,7 +19,7 @@ import numpy as np
 from ...geometry import Window
 from .conv_forward import blas_rows, run_guard
 from .gather import col2im, col2im_wide, im2col_wide, unpad, wide_channels_first
-from .memory import Scratch
+from .memory import Scratch, output
 
 __all__ = ["input_gradient_method", "input_gradient_gather", "input_gradient_scatter",
            "sensitivity_columns", "input_gradient_by_kernel_rows"]
@@ -99,7 +99,7 @@ def input_gradient_gather(dz: np.ndarray, w: np.ndarray, x_shape, window: Window
         out = None
     cols = im2col_wide(maps, flat, full, out)                       # (F, kh, kw, N, H*Wz)
     w_rot = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, F, kh, kw)
-    dx = np.empty((c, n, h, width), dz.dtype)                       # (C, N, H, Wz)
+    dx = output("input gradient", (c, n, h, width), dz.dtype)       # (C, N, H, Wz)
     np.matmul(w_rot.reshape(c, f * kh * kw), cols.reshape(f * kh * kw, -1),
               out=dx.reshape(c, -1))                                # Eq. 8.45: sum over maps h
     return dx[..., :wid].transpose(1, 0, 2, 3)                      # (N, C, H, W)

@@ -10,9 +10,15 @@ what is written into it).  A call takes what it needs through a
 forward pass's saved record goes back when the backward has used it, or when
 the record is dropped unused.
 
-Nothing here is ever handed to a caller: the arrays the public functions
-return are new.  Because each thread has a pool of its own and a buffer is
-lent to one call at a time, threads never share work memory.
+The arrays the public functions return are new, with one exception made on
+request: inside :func:`step_outputs` (a training step of
+:class:`convnet.Sequential`), the arrays passed from layer to layer come from
+the pool too and go back to it when the thread's next step begins.  A step
+consumes them all before that; fresh ones cost page faults on every step
+(some 900 per LeNet step, a third of its time: glibc hands the freed memory
+back to the kernel between steps).  Because each thread has a pool of its
+own and a buffer is lent to one user at a time, threads never share work
+memory.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["Pool", "Scratch", "pool", "reuse", "release_all", "POOL_LIMIT"]
+__all__ = ["Pool", "Scratch", "Lease", "pool", "reuse", "release_all", "step_outputs", "output",
+           "POOL_LIMIT"]
 
 POOL_LIMIT = 512 * 2 ** 20   # bytes of free buffers a thread keeps; the oldest go first
 
@@ -44,43 +51,60 @@ class Pool:
         self.limit = limit
         self._free: OrderedDict = OrderedDict()   # key -> list of buffers, oldest key first
         self._bytes = 0
-        self._lock = threading.Lock()              # records may give back from another thread
+        self._returned: list = []   # (key, buffer) given back from elsewhere, filed on next use
         self.reusing = True
 
     def take(self, key, shape, dtype, fill=None) -> np.ndarray:
         """A free buffer filed under ``key``, or a new one (filled with ``fill`` if given)."""
-        with self._lock:
-            stack = self._free.get(key)
-            if stack:
-                buffer = stack.pop()
-                self._bytes -= buffer.nbytes
-                if not stack:
-                    del self._free[key]
-                return buffer
+        if self._returned:
+            self._file_returned()
+        stack = self._free.get(key)
+        if stack:
+            buffer = stack.pop()
+            self._bytes -= buffer.nbytes
+            if not stack:
+                del self._free[key]
+            return buffer
         return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
 
     def give(self, key, buffer: np.ndarray) -> None:
-        """File ``buffer`` under ``key`` for the next taker (dropped when reuse is off)."""
+        """File ``buffer`` under ``key`` for the next taker (dropped when reuse is off).
+
+        Only the pool's own thread calls this; a record collected elsewhere
+        uses :meth:`give_later`.
+        """
         if not self.reusing or buffer.nbytes > self.limit:
             return
-        with self._lock:
-            self._free.setdefault(key, []).append(buffer)
-            self._free.move_to_end(key)
-            self._bytes += buffer.nbytes
-            while self._bytes > self.limit:
-                _, stack = next(iter(self._free.items()))
-                self._bytes -= stack.pop(0).nbytes
-                if not stack:
-                    self._free.popitem(last=False)
+        self._free.setdefault(key, []).append(buffer)
+        self._free.move_to_end(key)
+        self._bytes += buffer.nbytes
+        while self._bytes > self.limit:
+            _, stack = next(iter(self._free.items()))
+            self._bytes -= stack.pop(0).nbytes
+            if not stack:
+                self._free.popitem(last=False)
+
+    def give_later(self, key, buffer: np.ndarray) -> None:
+        """Give ``buffer`` back from any thread: it is filed when the pool's thread next takes.
+
+        (``list.append`` is atomic; the pool's dict is only ever touched by
+        its own thread.)
+        """
+        self._returned.append((key, buffer))
+
+    def _file_returned(self) -> None:
+        while self._returned:
+            self.give(*self._returned.pop())
 
     def clear(self) -> None:
-        with self._lock:
-            self._free.clear()
-            self._bytes = 0
+        self._returned.clear()
+        self._free.clear()
+        self._bytes = 0
 
     @property
     def nbytes(self) -> int:
         """Bytes of free buffers kept."""
+        self._file_returned()
         return self._bytes
 
 
@@ -110,8 +134,48 @@ def reuse(flag: bool):
 
 def release_all(every_thread: bool = False) -> None:
     """Drop the free buffers of this thread's pool (of every thread's with ``every_thread``)."""
+    _give_back_step_outputs()
     for each in (list(_every_pool) if every_thread else [pool()]):
         each.clear()
+
+
+# -- the outputs of a training step -------------------------------------------------------
+
+def _give_back_step_outputs() -> None:
+    lent = _threads.__dict__.get("step_lent", [])
+    mine = pool()
+    while lent:
+        mine.give(*lent.pop())
+
+
+@contextmanager
+def step_outputs():
+    """A training step: returned arrays may live in pool buffers until the next step begins.
+
+    On entry the previous step's buffers go back to the pool; inside,
+    :func:`output` lends new ones (when the thread reuses memory at all).
+    """
+    _give_back_step_outputs()
+    previous = _threads.__dict__.get("in_step", False)
+    _threads.in_step = pool().reusing
+    _threads.__dict__.setdefault("step_lent", [])
+    try:
+        yield
+    finally:
+        _threads.in_step = previous
+
+
+def output(name: str, shape, dtype, zero: bool = False) -> np.ndarray:
+    """An array to hand back: new, or inside :func:`step_outputs` a buffer lent for the step."""
+    if not _threads.__dict__.get("in_step", False):
+        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+    shape = tuple(shape)
+    key = ("output", name, shape, np.dtype(dtype).str)
+    buffer = pool().take(key, shape, dtype)
+    _threads.step_lent.append((key, buffer))
+    if zero:
+        buffer.fill(0)
+    return buffer
 
 
 class Scratch:
@@ -121,26 +185,32 @@ class Scratch:
     to a saved record instead (:class:`Lease`), which gives it back later.
     """
 
+    __slots__ = ("pool", "_lent")
+
     def __init__(self):
         self.pool = pool()
-        self._lent: dict = {}   # id(buffer) -> (key, buffer)
+        self._lent: list = []   # (key, buffer)
 
     def get(self, name: str, shape, dtype, fill=None, layout=None) -> np.ndarray:
         """The buffer ``name`` of this shape and dtype; ``fill`` is applied only when it is new."""
         shape = tuple(shape)
-        key = (name, shape, np.dtype(dtype).str, fill, layout)
+        key = (name, shape, dtype, fill, layout)       # dtype as given: np.dtype or type
         buffer = self.pool.take(key, shape, dtype, fill)
-        self._lent[id(buffer)] = (key, buffer)
+        self._lent.append((key, buffer))
         return buffer
 
     def keep(self, buffer: np.ndarray) -> "Lease":
         """Take ``buffer`` out of this call's scratch: a lease that gives it back later."""
-        key, buffer = self._lent.pop(id(buffer))
-        return Lease(self.pool, key, buffer)
+        for index, (key, lent) in enumerate(self._lent):
+            if lent is buffer:
+                del self._lent[index]
+                return Lease(self.pool, key, buffer)
+        raise ValueError("keep() takes a buffer this scratch lent")
 
     def close(self) -> None:
-        for key, buffer in self._lent.values():
-            self.pool.give(key, buffer)
+        give = self.pool.give
+        for key, buffer in self._lent:
+            give(key, buffer)
         self._lent.clear()
 
     def __enter__(self):
@@ -151,12 +221,24 @@ class Scratch:
 
 
 class Lease:
-    """A pool buffer held beyond one call (by a saved record); :meth:`end` gives it back once."""
+    """A pool buffer held beyond one call (by a saved record); :meth:`end` gives it back once.
+
+    The buffer goes back when :meth:`end` is called or, failing that, when the
+    lease is collected (a record dropped unused).  That may happen in another
+    thread than the one whose pool lent it, so it goes back by
+    :meth:`Pool.give_later`.
+    """
+
+    __slots__ = ("buffer", "_owner", "_key")
 
     def __init__(self, owner: Pool, key, buffer: np.ndarray):
-        self.buffer = buffer
-        self._finalizer = weakref.finalize(self, owner.give, key, buffer)
+        self.buffer, self._owner, self._key = buffer, owner, key
 
     def end(self) -> None:
-        """Give the buffer back now (also happens when the lease is garbage collected)."""
-        self._finalizer()
+        """Give the buffer back now (once)."""
+        if self._owner is not None:
+            self._owner.give_later(self._key, self.buffer)
+            self._owner = None
+
+    def __del__(self):
+        self.end()

@@ -1,0 +1,159 @@
+"""The workloads: each builder returns a ``step``, one forward+backward (or training step) a call.
+
+The convnet builders run in the script's process, in whichever engine the
+calling thread has selected (``convnet.engine``).  The PyTorch builders
+(``*_torch``) run in the worker process only (:mod:`torch_worker`, which
+finds them here by name); they import PyTorch themselves, so the script's
+own process never does.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+
+from convnet import functional
+from convnet.functional import conv2d, conv2d_backward
+from convnet.layers import Conv2D
+from convnet.losses import SoftmaxCrossEntropy
+from convnet.optim import SGD
+from convnet.zoo import lenet5
+
+CONV_CASES = {  # name: (x shape, w shape, stride, padding)
+    "a": ((64, 1, 28, 28), (6, 1, 5, 5), 1, 0),
+    "b": ((64, 6, 14, 14), (16, 6, 5, 5), 1, 0),
+    "c": ((64, 32, 32, 32), (32, 32, 3, 3), 1, 1),
+    "d": ((32, 3, 64, 64), (16, 3, 3, 3), 2, 1),
+}
+
+
+def conv_inputs(rng):
+    """``(name, x, w, stride, padding)`` of every case, float32, drawn in turn from ``rng``."""
+    for name, (x_shape, w_shape, stride, padding) in CONV_CASES.items():
+        x = rng.normal(size=x_shape).astype(np.float32)
+        w = (rng.normal(size=w_shape) * 0.1).astype(np.float32)
+        yield name, x, w, stride, padding
+
+
+def conv_ours(x, w, stride, padding):
+    """The layer path: a ``Conv2D`` layer's forward and backward."""
+    layer = Conv2D(w.shape[1], w.shape[0], w.shape[2:], stride=stride, padding=padding,
+                   rng=0, dtype=np.float32)
+    layer.params["weight"][...] = w
+    dz = np.random.default_rng(1).normal(size=(x.shape[0], *layer.output_shape(x.shape[1:])))
+    return layer_step(layer, x, dz.astype(np.float32))
+
+
+def conv_functional(x, w, stride, padding, dz):
+    """The functional path: ``conv2d`` then ``conv2d_backward``, as a student calls them."""
+    def step():
+        conv2d(x, w, stride=stride, padding=padding)
+        conv2d_backward(dz, x, w, stride=stride, padding=padding)
+    return step
+
+
+def conv_torch(x, w, stride, padding):
+    import torch  # in the worker process only
+
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    tb = torch.zeros(w.shape[0], requires_grad=True)
+    with torch.no_grad():
+        out_shape = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding).shape
+    dz = torch.tensor(np.random.default_rng(1).normal(size=tuple(out_shape)).astype(np.float32))
+
+    def step():
+        tx.grad = tw.grad = tb.grad = None
+        z = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding)
+        z.backward(dz)
+    return step
+
+
+def pool_ours(layer, x):
+    dz = np.ones((x.shape[0], *layer.output_shape(x.shape[1:])), np.float32)
+    return layer_step(layer, x, dz)
+
+
+def layer_step(layer, x, dz):
+    """One forward of ``layer`` on ``x`` and its backward from ``dz``, a call."""
+    def step():
+        layer.forward(x)
+        layer.backward(dz)
+    return step
+
+
+def pool_torch(kind, x):
+    import torch  # in the worker process only
+
+    tx = torch.tensor(x, requires_grad=True)
+    pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
+    dz = torch.ones(x.shape[0], x.shape[1], x.shape[2] // 2, x.shape[3] // 2)
+
+    def step():
+        tx.grad = None
+        pool(tx, 2).backward(dz)
+    return step
+
+
+def lenet_ours(x, y):
+    model = lenet5(seed=0, dtype=np.float32)
+    loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=0.01, momentum=0.9)
+    return lambda: model.train_batch(x, y, loss, optimizer)
+
+
+def lenet_torch(x, y):
+    import torch  # in the worker process only
+
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
+        nn.ReLU(), nn.Linear(84, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+
+    def step():
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(tx), ty).backward()
+        optimizer.step()
+    return step
+
+
+def small_workloads() -> dict:
+    """Forward+backward on shapes the loops can manage (float64), in the selected engine."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 3, 12, 12))
+    w = rng.normal(size=(4, 3, 3, 3))
+    dz = rng.normal(size=(2, 4, 12, 12))
+    dz_pool = dz[:, :3, :6, :6]
+    return {
+        "conv2d forward+backward (2x3x12x12, 4@3x3, pad 1)": lambda: (
+            functional.conv2d(x, w, padding=1), functional.conv2d_backward(dz, x, w, padding=1)),
+        "max_pool2d forward+backward (2x3x12x12, 2x2)": lambda: (
+            functional.max_pool2d(x, 2), functional.max_pool2d_backward(dz_pool, x, 2)),
+    }
+
+
+def peak_memory_c() -> dict:
+    """Peak extra memory (tracemalloc) of one Conv2D forward+backward on case c, cold.
+
+    Cold: the thread's work memory is given back first, so that the buffers
+    the fast engine keeps from earlier workloads are counted as new.
+    """
+    functional.release_work_memory()
+    x_shape, w_shape, stride, padding = CONV_CASES["c"]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=x_shape).astype(np.float32)
+    dz = rng.normal(size=(64, 32, 32, 32)).astype(np.float32)
+    layer = Conv2D(32, 32, 3, stride=stride, padding=padding, rng=0, dtype=np.float32)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    layer.forward(x)
+    layer.backward(dz)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    n, c, h, w = x_shape
+    im2col_bytes = c * 3 * 3 * n * h * w * 4   # (C*kh*kw, N*Ho*Wo) float32
+    return {"peak_bytes": peak, "im2col_bytes": im2col_bytes, "ratio": peak / im2col_bytes}
