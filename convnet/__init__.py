@@ -14,7 +14,7 @@ NumPy, :mod:`convnet.functional.plain`) or ``"fast"`` (the default).
 """
 
 from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
-               receptive_field, reference, theory, training, zoo)
+               receptive_field, reference, theory, training, window, zoo)
 from .functional import convolve2d, correlate2d, engine, get_engine, pad2d, rot180, set_engine
 from .model import Sequential, load
 from .training import TrainingPolicy
@@ -44,5 +44,6 @@ __all__ = [
     "reference",
     "theory",
     "training",
+    "window",
     "zoo",
 ]

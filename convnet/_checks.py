@@ -2,18 +2,21 @@
 
 Each engine's public function calls one of these first and then trusts what
 it gets back: arrays of one float dtype and the normalised geometry
-(:class:`convnet.geometry.Window`).  So the three engines accept and refuse
+(:class:`convnet.window.Window`).  So the three engines accept and refuse
 exactly the same arguments with the same messages, while what they compute
 shares nothing but the integer arithmetic of :mod:`convnet.geometry`.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ._validate import (boolean, element_budget, fail, integer, real_array,
                         real_number, same_shape)
-from .geometry import conv_window, normalize_padding, pool_window
+from .geometry import normalize_padding
+from .window import conv_window, pool_window
 
 __all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
            "conv_backward_args", "conv_key", "single_args", "pool_args", "pool_backward_args",
@@ -23,6 +26,7 @@ __all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
            "linear_args", "linear_backward_args", "BIAS_MODES"]
 
 BIAS_MODES = ("tied", "untied", None)
+_TAKING = threading.Lock()          # a record is used up once, whatever the threads do
 
 
 class Saved:
@@ -53,7 +57,8 @@ class Saved:
 
     def take(self):
         """The engine's contents, once; a second call raises ValueError."""
-        contents, self._contents = self._contents, None
+        with _TAKING:
+            contents, self._contents = self._contents, None
         if contents is None:
             raise ValueError(f"saved was already used by a backward pass ({self.operation}); "
                              "each forward pass serves one backward: run the forward again")
@@ -99,8 +104,9 @@ def _budget(x_shape, f: int, window) -> None:
     element_budget(n * f * window.out[0] * window.out[1], "w", "the output (N x F x Ho x Wo)")
 
 
-def conv_args(x, w, b, stride, padding, dilation):
+def conv_args(x, w, b, stride, padding, dilation, return_saved=False):
     """``(x, w, b, window)`` for conv2d: arrays of one dtype, b None, (F,) or (F, Ho, Wo)."""
+    boolean(return_saved, "return_saved")
     x = real_array(x, "x", ndim=4)
     w = real_array(w, "w", ndim=4, layout="(F, C, kh, kw)")
     if w.shape[1] != x.shape[1]:
@@ -146,8 +152,9 @@ def single_args(x, k, padding, stride, dilation):
     return x, k, window
 
 
-def pool_args(x, kernel_size, stride, padding):
+def pool_args(x, kernel_size, stride, padding, return_saved=False):
     """``(x, window)`` for a pooling forward pass."""
+    boolean(return_saved, "return_saved")
     x = real_array(x, "x", ndim=4)
     return x, pool_window(x.shape[2:], kernel_size, stride, padding)
 

@@ -77,7 +77,7 @@ def real_array(value, name: str, *, ndim=None, layout: str | None = None,
     allow_empty : bool
         Accept arrays with a zero-length axis.
     """
-    if type(value) is np.ndarray and value.dtype.type in _KEPT:       # the common case, quickly
+    if type(value) is np.ndarray and value.dtype in _KEPT:            # the common case, quickly
         fits = ndim is None or value.ndim == ndim or (not isinstance(ndim, int)
                                                       and value.ndim in ndim)
         if fits and (allow_empty or value.size):
@@ -213,7 +213,7 @@ def float_dtype(dtype, name: str = "dtype"):
     return resolved
 
 
-_KEPT = (np.float32, np.float64)   # float dtypes real_array keeps as they are
+_KEPT = (np.dtype(np.float32), np.dtype(np.float64))   # native float dtypes kept as they are
 
 MAX_ELEMENTS = 2 ** 28   # 268 million: 1 GiB of float32, far beyond any course network
 

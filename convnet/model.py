@@ -81,7 +81,16 @@ class Sequential:
                          "last forward needs, so it cannot sit at two places)", layer,
                          given=f"the same object as layers[{earlier}]")
         self.layers = list(layers)
-        self.policy = TrainingPolicy() if policy is None else training.checked_policy(policy)
+        self.policy = TrainingPolicy() if policy is None else policy
+
+    @property
+    def policy(self) -> TrainingPolicy:
+        """The :class:`TrainingPolicy` of ``fit``, ``train_batch`` and ``predict`` (settable)."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy) -> None:
+        self._policy = training.checked_policy(policy)
 
     # -- the layer protocol, for the whole stack -----------------------------
     def forward(self, x):

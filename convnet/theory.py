@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import element_budget, fail, int_pair, one_of, real_array
-from .geometry import conv_window
+from .window import conv_window
 
 __all__ = ["vec", "unvec", "conv_matrix", "impulse_response"]
 

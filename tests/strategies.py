@@ -7,7 +7,8 @@ shrinking works on the geometry and failures replay exactly.
 import numpy as np
 from hypothesis import strategies as st
 
-from convnet.geometry import normalize_padding, pool_window
+from convnet.geometry import normalize_padding
+from convnet.window import pool_window
 
 
 def normal(seed, shape, dtype=np.float64):

@@ -20,6 +20,7 @@ from hypothesis import given, strategies as st
 import convnet
 from convnet import functional as F, geometry, reference
 from convnet.functional import engines, plain
+from convnet.window import pool_window
 
 from .strategies import conv_configs, pool_configs
 
@@ -174,7 +175,7 @@ def test_pooling_forward_and_backward_agree_in_every_engine(cfg, dtype, special,
     x = data(cfg["seed"], cfg["x_shape"], dtype, special)
     forward, backward = {"max": ("max_pool2d", "max_pool2d_backward"),
                          "avg": ("avg_pool2d", "avg_pool2d_backward")}[kind]
-    window = geometry.pool_window(x.shape[2:], **args)
+    window = pool_window(x.shape[2:], **args)
     dz = data(cfg["seed"] + 1, (*x.shape[:2], *window.out), dtype)
 
     def run():
@@ -293,3 +294,35 @@ def test_the_loops_of_eq_8_41_and_eq_8_45_give_the_same_input_gradient(cfg):
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(reference.weight_gradient(dz, x, w, **args),
                                   reference.conv2d_backward(dz, x, w, **args)[1])
+
+
+def test_return_saved_must_be_true_or_false():
+    for name in engines.ENGINES:
+        with convnet.engine(name), pytest.raises(TypeError, match=r"^return_saved must be True"):
+            F.conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), return_saved=1)
+        with convnet.engine(name), pytest.raises(TypeError, match=r"^return_saved must be True"):
+            F.max_pool2d(np.ones((1, 1, 2, 2)), 2, return_saved="yes")
+
+
+def test_foreign_byte_order_comes_back_native_in_every_engine():
+    x = np.arange(9.0).reshape(1, 1, 3, 3).astype(">f8")
+    w = np.ones((1, 1, 2, 2), ">f8")
+    results = in_every_engine(lambda: (F.conv2d(x, w), *F.conv2d_backward(np.ones((1, 1, 2, 2)),
+                                                                          x, w)))
+    for got in results.values():
+        for a, b in zip(got, results["reference"]):
+            assert a.dtype == np.dtype(np.float64) and a.dtype.isnative
+            np.testing.assert_array_equal(a, b)
+
+
+def test_moved_geometry_names_still_answer_with_a_warning():
+    from convnet import geometry, window
+    with pytest.warns(DeprecationWarning, match="moved to convnet.window.conv_window"):
+        assert geometry.conv_window is window.conv_window
+    with pytest.warns(DeprecationWarning, match="moved to convnet.receptive_field"):
+        assert geometry.receptive_field([(3, 1, 1)]).size == (3, 3)
+
+
+def test_padding_in_an_error_message_is_shown_as_given():
+    with pytest.raises(TypeError, match=r"got \[2, 'a'\] \(list\)$"):     # not a tuple
+        F.conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), padding=[1, [2, "a"]])

@@ -11,6 +11,7 @@ from hypothesis import given, strategies as st
 
 import convnet
 from convnet import explain, functional, geometry
+from convnet.window import conv_window
 
 from .explain_helpers import (K, SHEET_SUMS, X, check_links, equations, evaluate, last_matrix,
                               quarters)
@@ -203,7 +204,7 @@ def test_backward_ones_example():
 def test_random_backward_matches_conv2d_backward(cfg):
     x = quarters(cfg["seed"], cfg["x_shape"][2:])
     w = quarters(cfg["seed"] + 1, cfg["w_shape"][2:])
-    window = geometry.conv_window(x.shape, w.shape, cfg["stride"], cfg["padding"])
+    window = conv_window(x.shape, w.shape, cfg["stride"], cfg["padding"])
     dz = quarters(cfg["seed"] + 2, window.out)
     explanation = explain.conv2d_backward(dz, x, w, cfg["stride"], cfg["padding"],
                                           max_terms=None)

@@ -111,3 +111,39 @@ def test_a_policy_must_be_a_training_policy():
         convnet.Sequential(L.ReLU(), policy="off")
     with pytest.raises(TypeError, match=r"^reuse_buffers must be True or False"):
         TrainingPolicy(reuse_buffers=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("build", ["untied", "mixed"])
+def test_the_policy_changes_nothing_with_untied_biases_and_padded_pooling(dtype, build):
+    # Found in review: an untied bias's gradient was summed in the memory order of
+    # whichever layer produced dz, which the ReLU/pooling swap changes; with 1x1 maps the
+    # batch axis is the innermost one and NumPy sums it pairwise.
+    rng = np.random.default_rng(0)
+    size = 2 if build == "untied" else 4
+    x = rng.standard_normal((64, 6, size, size)).astype(dtype)
+    y = rng.integers(0, 7, 64)
+
+    def model():
+        if build == "untied":
+            return convnet.Sequential(
+                L.Conv2D(6, 5, 2, bias="untied", input_size=(2, 2), rng=0, dtype=dtype), L.ReLU(),
+                L.MaxPool2D(2, stride=1, padding=1), L.Flatten(),
+                L.Dense(20, 7, rng=1, dtype=dtype))
+        return convnet.Sequential(
+            L.Conv2D(6, 5, 2, bias="untied", input_size=(4, 4), rng=0, dtype=dtype), L.ReLU(),
+            L.MaxPool2D(2, stride=1, padding=1), L.ProductBiasConv2D(5, 3, 2, rng=2, dtype=dtype),
+            L.LeakyReLU(0.1), L.AvgPool2D(2), L.Flatten(), L.Dense(3, 7, rng=1, dtype=dtype))
+
+    models = [model(), model()]
+    for trained, policy in zip(models, (TrainingPolicy(), TrainingPolicy.off())):
+        for _ in range(3):
+            trained.train_batch(x, y, "cross_entropy", SGD(0.1, momentum=0.9), policy=policy)
+    for name, value in models[0].parameters().items():
+        np.testing.assert_array_equal(value, models[1].parameters()[name])
+
+
+def test_the_policy_is_checked_when_it_is_set():
+    model = pooled_model()
+    with pytest.raises(TypeError, match=r"^policy must be a convnet.TrainingPolicy"):
+        model.policy = "off"

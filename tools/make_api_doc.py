@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 MODULES = [
     ("convnet", "The package: single-image operations, models, files"),
     ("convnet.geometry", "Sizes and paddings (Eq. 8.14-8.19)"),
+    ("convnet.window", "The validated geometry of one window operation"),
     ("convnet.receptive_field", "Receptive fields of layer stacks"),
     ("convnet.functional", "Pure functions on NCHW arrays, forward beside backward; the engines"),
     ("convnet.functional.plain", "The plain engine: readable vectorised NumPy, one screen a function"),

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import functional
 from .._validate import one_of, real_array, same_shape
-from ..geometry import conv_window, pool_window
+from ..window import conv_window, pool_window
 from ._blocks import Equations, Explanation, Matrix, Note, Step
 from ._expressions import Call, Frac, Int, Num, Sum, Sym, _index, _nums
 from ._common import (MAX_TERMS, _grouped, _grouping, _limited, _more, _numbers, _options,

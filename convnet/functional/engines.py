@@ -14,8 +14,9 @@ names, signatures and results:
     The tuned engine behind a fence (``convnet/functional/_fast/``): work
     buffers, per-shape gathers, BLAS-friendly layouts (``docs/performance.md``).
 
-The selection is per thread: a thread starts with ``"fast"`` whatever other
-threads chose.  Inside ``with engine("plain"):`` every functional call, every
+The selection is per thread (a :class:`contextvars.ContextVar`, so per task
+under asyncio too): a thread starts with ``"fast"`` whatever other threads
+chose.  Inside ``with engine("plain"):`` every functional call, every
 layer and ``Sequential.fit`` / ``predict`` run through the readable code.
 
 Examples
@@ -35,7 +36,7 @@ array([[4., 4.],
 from __future__ import annotations
 
 import importlib
-import threading
+from contextvars import ContextVar
 
 from .._validate import boolean, fail
 from .._checks import Saved
@@ -57,13 +58,12 @@ OPERATIONS = (
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
 )
-DEFAULT = "fast"
 
 _MODULES = {"reference": "convnet.reference",
             "plain": "convnet.functional.plain",
             "fast": "convnet.functional._fast"}
 
-_selected = threading.local()
+_selected: ContextVar = ContextVar("convnet_engine", default="fast")   # the default engine
 
 
 def _checked(name) -> str:
@@ -77,7 +77,7 @@ def _checked(name) -> str:
 
 def get_engine() -> str:
     """The name of the engine selected in this thread (``"fast"`` unless changed)."""
-    return getattr(_selected, "name", DEFAULT)
+    return _selected.get()
 
 
 def set_engine(name: str) -> None:
@@ -88,7 +88,7 @@ def set_engine(name: str) -> None:
     ValueError, TypeError
         For any other name.
     """
-    _selected.name = _checked(name)
+    _selected.set(_checked(name))
 
 
 class _Selection:
@@ -96,15 +96,14 @@ class _Selection:
 
     def __init__(self, name: str):
         self.name = name
+        self._tokens = []           # one per entry still open (a with block may nest)
 
     def __enter__(self):
-        stack = _selected.__dict__.setdefault("stack", [])
-        stack.append(get_engine())
-        _selected.name = self.name
+        self._tokens.append(_selected.set(self.name))
         return self.name
 
     def __exit__(self, *exc):
-        _selected.name = _selected.stack.pop()
+        _selected.reset(self._tokens.pop())
 
     def __repr__(self) -> str:
         return f"engine({self.name!r})"

@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import functional as F
 from .._validate import int_pair
-from ..geometry import canonical_padding, output_shape2d, padding_limit
+from ..geometry import canonical_padding, output_shape2d
+from ..window import padding_limit
 from .base import Layer
 from .conv import _chw
 

@@ -3,8 +3,9 @@
 Indices start at 0 here and at 1 in the chapter: the chapter's
 ``p_{m+i-1, n+j-1}`` (Eq. 8.13) is ``x[m + i, n + j]`` below.  Padding is not
 materialised: a pixel outside the image reads as 0, exactly what zero
-padding would give.  Sums run in Python floats; results come back in the
-inputs' dtype.
+padding would give.  Products and sums run on NumPy scalars of the inputs'
+dtype (float32 data add up in float32, as in the other engines), term by
+term in the order the sums are written.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     array([[[[ 8.5, 12.5],
              [20.5, 24.5]]]])
     """
-    x, w, b, window = conv_args(x, w, b, stride, padding, dilation)
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved)
     (sh, sw), (dil_h, dil_w), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
     batch, maps_in = x.shape[:2]
     maps_out, _, rows, cols = w.shape

@@ -62,7 +62,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    x, window = pool_args(x, kernel_size, stride, padding)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
     z = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)
     for n, c, i, j, positions in _windows(x, window):
         r, q = _first_maximum(x[n, c], positions)
@@ -101,7 +101,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     array([[ 3.5,  5.5],
            [11.5, 13.5]])
     """
-    x, window = pool_args(x, kernel_size, stride, padding)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
     weight = 1.0 / (window.kernel[0] * window.kernel[1])
     z = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)
     for n, c, i, j, positions in _windows(x, window):

@@ -24,7 +24,7 @@ from convnet.functional._fast.input_gradient import (input_gradient_by_kernel_ro
                                                      input_gradient_method,
                                                      input_gradient_scatter)
 from convnet.functional._fast.memory import Scratch
-from convnet.geometry import conv_window
+from convnet.window import conv_window
 
 from ..strategies import conv_configs, normal
 

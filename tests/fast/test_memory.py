@@ -148,3 +148,66 @@ def test_a_backward_without_record_after_the_same_forward_is_exact():
     F.conv2d(x, w, padding=1)
     convnet.functional.release_work_memory()               # forgets the gather too
     assert memory.pool().nbytes == 0
+
+
+def test_releasing_every_threads_memory_while_another_computes_is_safe():
+    # Another thread's pool is only asked to clear; its own thread clears it on next use.
+    x, w = normal(0, (2, 3, 8, 8)), normal(1, (4, 3, 3, 3))
+    expected = plain.conv2d_backward(np.ones((2, 4, 8, 8)), x, w, padding=1)
+    failures = []
+
+    def compute():
+        try:
+            for _ in range(150):
+                z, saved = F.conv2d(x, w, padding=1, return_saved=True)
+                got = F.conv2d_backward(np.ones_like(z), x, w, padding=1, saved=saved)
+                F.max_pool2d(x, 2)
+                for a, e in zip(got, expected):
+                    np.testing.assert_allclose(a, e, **TIGHT)
+        except Exception as exc:   # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    worker = threading.Thread(target=compute)
+    worker.start()
+    while worker.is_alive():
+        convnet.functional.release_work_memory(every_thread=True)
+    worker.join()
+    assert not failures, failures
+
+
+def test_without_reuse_every_buffer_is_new():
+    x, w = normal(0, (2, 3, 8, 8)), normal(1, (4, 3, 3, 3))
+    F.conv2d(x, w, padding=1)                              # fills the pool
+    taken = []
+    original = memory.Pool.take
+
+    def spy(self, key, shape, dtype, fill=None):
+        buffer = original(self, key, shape, dtype, fill)
+        taken.append(buffer)
+        return buffer
+
+    memory.Pool.take = spy
+    try:
+        with F.reuse_work_memory(False):
+            F.conv2d(x, w, padding=1)
+    finally:
+        memory.Pool.take = original
+    kept = {id(b) for stack in memory.pool()._free.values() for b in stack}
+    assert taken and not any(id(b) in kept for b in taken)
+
+
+def test_a_changed_max_pool_output_does_not_change_its_backward():
+    # The record keeps a copy: changing z in place (which no caller should) routes the same.
+    x = -np.arange(16.0).reshape(1, 1, 4, 4) - 1
+    z, saved = F.max_pool2d(x, 2, return_saved=True)
+    np.maximum(z, 0, out=z)
+    np.testing.assert_array_equal(F.max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2, saved=saved),
+                                  plain.max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2))
+
+
+def test_relu_backward_with_inf_sensitivities_is_exact_and_silent():
+    x = np.array([-1.0, 0.0, 2.0, -3.0])
+    dz = np.array([np.inf, -np.inf, np.inf, np.nan])
+    with np.errstate(all="raise"):
+        got = F.relu_backward(dz, x)
+    np.testing.assert_array_equal(got, [0.0, 0.0, np.inf, 0.0])

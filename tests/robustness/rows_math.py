@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 import convnet
-from convnet import functional as F, geometry, receptive_field, reference, theory
+from convnet import functional as F, geometry, receptive_field, reference, theory, window
 from convnet.functional import plain
 
 from .registry import Entry
@@ -168,12 +168,12 @@ ROWS = (
                padding="padding", dilation="positive_int"),
           aliases={"input_hw": ("input", "input size"), "kernel_hw": ("kernel", "kernel_size")},
           allow={"padding": {"huge"}}, extra=[("kernel_hw", "larger than the input", 9)]),
-    Entry("geometry.conv_window", geometry.conv_window, dict(WINDOW_VALID, dilation=1),
+    Entry("window.conv_window", window.conv_window, dict(WINDOW_VALID, dilation=1),
           dict(stride="positive_int", dilation="positive_int", **WINDOW),
           allow={"padding": {"huge"}}, **WINDOW_OPTIONS),   # geometry only: conv2d checks sizes
-    Entry("geometry.pool_window", geometry.pool_window, WINDOW_VALID,
+    Entry("window.pool_window", window.pool_window, WINDOW_VALID,
           dict(stride="positive_int", **WINDOW), **WINDOW_OPTIONS),
-    Entry("geometry.padding_limit", geometry.padding_limit, dict(padding=1, kernel_size=3),
+    Entry("window.padding_limit", window.padding_limit, dict(padding=1, kernel_size=3),
           dict(padding="padding", kernel_size="positive_int"),
           extra=[("padding", "more than half the window", 2)]),
     Entry("receptive_field.layer_spec", receptive_field.layer_spec,

@@ -160,7 +160,8 @@ def test_lists_and_integer_arrays_are_accepted_where_reasonable():
               loss="cross_entropy", optimizer=convnet.optim.SGD(0.1), verbose=False)
 
 
-DOCUMENTED = ["convnet", "convnet.geometry", "convnet.receptive_field", "convnet.functional",
+DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptive_field",
+              "convnet.functional",
               "convnet.functional.plain", "convnet.reference", "convnet.theory",
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",

@@ -30,7 +30,8 @@ def relu_backward(dz, x):
     dn = new_array(x.shape, dz.dtype, like=x, name="input gradient")
     with Scratch() as scratch:
         active = np.greater(x, 0, out=scratch_like(scratch, "active", x, bool))
-        np.multiply(dz, active, out=dn)                 # relu'(N) ∘ dA, Eq. 8.53
-        if not all_finite(dz):                          # inf * 0 is NaN: exactly 0 there
-            np.copyto(dn, dz.dtype.type(0), where=~active)
+        if all_finite(dz):
+            np.multiply(dz, active, out=dn)             # relu'(N) ∘ dA, Eq. 8.53
+        else:                                           # inf * 0 would be NaN: 0 there
+            np.copyto(dn, np.where(active, dz, dz.dtype.type(0)))
     return dn

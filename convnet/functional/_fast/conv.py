@@ -59,7 +59,7 @@ def _remembered(x, key):
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
     """Eq. 8.20-8.21 as one gather and one product (:mod:`.conv_forward`)."""
-    x, w, b, window = conv_args(x, w, b, stride, padding, dilation)
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved)
     with Scratch() as scratch:
         z, gathered = conv2d_forward(x, w, b, window, scratch)
         if not return_saved:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...geometry import Window
+from ...window import Window
 from .conv_forward import Gathered, blas_rows, run_guard
 from .gather import channels_first
 from .input_gradient import (input_gradient_by_kernel_rows, input_gradient_gather,
@@ -74,8 +74,8 @@ def bias_gradient(dz: np.ndarray, bias, dz2=None):
         if dz2 is not None:
             return dz2.sum(axis=1)     # (F,), Eq. 8.36 (padding columns are zeros)
         return dz.sum(axis=(0, 2, 3))  # (F,), Eq. 8.36
-    if bias == "untied":
-        return dz.sum(axis=0)          # (F, Ho, Wo): one bias per neuron (Fig. 8.1)
+    if bias == "untied":               # (F, Ho, Wo): one bias per neuron (Fig. 8.1); summed in
+        return np.ascontiguousarray(dz).sum(axis=0)  # one order, whatever memory order dz has
     return None
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...geometry import Window
+from ...window import Window
 from .gather import all_finite, im2col, im2col_wide, padded_channels_first, wide_channels_first
 from .memory import Lease, Scratch, output
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...geometry import Window
+from ...window import Window
 from .memory import Scratch, output
 
 __all__ = ["new_array", "scratch_like", "all_finite", "pad", "unpad", "channels_first",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...geometry import Window
+from ...window import Window
 from .conv_forward import blas_rows, run_guard
 from .gather import col2im, col2im_wide, im2col_wide, unpad, wide_channels_first
 from .memory import Scratch, output

@@ -52,13 +52,17 @@ class Pool:
         self._free: OrderedDict = OrderedDict()   # key -> list of buffers, oldest key first
         self._bytes = 0
         self._returned: list = []   # (key, buffer) given back from elsewhere, filed on next use
+        self._clear_requested = False   # set by another thread: clear on the next use
         self.reusing = True
 
     def take(self, key, shape, dtype, fill=None) -> np.ndarray:
-        """A free buffer filed under ``key``, or a new one (filled with ``fill`` if given)."""
-        if self._returned:
+        """A free buffer filed under ``key``, or a new one (filled with ``fill`` if given).
+
+        Always a new one while reuse is off (:func:`reuse`).
+        """
+        if self._returned or self._clear_requested:
             self._file_returned()
-        stack = self._free.get(key)
+        stack = self._free.get(key) if self.reusing else None
         if stack:
             buffer = stack.pop()
             self._bytes -= buffer.nbytes
@@ -73,6 +77,8 @@ class Pool:
         Only the pool's own thread calls this; a record collected elsewhere
         uses :meth:`give_later`.
         """
+        if buffer.base is not None:     # a view would lend its owner's memory out twice
+            raise RuntimeError("internal error: a view was given back to the work-memory pool")
         if not self.reusing or buffer.nbytes > self.limit:
             return
         self._free.setdefault(key, []).append(buffer)
@@ -93,13 +99,21 @@ class Pool:
         self._returned.append((key, buffer))
 
     def _file_returned(self) -> None:
+        if self._clear_requested:
+            self.clear()
         while self._returned:
             self.give(*self._returned.pop())
 
     def clear(self) -> None:
+        """Drop every free buffer (only the pool's own thread calls this)."""
+        self._clear_requested = False
         self._returned.clear()
         self._free.clear()
         self._bytes = 0
+
+    def request_clear(self) -> None:
+        """Ask, from any thread, that the pool drop its buffers when its own thread next uses it."""
+        self._clear_requested = True
 
     @property
     def nbytes(self) -> int:
@@ -109,6 +123,7 @@ class Pool:
 
 
 _threads = threading.local()
+_ENDING = threading.Lock()      # a lease or a record is used up once, whatever the threads do
 _every_pool: "weakref.WeakSet[Pool]" = weakref.WeakSet()
 
 
@@ -135,8 +150,12 @@ def reuse(flag: bool):
 def release_all(every_thread: bool = False) -> None:
     """Drop the free buffers of this thread's pool (of every thread's with ``every_thread``)."""
     _give_back_step_outputs()
-    for each in (list(_every_pool) if every_thread else [pool()]):
-        each.clear()
+    mine = pool()
+    mine.clear()
+    if every_thread:
+        for each in list(_every_pool):
+            if each is not mine:
+                each.request_clear()    # another thread's pool is only touched by that thread
 
 
 # -- the outputs of a training step -------------------------------------------------------
@@ -200,11 +219,11 @@ class Scratch:
         return buffer
 
     def keep(self, buffer: np.ndarray) -> "Lease":
-        """Take ``buffer`` out of this call's scratch: a lease that gives it back later."""
+        """Take ``buffer`` (or a view of it) out of this call's scratch: a lease for later."""
         for index, (key, lent) in enumerate(self._lent):
-            if lent is buffer:
+            if lent is buffer or lent is buffer.base:
                 del self._lent[index]
-                return Lease(self.pool, key, buffer)
+                return Lease(self.pool, key, lent)       # the pool gets the buffer, not the view
         raise ValueError("keep() takes a buffer this scratch lent")
 
     def close(self) -> None:
@@ -235,10 +254,11 @@ class Lease:
         self.buffer, self._owner, self._key = buffer, owner, key
 
     def end(self) -> None:
-        """Give the buffer back now (once)."""
-        if self._owner is not None:
-            self._owner.give_later(self._key, self.buffer)
-            self._owner = None
+        """Give the buffer back now (once, even if two threads end the lease together)."""
+        with _ENDING:
+            owner, self._owner = self._owner, None
+        if owner is not None:
+            owner.give_later(self._key, self.buffer)
 
     def __del__(self):
         self.end()

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...geometry import Window
+from ...window import Window
 from ..._checks import Saved, pool_args, pool_backward_args, pool_key, saved_contents
-from .gather import all_finite, new_array, pad, unpad
+from .gather import all_finite, new_array, pad, scratch_like, unpad
 from .memory import Scratch, output
 
 __all__ = ["max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward",
@@ -262,28 +262,36 @@ ENGINE = "fast"
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
-    """Eq. 8.24 by window rows, then columns; the record keeps the output (each window's max)."""
-    x, window = pool_args(x, kernel_size, stride, padding)
+    """Eq. 8.24 by window rows, then columns; the record keeps a copy of each window's max."""
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
     z = max_pool_forward(x, window)
     if not return_saved:
         return z
-    return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), z)
+    with Scratch() as scratch:          # a copy: the caller may change z before the backward
+        maxima = scratch_like(scratch, "saved maxima", z, z.dtype)
+        np.copyto(maxima, z)
+        lease = scratch.keep(maxima)
+    return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), (maxima, lease))
 
 
 def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
     """E8.8: each window's sensitivity to its first maximum."""
     dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d")
-    z = None
+    z, lease = None, None
     if saved is not None:
-        z = saved_contents(saved, "max_pool2d", ENGINE, pool_key(x, window))
-    if z is None or z.dtype != x.dtype:
-        z = max_pool_forward(x, window)
-    return max_pool_backward(dz, x, z, window)
+        z, lease = saved_contents(saved, "max_pool2d", ENGINE, pool_key(x, window))
+    try:
+        if z is None or z.dtype != x.dtype:
+            z = max_pool_forward(x, window)
+        return max_pool_backward(dz, x, z, window)
+    finally:
+        if lease is not None:
+            lease.end()
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Eq. 8.22 with w = 1/(kh*kw); the record is empty (the backward needs x's shape only)."""
-    x, window = pool_args(x, kernel_size, stride, padding)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
     z = avg_pool_forward(x, window)
     if not return_saved:
         return z

@@ -35,7 +35,7 @@ def relu(x):
 def relu_derivative(x):
     """``1`` where ``n > 0``, else ``0`` (the value at 0 is taken as 0, as PyTorch does)."""
     x = elementwise_arg(x)
-    return (x > 0).astype(x.dtype)
+    return (x > 0).astype(x.dtype)                   # f'(n), Eq. 8.51
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -49,7 +49,7 @@ def leaky_relu_derivative(x, negative_slope=0.01):
     """``1`` for ``n > 0``, ``negative_slope`` otherwise."""
     x = elementwise_arg(x)
     slope = slope_arg(negative_slope)
-    return np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+    return np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))      # f'(n), Eq. 8.51
 
 
 def sigmoid(x):
@@ -66,7 +66,7 @@ def sigmoid(x):
 def sigmoid_derivative(x):
     """``sigma(n) * (1 - sigma(n))``, which vanishes when the sigmoid saturates."""
     s = sigmoid(x)
-    return s * (1 - s)
+    return s * (1 - s)                               # f'(n), Eq. 8.51
 
 
 def tanh(x):
@@ -77,7 +77,7 @@ def tanh(x):
 def tanh_derivative(x):
     """``1 - tanh(n)**2``."""
     t = tanh(x)
-    return 1 - t * t
+    return 1 - t * t                                 # f'(n), Eq. 8.51
 
 
 def log_softmax(x, axis=-1):
@@ -132,25 +132,25 @@ def softmax_backward(dz, x, axis=-1):
 def relu_backward(dz, x):
     """Eq. 8.53 across ReLU: ``dz`` where ``x > 0``, exactly 0 elsewhere (also for inf dz)."""
     dz, x = elementwise_pair(dz, x)
-    return np.where(x > 0, dz, dz.dtype.type(0))       # relu'(n) ∘ dA, relu'(0) = 0
+    return np.where(x > 0, dz, dz.dtype.type(0))       # Eq. 8.53: relu'(n) ∘ dA, relu'(0) = 0
 
 
 def leaky_relu_backward(dz, x, negative_slope=0.01):
     """Eq. 8.53 across leaky ReLU: ``dz`` where ``x > 0``, ``negative_slope * dz`` elsewhere."""
     dz, x = elementwise_pair(dz, x)
     slope = dz.dtype.type(slope_arg(negative_slope))
-    return np.where(x > 0, dz, slope * dz)
+    return np.where(x > 0, dz, slope * dz)             # Eq. 8.53: f'(n) ∘ dA
 
 
 def sigmoid_backward(dz, x):
     """Eq. 8.53 across the sigmoid: ``sigma(x) (1 - sigma(x)) ∘ dz``."""
     dz, x = elementwise_pair(dz, x)
     s = sigmoid(x)
-    return s * (1 - s) * dz
+    return s * (1 - s) * dz                            # Eq. 8.53: sigma'(n) ∘ dA
 
 
 def tanh_backward(dz, x):
     """Eq. 8.53 across tanh: ``(1 - tanh(x)**2) ∘ dz``."""
     dz, x = elementwise_pair(dz, x)
     t = np.tanh(x)
-    return (1 - t * t) * dz
+    return (1 - t * t) * dz                            # Eq. 8.53: tanh'(n) ∘ dA

@@ -56,7 +56,7 @@ def im2col(x: np.ndarray, window) -> np.ndarray:
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
     """Eq. 8.20-8.21: im2col, then one product with every kernel as a row."""
-    x, w, b, window = conv_args(x, w, b, stride, padding, dilation)
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved)
     n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
     cols = im2col(x, window)                                          # (C*kh*kw, N*Ho*Wo)
     z = w.reshape(f, c * kh * kw) @ cols                              # (F, N*Ho*Wo), Eq. 8.20

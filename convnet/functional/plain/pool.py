@@ -21,8 +21,9 @@ ENGINE = "plain"
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Eq. 8.24: the largest value of every window (-inf padding never wins; NaN does)."""
-    x, window = pool_args(x, kernel_size, stride, padding)
-    z = receptive_fields(pad(x, window.pads, -np.inf), window).max(axis=(4, 5))  # (N, C, Ho, Wo)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
+    fields = receptive_fields(pad(x, window.pads, -np.inf), window)   # (N, C, Ho, Wo, kh, kw)
+    z = fields.max(axis=(4, 5))                                       # Eq. 8.24: (N, C, Ho, Wo)
     if return_saved:
         return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), first_maxima(x, window))
     return z
@@ -36,12 +37,14 @@ def first_maxima(x: np.ndarray, window) -> np.ndarray:
     its gradient to the first real one, never to the -inf padding.
     """
     kh, kw = window.kernel
-    fields = receptive_fields(pad(x, window.pads, -np.inf), window)
-    fields = fields.reshape(*fields.shape[:4], kh * kw)            # (N, C, Ho, Wo, kh*kw)
-    index = fields.argmax(axis=-1)                                  # the first maximum (or NaN)
-    real = receptive_fields(pad(np.ones((1, 1, *x.shape[2:]), bool), window.pads, False), window)
-    first_real = real.reshape(*real.shape[:4], kh * kw).argmax(axis=-1)   # (1, 1, Ho, Wo)
-    return np.where(fields.max(axis=-1) == -np.inf, first_real, index)
+    fields = receptive_fields(pad(x, window.pads, -np.inf), window)  # (N, C, Ho, Wo, kh, kw)
+    flat = fields.reshape(*fields.shape[:4], kh * kw)                # each window as one row
+    index = flat.argmax(axis=-1)             # its first maximum, row-major (or its first NaN)
+    # When every real pixel of a window is -inf, the -inf padding ties with them and argmax
+    # may pick a padded pixel: the gradient goes to the window's first real pixel instead.
+    inside = pad(np.ones(x.shape[2:], bool), window.pads, False)     # (Hp, Wp): True on x
+    first_inside = receptive_fields(inside[None, None], window).reshape(*window.out, kh * kw)
+    return np.where(flat.max(axis=-1) == -np.inf, first_inside.argmax(axis=-1), index)
 
 
 def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
@@ -52,18 +55,20 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=Non
     if index is None:
         index = first_maxima(x, window)                             # (N, C, Ho, Wo)
     (kh, kw), (sh, sw), (ho, wo) = window.kernel, window.stride, window.out
-    rows = np.arange(ho)[:, None] * sh + index // kw                # the winner's row, padded input
-    cols = np.arange(wo)[None, :] * sw + index % kw                 # and its column
-    n, c = np.indices(dz.shape[:2])[:, :, :, None, None]            # (N, C, 1, 1): whose window
+    # Window (i, j) starts at padded row i*sh and column j*sw; its winner lies index // kw
+    # rows and index % kw columns further in.
+    rows = np.arange(ho)[:, None] * sh + index // kw                # (N, C, Ho, Wo)
+    cols = np.arange(wo)[None, :] * sw + index % kw                 # (N, C, Ho, Wo)
+    samples, maps = np.indices(dz.shape[:2])[:, :, :, None, None]   # n and c, (N, C, 1, 1) each
     dxp = padded_zeros(x.shape, window.pads, dz.dtype)              # (N, C, Hp, Wp)
-    np.add.at(dxp, (n, c, rows, cols), dz)                          # a pixel may win many windows
-    return crop(dxp, window.pads)                                   # (N, C, H, W)
+    np.add.at(dxp, (samples, maps, rows, cols), dz)   # E8.8: dA[winner] += dLZ, added up where
+    return crop(dxp, window.pads)                     # a pixel wins several windows; (N, C, H, W)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Eq. 8.22 with w = 1/(kh*kw): the mean of every window (padded zeros count)."""
-    x, window = pool_args(x, kernel_size, stride, padding)
-    z = receptive_fields(pad(x, window.pads), window).mean(axis=(4, 5))   # (N, C, Ho, Wo)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
+    z = receptive_fields(pad(x, window.pads), window).mean(axis=(4, 5))   # Eq. 8.22, w = 1/(kh*kw)
     if return_saved:
         return z, Saved(ENGINE, "avg_pool2d", pool_key(x, window), ())
     return z
@@ -74,21 +79,21 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=Non
     dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "avg_pool2d")
     if saved is not None:
         saved_contents(saved, "avg_pool2d", ENGINE, pool_key(x, window))
-    share = dz / (window.kernel[0] * window.kernel[1])              # lw * dLZ, (N, C, Ho, Wo)
+    share = dz / (window.kernel[0] * window.kernel[1])   # lw ∘ dLZ with lw = 1/(kh*kw)
     dxp = padded_zeros(x.shape, window.pads, dz.dtype)              # (N, C, Hp, Wp)
     for i, j in window.offsets():                                   # offset (i, j) of every window
-        dxp[(..., *window.tap(i, j))] += share                      # overlapping windows add up
+        dxp[(..., *window.tap(i, j))] += share     # P8.3: dA = lw ⊠ dLZ; overlaps add up
     return crop(dxp, window.pads)                                   # shares on padding dropped
 
 
 def sum_pool2d(x, kernel_size, stride=None, padding=0):
     """The reducing operator ⊞ (Eq. 8.22 without w): the sum of every window."""
     x, window = pool_args(x, kernel_size, stride, padding)
-    return receptive_fields(pad(x, window.pads), window).sum(axis=(4, 5))
+    return receptive_fields(pad(x, window.pads), window).sum(axis=(4, 5))    # ⊞A, Eq. 8.22
 
 
 def pool_weight_gradient(dz, x, kernel_size, stride=None, padding=0):
     """P8.4: the gradient of average pooling's weight per map, dlw = ⊞(dLZ ∘ ⊞A)."""
     dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "sum_pool2d")
     sums = receptive_fields(pad(x, window.pads), window).sum(axis=(4, 5))   # ⊞A
-    return (dz * sums).sum(axis=(0, 2, 3))                          # ⊞ over the positions
+    return (dz * sums).sum(axis=(0, 2, 3))       # P8.4: ⊞ over batch and positions, per map

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ...geometry import Window
+from ...window import Window
 
 __all__ = ["pad", "crop", "padded_zeros", "receptive_fields"]
 
@@ -47,6 +47,6 @@ def receptive_fields(xp: np.ndarray, window: Window) -> np.ndarray:
     No number is copied.
     """
     (kh, kw), (sh, sw), (dil_h, dil_w) = window.kernel, window.stride, window.dilation
-    extent = (dil_h * (kh - 1) + 1, dil_w * (kw - 1) + 1)     # the dilated kernel's span
-    every = sliding_window_view(xp, extent, axis=(2, 3))      # (N, C, Hp-eh+1, Wp-ew+1, eh, ew)
+    span = (dil_h * (kh - 1) + 1, dil_w * (kw - 1) + 1)       # the dilated kernel's reach
+    every = sliding_window_view(xp, span, axis=(2, 3))        # every position, stride 1
     return every[:, :, ::sh, ::sw, ::dil_h, ::dil_w]          # (N, C, Ho, Wo, kh, kw)
