@@ -11,7 +11,6 @@ functional API ask for the same few geometries on every call.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 from ._validate import fail, int_pair
@@ -87,35 +86,16 @@ def conv_window(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> Windo
     >>> conv_window((2, 2), (1, 1), padding=1).out
     (4, 4)
     """
-    arguments = (int_pair(input_hw, "input size", minimum=1),
-                 int_pair(kernel_size, "kernel_size", minimum=1),
-                 int_pair(stride, "stride", minimum=1), padding,
-                 int_pair(dilation, "dilation", minimum=1))
-    if not _plain_padding(padding):   # True == 1 and 1.0 == 1 to a cache: check such afresh
-        return _conv_window.__wrapped__(*arguments)
-    try:
-        return _conv_window(*arguments[:3], _as_tuples(padding), arguments[4])
-    except (ValueError, TypeError):   # say it with the padding as given, lists and all
-        return _conv_window.__wrapped__(*arguments)
-
-
-def _plain_padding(padding) -> bool:
-    """Whether ``padding`` holds only strs and ints (no bool, float, ...), in lists or tuples."""
-    if isinstance(padding, (list, tuple)):
-        return all(_plain_padding(p) for p in padding)
-    return type(padding) in (int, str)
-
-
-def _as_tuples(padding):
-    return tuple(_as_tuples(p) for p in padding) if isinstance(padding, (list, tuple)) else padding
-
-
-@lru_cache(maxsize=512)
-def _conv_window(input_hw, kernel, stride, padding, dilation) -> Window:
-    # Cached: layers and the functional API ask for the same few geometries on every call.
-    pads = normalize_padding(padding, kernel, dilation, stride)
-    out = output_shape2d(input_hw, kernel, stride, pads, dilation)
-    return Window(kernel, stride, pads, dilation, out)
+    key = ("conv", input_hw, kernel_size, stride, padding, dilation)
+    window = _known.get(key) if _plain(key) else None
+    if window is None:
+        kernel = int_pair(kernel_size, "kernel_size", minimum=1)
+        stride = int_pair(stride, "stride", minimum=1)
+        dilation = int_pair(dilation, "dilation", minimum=1)
+        pads = normalize_padding(padding, kernel, dilation, stride)
+        out = output_shape2d(input_hw, kernel, stride, pads, dilation)
+        window = _remember(key, Window(kernel, stride, pads, dilation, out))
+    return window
 
 
 def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
@@ -124,19 +104,34 @@ def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
     ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the chapter's usual
     choice); padding may be at most half the kernel (:func:`padding_limit`).
     """
-    kernel = int_pair(kernel_size, "kernel_size", minimum=1)
-    stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
-    arguments = (int_pair(input_hw, "input size", minimum=1), kernel, stride, padding)
-    if not _plain_padding(padding):
-        return _pool_window.__wrapped__(*arguments)
-    try:
-        return _pool_window(*arguments[:3], _as_tuples(padding))
-    except (ValueError, TypeError):
-        return _pool_window.__wrapped__(*arguments)
+    key = ("pool", input_hw, kernel_size, stride, padding)
+    window = _known.get(key) if _plain(key) else None
+    if window is None:
+        kernel = int_pair(kernel_size, "kernel_size", minimum=1)
+        stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
+        pads = padding_limit(padding, kernel)
+        out = output_shape2d(input_hw, kernel, stride, pads)
+        window = _remember(key, Window(kernel, stride, pads, (1, 1), out))
+    return window
 
 
-@lru_cache(maxsize=512)
-def _pool_window(input_hw, kernel, stride, padding) -> Window:
-    pads = padding_limit(padding, kernel)
-    out = output_shape2d(input_hw, kernel, stride, pads)
-    return Window(kernel, stride, pads, (1, 1), out)
+# Layers and the functional API ask for the same few geometries on every call, so
+# windows already worked out are kept, keyed by the arguments as given.  Only keys of
+# ints, strs, None and tuples of them: to a dict, True == 1 and 1.0 == 1, which must
+# still be refused (and lists cannot be keys).
+_known: dict = {}
+
+
+def _plain(value) -> bool:
+    kind = type(value)
+    if kind is tuple:
+        return all(_plain(part) for part in value)
+    return kind is int or kind is str or value is None
+
+
+def _remember(key, window: Window) -> Window:
+    if _plain(key):
+        if len(_known) >= 1024:
+            _known.clear()
+        _known[key] = window
+    return window

@@ -12,8 +12,8 @@ the record is dropped unused.
 
 The arrays the public functions return are new, with one exception made on
 request: inside :func:`step_outputs` (a training step of
-:class:`convnet.Sequential`), the arrays passed from layer to layer come from
-the pool too and go back to it when the thread's next step begins.  A step
+:class:`convnet.Sequential`), the arrays passed from layer to layer are work
+buffers too, handed out again by the thread's next step.  A step
 consumes them all before that; fresh ones cost page faults on every step
 (some 900 per LeNet step, a third of its time: glibc hands the freed memory
 back to the kernel between steps).  Because each thread has a pool of its
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from contextlib import contextmanager
 
 import numpy as np
@@ -39,6 +38,8 @@ POOL_LIMIT = 512 * 2 ** 20   # bytes of free buffers a thread keeps; the oldest 
 class Pool:
     """Free work buffers of one thread, filed by key; at most ``limit`` bytes are kept.
 
+    Past the limit, buffers filed under the keys filed first go first.
+
     A buffer's key says everything its next user relies on: code that counts
     on zeros staying where it never writes (a padded border, zero rows) puts
     *everything* that decides where those are into the key's layout (the
@@ -49,7 +50,7 @@ class Pool:
 
     def __init__(self, limit: int = POOL_LIMIT):
         self.limit = limit
-        self._free: OrderedDict = OrderedDict()   # key -> list of buffers, oldest key first
+        self._free: dict = {}       # key -> list of free buffers; keys in the order first filed
         self._bytes = 0
         self._returned: list = []   # (key, buffer) given back from elsewhere, filed on next use
         self._clear_requested = False   # set by another thread: clear on the next use
@@ -63,11 +64,9 @@ class Pool:
         if self._returned or self._clear_requested:
             self._file_returned()
         stack = self._free.get(key) if self.reusing else None
-        if stack:
+        if stack:                   # (an emptied list stays, keeping its key's place)
             buffer = stack.pop()
             self._bytes -= buffer.nbytes
-            if not stack:
-                del self._free[key]
             return buffer
         return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
 
@@ -82,13 +81,20 @@ class Pool:
         if not self.reusing or buffer.nbytes > self.limit:
             return
         self._free.setdefault(key, []).append(buffer)
-        self._free.move_to_end(key)
         self._bytes += buffer.nbytes
-        while self._bytes > self.limit:
-            _, stack = next(iter(self._free.items()))
-            self._bytes -= stack.pop(0).nbytes
-            if not stack:
-                self._free.popitem(last=False)
+        if self._bytes > self.limit:
+            self._evict()
+
+    def _evict(self) -> None:
+        """Drop buffers, those filed under the oldest keys first, until within the limit."""
+        for key in list(self._free):
+            stack = self._free.pop(key)
+            while stack and self._bytes > self.limit:
+                self._bytes -= stack.pop(0).nbytes
+            if stack:
+                self._free[key] = stack          # what is left goes to the back
+            if self._bytes <= self.limit:
+                return
 
     def give_later(self, key, buffer: np.ndarray) -> None:
         """Give ``buffer`` back from any thread: it is filed when the pool's thread next takes.
@@ -159,39 +165,54 @@ def release_all(every_thread: bool = False) -> None:
 
 
 # -- the outputs of a training step -------------------------------------------------------
+#
+# A training step asks for the same outputs in the same order every time, so the
+# buffers of one step are kept in that order (the thread's "slots") and the next step
+# is handed them again, request by request, without going through the pool; a request
+# that differs (another shape: the last, smaller batch) swaps its slot's buffer.
 
 def _give_back_step_outputs() -> None:
-    lent = _threads.__dict__.get("step_lent", [])
+    slots = _threads.__dict__.get("slots", [])
     mine = pool()
-    while lent:
-        mine.give(*lent.pop())
+    while slots:
+        mine.give(*slots.pop())
 
 
 @contextmanager
 def step_outputs():
-    """A training step: returned arrays may live in pool buffers until the next step begins.
+    """A training step: returned arrays may live in work buffers until the next step begins.
 
-    On entry the previous step's buffers go back to the pool; inside,
-    :func:`output` lends new ones (when the thread reuses memory at all).
+    Inside, :func:`output` hands out the buffers of the thread's previous step
+    again, in the same order (when the thread reuses memory at all); nothing the
+    previous step returned may still be in use.
     """
-    _give_back_step_outputs()
-    previous = _threads.__dict__.get("in_step", False)
-    _threads.in_step = pool().reusing
-    _threads.__dict__.setdefault("step_lent", [])
+    previous = _threads.__dict__.get("cursor")
+    _threads.cursor = 0 if pool().reusing else None
+    _threads.__dict__.setdefault("slots", [])
     try:
         yield
     finally:
-        _threads.in_step = previous
+        _threads.cursor = previous
 
 
 def output(name: str, shape, dtype, zero: bool = False) -> np.ndarray:
-    """An array to hand back: new, or inside :func:`step_outputs` a buffer lent for the step."""
-    if not _threads.__dict__.get("in_step", False):
+    """An array to hand back: new, or inside :func:`step_outputs` the step's buffer for it."""
+    cursor = _threads.__dict__.get("cursor")
+    if cursor is None:
         return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    shape = tuple(shape)
-    key = ("output", name, shape, np.dtype(dtype).str)
-    buffer = pool().take(key, shape, dtype)
-    _threads.step_lent.append((key, buffer))
+    shape, slots = tuple(shape), _threads.slots
+    key = ("output", name, shape, dtype)
+    if cursor < len(slots) and slots[cursor][0] == key:
+        buffer = slots[cursor][1]
+    else:
+        mine = pool()
+        buffer = mine.take(key, shape, dtype)
+        if cursor < len(slots):
+            mine.give(*slots[cursor])         # another request than last step's: swap
+            slots[cursor] = (key, buffer)
+        else:
+            slots.append((key, buffer))
+    _threads.cursor = cursor + 1
     if zero:
         buffer.fill(0)
     return buffer
