@@ -15,7 +15,8 @@ NumPy, :mod:`convnet.functional.plain`) or ``"fast"`` (the default).
 
 from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
                receptive_field, reference, theory, training, window, zoo)
-from .functional import convolve2d, correlate2d, engine, get_engine, pad2d, rot180, set_engine
+from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
+                         set_engine)
 from .model import Sequential, load
 from .training import TrainingPolicy
 
@@ -32,6 +33,7 @@ __all__ = [
     "engine",
     "set_engine",
     "get_engine",
+    "inference",
     "datasets",
     "explain",
     "functional",

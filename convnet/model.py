@@ -18,6 +18,7 @@ from . import training
 from ._archive import ModelFileError, read_archive, write_archive
 from ._validate import fail, file_path, integer
 from .layers.base import Layer, check_dtype
+from .functional import release_work_memory
 from .training import DivergenceError, History, TrainingPolicy
 
 __all__ = ["Sequential", "History", "Summary", "DivergenceError", "TrainingPolicy", "load",
@@ -141,6 +142,18 @@ class Sequential:
                 layer.params[key] = layer.params[key].astype(dtype)
             layer.grads.clear()
         return self
+
+    def free_memory(self) -> None:
+        """Give back every work buffer: what the layers keep for a backward, and the engines'.
+
+        The layers forget their last forward (a ``backward`` then needs a new
+        one), and every thread's work memory is released
+        (:func:`convnet.functional.release_work_memory`; another thread's when
+        it next computes).  Nothing else changes; training goes on as before.
+        """
+        for layer in self.layers:
+            layer.forget()
+        release_work_memory(every_thread=True)
 
     def __len__(self) -> int:
         return len(self.layers)

@@ -14,14 +14,16 @@ through the plainest path.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._progress import EpochProgress
 from ._validate import boolean, fail, generator, integer, real_array
-from .functional import reuse_work_memory, step_memory
+from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
 from .layers import MaxPool2D, ReLU
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
 
@@ -166,8 +168,33 @@ def run_backward(layers, dy, input_gradient=True):
     return dy
 
 
+_training: set = set()          # id() of the models in a training step, in any thread
+_training_guard = threading.Lock()
+
+
+@contextmanager
+def _only_step(model):
+    """Refuse a second training step of ``model`` while one runs (in another thread)."""
+    with _training_guard:
+        if id(model) in _training:
+            raise RuntimeError("this model is already in a training step, in another thread: "
+                               "train a model from one thread at a time (predict and evaluate "
+                               "may run in any number of threads)")
+        _training.add(id(model))
+    try:
+        yield
+    finally:
+        with _training_guard:
+            _training.discard(id(model))
+
+
 def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
     """One optimisation step: ``(loss, outputs)``; DivergenceError leaves the model as it was."""
+    with _only_step(model):
+        return _step(model, x, y, loss, optimizer, policy)
+
+
+def _step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
     order = policy.running_order(model.layers)
     with reuse_work_memory(policy.reuse_buffers), step_memory():
         out = run_forward(order, x)
@@ -188,18 +215,18 @@ def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
 
 
 def predict(model, x, batch_size=256, policy: TrainingPolicy = TrainingPolicy()):
-    """Outputs for ``x`` in evaluation mode, ``batch_size`` samples at a time."""
+    """Outputs for ``x`` in evaluation mode, ``batch_size`` samples at a time.
+
+    Runs in :func:`convnet.inference`, so it writes nothing to the model (not
+    even the layers' modes): threads may predict with one model at once.
+    Work buffers made for its batch size are given back when it returns.
+    """
     x = real_array(x, "x", ndim=range(2, 6), layout="(N, ...)")
     batch_size = integer(batch_size, "batch_size", minimum=1)
-    modes = [layer.training for layer in model.layers]
-    model.eval()
     order = policy.running_order(model.layers)
-    try:
+    with inference(), temporary_work_memory():
         outputs = [run_forward(order, x[start:start + batch_size])
                    for start in range(0, x.shape[0], batch_size)]
-    finally:
-        for layer, mode in zip(model.layers, modes):
-            layer.train(mode)
     return np.concatenate(outputs)
 
 
@@ -228,6 +255,8 @@ def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=Non
         fail("optimizer", "an optimizer such as convnet.optim.SGD(lr=0.01)", optimizer,
              error=TypeError)
     check_targets(model, x, y, "y")
+    finite_data(x, "x")
+    finite_data(y, "y")
     validation_data = _validation(model, validation_data)
     rng = generator(seed, "seed")
     history = History()
@@ -323,6 +352,14 @@ def checked_data(x, y, names=("x", "y")):
         fail(names[1], f"one entry per sample of {names[0]} ({x.shape[0]})", y,
              given=f"{y_array.shape[0]} entries")
     return x, y_array
+
+
+def finite_data(array: np.ndarray, name: str) -> None:
+    """Refuse NaN or inf in training data before the first step, naming the first bad entry."""
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        fail(name, "finite numbers (NaN or inf in the data would make every step's loss and "
+             "gradients NaN)", array, given=f"{array[index]} at index {index}")
 
 
 def accuracy(outputs, y, count=False):

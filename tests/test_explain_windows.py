@@ -223,3 +223,23 @@ def test_random_backward_matches_conv2d_backward(cfg):
     assert len(equations(text, "dx")) == dx.size and len(equations(text, "dw")) == dw.size
     if window.stride != (1, 1):
         assert "dz dilated" in text
+
+
+# -- an explanation keeps its own copies of the inputs --------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda x, k, dz: explain.correlate2d(x, k),
+    lambda x, k, dz: explain.convolve2d(x, k),
+    lambda x, k, dz: explain.pool2d(x, 2),
+    lambda x, k, dz: explain.conv2d_backward(dz, x, k),
+], ids=["correlate2d", "convolve2d", "pool2d", "conv2d_backward"])
+def test_explanation_unchanged_when_caller_arrays_change(make):
+    x = np.arange(16.0).reshape(4, 4)
+    k = np.array([[1.0, -1.0], [2.0, 0.5]])
+    dz = np.ones((3, 3))
+    explanation = make(x, k, dz)
+    before = explanation.text()
+    x[...] = -7.0
+    k[...] = 3.0
+    dz[...] = 5.0
+    assert explanation.text() == before

@@ -163,7 +163,8 @@ def raises(error, message):
 
 def test_backward_before_forward_is_a_runtime_error():
     with raises(RuntimeError, "Conv2D.backward() has no forward() to go back through: run "
-                              "forward on a batch first (each forward serves one backward)"):
+                              "forward on a batch first (each forward serves one backward; a "
+                              "forward in convnet.inference() keeps nothing)"):
         L.Conv2D(1, 1, 2).backward(np.ones((1, 1, 1, 1)))
     with pytest.raises(RuntimeError, match=r"^ReLU.backward\(\) has no forward\(\)"):
         L.ReLU().backward(np.ones(3))

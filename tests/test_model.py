@@ -85,19 +85,36 @@ def small_model():
                               L.Dense(2 * 6 * 6, 2, rng=1))
 
 
-def test_nan_loss_stops_with_epoch_and_batch_and_keeps_last_good_step():
+def test_nan_in_the_data_is_named_before_the_first_step():
     x, y = toy_data(40)
-    x[25, 0, 0, 0] = np.nan                       # batch 3 of size 10 (samples 20..29)
+    x[25, 0, 0, 0] = np.nan
     model = small_model()
-    with pytest.raises(DivergenceError, match=r"^training stopped at epoch 1, batch 3: the loss "
-                                              r"became nan; the model keeps the parameters"):
+    before = {name: value.copy() for name, value in model.parameters().items()}
+    with pytest.raises(ValueError, match=r"^x must be finite numbers \(NaN or inf in the data "
+                                         r".*\); got nan at index \(25, 0, 0, 0\)$"):
         model.fit(x, y, epochs=2, batch_size=10, loss="cross_entropy", optimizer=SGD(0.1),
-                  shuffle=False, verbose=False)
-    reference = small_model()                     # the same two good steps, nothing more
-    reference.fit(x[:20], y[:20], epochs=1, batch_size=10, loss="cross_entropy",
-                  optimizer=SGD(0.1), shuffle=False, verbose=False)
+                  verbose=False)
     for name, value in model.parameters().items():
-        np.testing.assert_array_equal(value, reference.parameters()[name])
+        np.testing.assert_array_equal(value, before[name])          # not a single step
+    targets = np.eye(2)[y]
+    targets[3, 1] = np.inf
+    x[25, 0, 0, 0] = 0.0
+    with pytest.raises(ValueError, match=r"^y must be finite numbers .*; got inf at index \(3, 1\)$"):
+        model.fit(x, targets, epochs=1, batch_size=10, loss="mse", optimizer=SGD(0.1),
+                  verbose=False)
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_step():
+    # train_batch takes a batch as it comes: a NaN sample makes the loss NaN.
+    x, y = toy_data(40)
+    model = small_model()
+    model.train_batch(x[:10], y[:10], "cross_entropy", SGD(0.1))
+    good = {name: value.copy() for name, value in model.parameters().items()}
+    x[25, 0, 0, 0] = np.nan
+    with pytest.raises(DivergenceError, match=r"^the loss became nan$"):
+        model.train_batch(x[20:30], y[20:30], "cross_entropy", SGD(0.1))
+    for name, value in model.parameters().items():
+        np.testing.assert_array_equal(value, good[name])
 
 
 def test_diverging_learning_rate_stops_with_finite_parameters():

@@ -84,7 +84,8 @@ def _correlation(x, k, padding, stride, dilation, max_terms, decimals, flip):
     library = functional.convolve2d if flip else functional.correlate2d
     z = library(x, k, padding=padding, stride=stride, dilation=dilation)   # validates
     max_terms, decimals = _options(max_terms, decimals)
-    x, k = real_array(x, "x", ndim=2), real_array(k, "k", ndim=2)
+    # Copies: the explanation keeps these matrices, and must not change when the caller's do.
+    x, k = real_array(x, "x", ndim=2).copy(), real_array(k, "k", ndim=2).copy()
     window = conv_window(x.shape, k.shape, stride, padding, dilation)
     (top, bottom), (left, right) = window.pads
     xp = np.pad(x, window.pads)                                            # (Hp, Wp)
@@ -195,7 +196,7 @@ def pool2d(x, kernel_size, stride=None, padding=0, kind="max", max_terms=MAX_TER
     array([[4.]])
     """
     one_of(kind, "kind", ("max", "avg"))
-    x = real_array(x, "x", ndim=2)
+    x = real_array(x, "x", ndim=2).copy()       # kept by the explanation: the caller's may change
     library = functional.max_pool2d if kind == "max" else functional.avg_pool2d
     z = library(x[None, None], kernel_size, stride, padding)[0, 0]          # validates
     max_terms, decimals = _options(max_terms, decimals)
@@ -288,9 +289,10 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, max_terms=MAX_TERMS, *,
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    dz = real_array(dz, "dz", ndim=2, layout="(Ho, Wo)")
-    x = real_array(x, "x", ndim=2)
-    w = real_array(w, "w", ndim=2, layout="(kh, kw)")
+    # Copies: the explanation keeps these matrices, and must not change when the caller's do.
+    dz = real_array(dz, "dz", ndim=2, layout="(Ho, Wo)").copy()
+    x = real_array(x, "x", ndim=2).copy()
+    w = real_array(w, "w", ndim=2, layout="(kh, kw)").copy()
     window = conv_window(x.shape, w.shape, stride, padding)
     same_shape(dz, "dz", window.out, "the output of correlate2d(x, w) with this stride and "
                "padding")

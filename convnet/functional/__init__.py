@@ -21,8 +21,9 @@ from .activations import (leaky_relu, leaky_relu_backward, leaky_relu_derivative
                           sigmoid_derivative, softmax, softmax_backward, softmax_derivative, tanh,
                           tanh_backward, tanh_derivative)
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, pad2d, rot180
+from .._inference import inference, inferring
 from .engines import (ENGINES, engine, get_engine, release_work_memory, reuse_work_memory,
-                      set_engine, step_memory)
+                      set_engine, step_memory, temporary_work_memory)
 from .linear import linear, linear_backward
 from .net_input import (product_net_input, product_net_input_backward, sum_net_input,
                         sum_net_input_backward)
@@ -41,5 +42,6 @@ __all__ = [
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
     "Saved", "ENGINES", "engine", "set_engine", "get_engine",
-    "reuse_work_memory", "release_work_memory", "step_memory",
+    "reuse_work_memory", "release_work_memory", "step_memory", "temporary_work_memory",
+    "inference", "inferring",
 ]

@@ -42,7 +42,8 @@ from .._validate import boolean, fail
 from .._checks import Saved
 
 __all__ = ["ENGINES", "OPERATIONS", "engine", "set_engine", "get_engine", "implementation",
-           "backward_engine", "reuse_work_memory", "release_work_memory", "step_memory"]
+           "backward_engine", "reuse_work_memory", "release_work_memory", "step_memory",
+           "temporary_work_memory"]
 
 ENGINES = ("reference", "plain", "fast")
 
@@ -178,6 +179,17 @@ def step_memory():
     """
     from ._fast import memory
     return memory.step_outputs()
+
+
+def temporary_work_memory():
+    """A context manager: work buffers first made inside it are given back when it ends.
+
+    Those this thread kept before stay (``Sequential.predict`` runs in it, so
+    a prediction on a large batch leaves no buffers behind that training at
+    its own batch size would not keep anyway).
+    """
+    from ._fast import memory
+    return memory.temporary()
 
 
 def release_work_memory(every_thread: bool = False) -> None:

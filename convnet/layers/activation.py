@@ -14,9 +14,10 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"]
 class _Elementwise(Layer):
     """A transfer function: forward keeps its input n, backward is Eq. 8.53."""
 
-    def _keep(self, x):
+    def _net_input(self, x):
+        """``x`` checked, and kept for the backward pass (Eq. 8.53 needs the net input n)."""
         n = self._input(x)
-        self._cache = n
+        self._keep(n)
         return n
 
     def _grad(self, dy):
@@ -34,7 +35,7 @@ class ReLU(_Elementwise):
     """
 
     def forward(self, x):
-        return F.relu(self._keep(x))                # max(n, 0)
+        return F.relu(self._net_input(x))                # max(n, 0)
 
     def backward(self, dy):
         dy, n = self._grad(dy)
@@ -58,7 +59,7 @@ class LeakyReLU(_Elementwise):
         return dict(negative_slope=self.negative_slope)
 
     def forward(self, x):
-        return F.leaky_relu(self._keep(x), self.negative_slope)
+        return F.leaky_relu(self._net_input(x), self.negative_slope)
 
     def backward(self, dy):
         dy, n = self._grad(dy)
@@ -75,7 +76,7 @@ class Sigmoid(_Elementwise):
     """
 
     def forward(self, x):
-        return F.sigmoid(self._keep(x))
+        return F.sigmoid(self._net_input(x))
 
     def backward(self, dy):
         dy, n = self._grad(dy)
@@ -92,7 +93,7 @@ class Tanh(_Elementwise):
     """
 
     def forward(self, x):
-        return F.tanh(self._keep(x))
+        return F.tanh(self._net_input(x))
 
     def backward(self, dy):
         dy, n = self._grad(dy)
@@ -122,7 +123,7 @@ class Softmax(Layer):
     def forward(self, x):
         x = self._input(x)
         y = F.softmax(x, axis=self.axis)
-        self._cache = x
+        self._keep(x)
         return y
 
     def backward(self, dy):

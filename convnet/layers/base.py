@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import float_dtype as check_dtype, real_array, same_shape
+from ..functional import inference, inferring
 
-__all__ = ["Layer", "DTYPES", "check_dtype"]
+__all__ = ["Layer", "DTYPES", "check_dtype", "inference", "inferring"]
 
 DTYPES = (np.float32, np.float64)
-
 
 class Layer:
     """Base class of every layer.
@@ -27,15 +27,15 @@ class Layer:
         by the last ``backward``.
     training : bool
         ``True`` in training mode; only layers that behave differently
-        (``Dropout``) look at it.
+        (``Dropout``) look at it, and not inside :class:`inference`.
 
     Notes
     -----
     ``forward`` stores what ``backward`` needs (for the layers of the
     library: the input and the :class:`~convnet.functional.Saved` record
     of the functional forward pass) and ``backward`` releases it, so each
-    ``forward`` serves one ``backward``.  What is stored is never pickled or
-    copied with the layer.
+    ``forward`` serves one ``backward``.  In :class:`inference` nothing is
+    stored.  What is stored is never pickled or copied with the layer.
     """
 
     skips_input_gradient = False  # True where backward(dy, input_gradient=False) saves work
@@ -98,8 +98,21 @@ class Layer:
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward() has no forward() to go back "
                                "through: run forward on a batch first (each forward serves "
-                               "one backward)")
+                               "one backward; a forward in convnet.inference() keeps nothing)")
         return self._cache
+
+    def forget(self) -> None:
+        """Drop what the last forward kept for its backward (its work memory goes back)."""
+        self._cache = None
+
+    def _keep(self, cache) -> None:
+        """Keep ``cache`` for the backward pass, unless in :class:`inference`."""
+        if not inferring():
+            self._cache = cache
+
+    def _in_training(self) -> bool:
+        """Training mode, and not in :class:`inference`."""
+        return self.training and not inferring()
 
     def _input(self, x, ndim=None, layout=None, dtype=None):
         x = real_array(x, "x", ndim=ndim, layout=layout)

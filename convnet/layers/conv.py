@@ -7,6 +7,7 @@ import numpy as np
 from .. import functional as F
 from .._validate import element_budget, fail, generator, int_pair, integer
 from ..geometry import canonical_padding, normalize_padding, output_shape2d
+from ..functional import inferring
 from .base import Layer, check_dtype
 from .init import initial_weights
 
@@ -133,16 +134,18 @@ class Conv2D(Layer):
         return x
 
     def _conv(self, x, b):
-        """The functional forward pass with its record; the previous record is let go first."""
+        """The functional forward pass with its record (none in inference)."""
+        if inferring():
+            return F.conv2d(x, self.params["weight"], b, self.stride, self.padding,
+                            self.dilation), None
         self._cache = None          # its work memory goes back before the next is taken
-        z, saved = F.conv2d(x, self.params["weight"], b, self.stride, self.padding,
-                            self.dilation, return_saved=True)
-        return z, saved
+        return F.conv2d(x, self.params["weight"], b, self.stride, self.padding, self.dilation,
+                        return_saved=True)
 
     def forward(self, x):
         x = self._checked_input(x)
         z, saved = self._conv(x, self.params.get("bias"))
-        self._cache = (x, saved, z.shape)
+        self._keep((x, saved, z.shape))
         return z  # (N, F, Ho, Wo)
 
     def backward(self, dy, input_gradient=True):
@@ -196,7 +199,7 @@ class ProductBiasConv2D(Conv2D):
     def forward(self, x):
         x = self._checked_input(x)
         lz, saved = self._conv(x, None)                                   # (N, F, Ho, Wo)
-        self._cache = (x, saved, lz)                 # lz is kept for the bias path of backward
+        self._keep((x, saved, lz))                   # lz is kept for the bias path of backward
         return F.product_net_input(lz, self.params["bias"])              # N = b ∘ LZ
 
     def backward(self, dy, input_gradient=True):

@@ -66,7 +66,7 @@ class Dense(Layer):
         if x.shape[1] != self.in_features:
             fail("x", f"of shape (N, {self.in_features}) for {self!r}", x,
                  given=f"shape {x.shape}")
-        self._cache = x
+        self._keep(x)
         return F.linear(x, self.params["weight"], self.params.get("bias"))  # (N, out)
 
     skips_input_gradient = True
@@ -116,7 +116,7 @@ class Flatten(Layer):
 
     def forward(self, x):
         x = self._input(x, ndim=(2, 3, 4), layout="(N, ...) with up to 3 axes per sample")
-        self._cache = (x.shape, x.dtype)
+        self._keep((x.shape, x.dtype))
         if self.order == "F" and x.ndim >= 3:
             x = np.swapaxes(x, -1, -2)   # columns become rows: Eq. 8.26 stacks columns
         return x.reshape(x.shape[0], -1)
@@ -163,12 +163,12 @@ class Dropout(Layer):
 
     def forward(self, x):
         x = self._input(x)
-        if not self.training or self.p == 0.0:
-            self._cache = (x.shape, x.dtype, None)
+        if not self._in_training() or self.p == 0.0:
+            self._keep((x.shape, x.dtype, None))
             return x
         keep = self.rng.random(x.shape) >= self.p
         mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))
-        self._cache = (x.shape, x.dtype, mask)
+        self._keep((x.shape, x.dtype, mask))
         return x * mask
 
     def backward(self, dy):

@@ -8,6 +8,7 @@ from .. import functional as F
 from .._validate import int_pair
 from ..geometry import canonical_padding, output_shape2d
 from ..window import padding_limit
+from ..functional import inferring
 from .base import Layer
 from .conv import _chw
 
@@ -34,6 +35,8 @@ class _Pool2D(Layer):
     def _pool(self, pool, x):
         """The functional forward ``pool`` with its record; the previous record is let go first."""
         x = self._input(x, ndim=4)
+        if inferring():
+            return pool(x, self.kernel_size, self.stride, self.padding)
         self._cache = None
         z, saved = pool(x, self.kernel_size, self.stride, self.padding, return_saved=True)
         self._cache = (x, saved, z.shape)
@@ -125,7 +128,7 @@ class GlobalAvgPool2D(Layer):
 
     def forward(self, x):
         x = self._input(x, ndim=4)
-        self._cache = (x.shape, x.dtype)
+        self._keep((x.shape, x.dtype))
         return x.mean(axis=(2, 3))  # (N, C)
 
     def backward(self, dy):

@@ -182,6 +182,8 @@ EXEMPT = {
     "SoftmaxCrossEntropy": "no arguments (forward is)", "MSELoss": "no arguments (forward is)",
     "Saved": "a record returned by the forward functions", "ENGINES": "a constant",
     "get_engine": "no arguments", "step_memory": "no arguments",
+    "temporary_work_memory": "no arguments", "inference": "no arguments",
+    "inferring": "no arguments",
 }
 
 

@@ -21,6 +21,7 @@ from ..._checks import (Saved, conv_args, conv_backward_args, conv_key, saved_co
                        single_args)
 from .conv_backward import conv2d_backward_gathered
 from .conv_forward import Gathered, conv2d_forward, gather_input
+from ..._inference import inferring
 from .memory import Scratch
 
 __all__ = ["conv2d", "conv2d_backward", "correlate2d", "convolve2d", "forget_last_gather"]
@@ -68,7 +69,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     with Scratch() as scratch:
         z, gathered = conv2d_forward(x, w, b, window, scratch)
         if not return_saved:
-            _remember(x, (conv_key(x, w, window), x.dtype.str), gathered, scratch)
+            if not inferring():         # in inference no backward follows
+                _remember(x, (conv_key(x, w, window), x.dtype.str), gathered, scratch)
             return z
         gathered.lease = scratch.keep(gathered.buffer)     # the record holds the gather
     return z, Saved(ENGINE, "conv2d", conv_key(x, w, window), gathered)

@@ -29,8 +29,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["Pool", "Scratch", "Lease", "pool", "reuse", "release_all", "step_outputs", "output",
-           "POOL_LIMIT"]
+__all__ = ["Pool", "Scratch", "Lease", "pool", "reuse", "temporary", "release_all",
+           "step_outputs", "output", "POOL_LIMIT"]
 
 POOL_LIMIT = 512 * 2 ** 20   # bytes of free buffers a thread keeps; the oldest go first
 
@@ -117,6 +117,12 @@ class Pool:
         self._free.clear()
         self._bytes = 0
 
+    def drop_new(self, known) -> None:
+        """Drop the free buffers filed under keys not in ``known`` (the keys filed before)."""
+        self._file_returned()
+        for key in [key for key in self._free if key not in known]:
+            self._bytes -= sum(buffer.nbytes for buffer in self._free.pop(key))
+
     def request_clear(self) -> None:
         """Ask, from any thread, that the pool drop its buffers when its own thread next uses it."""
         self._clear_requested = True
@@ -151,6 +157,17 @@ def reuse(flag: bool):
         yield
     finally:
         mine.reusing = previous
+
+
+@contextmanager
+def temporary():
+    """Buffers this thread's pool first files inside the body are dropped when it ends."""
+    mine = pool()
+    known = set(mine._free)
+    try:
+        yield
+    finally:
+        mine.drop_new(known)
 
 
 def release_all(every_thread: bool = False) -> None:

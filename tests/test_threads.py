@@ -1,0 +1,153 @@
+"""Sharing a model: threads that predict get the serial results; training is one thread's job.
+
+``predict`` and ``evaluate`` run in ``convnet.inference()``: they write nothing
+to the model (not its layers' modes, not what a backward would need) and the
+fast engine's work memory is per thread.  A second training step of a model
+while one runs in another thread is refused.  Work memory is given back.
+"""
+
+import copy
+import pickle
+import threading
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import convnet
+from convnet import layers as L
+from convnet.optim import SGD
+
+
+def models():
+    """Several models with every kind of layer whose forward keeps something."""
+    rng = np.random.default_rng(0)
+    return {
+        "conv-pool-dropout": convnet.Sequential(
+            L.Conv2D(1, 6, 3, padding=1, rng=rng), L.ReLU(), L.MaxPool2D(2),
+            L.Conv2D(6, 8, 3, rng=rng), L.ReLU(), L.MaxPool2D(2), L.Flatten(),
+            L.Dropout(0.5, rng=rng), L.Dense(8, 4, rng=rng), L.Softmax()),
+        "untied-product-avg": convnet.Sequential(
+            L.Conv2D(1, 3, 3, bias="untied", input_size=(10, 10), rng=rng), L.Tanh(),
+            L.ProductBiasConv2D(3, 4, 3, stride=2, padding=2, rng=rng), L.LeakyReLU(0.1),
+            L.AvgPool2D(2, stride=1), L.Sigmoid(), L.GlobalAvgPool2D(), L.Dense(4, 3, rng=rng)),
+    }
+
+
+BATCHES = [np.random.default_rng(seed).normal(size=(5, 1, 10, 10)) for seed in range(32)]
+
+
+@pytest.mark.parametrize("name", list(models()))
+@pytest.mark.parametrize("engine", ["fast", "plain"])
+def test_threads_that_predict_with_one_model_get_the_serial_results(name, engine):
+    model = models()[name]                           # left in training mode: Dropout is on
+    with convnet.engine(engine):
+        serial = [model.predict(batch) for batch in BATCHES]
+
+    def predict(batch):
+        with convnet.engine(engine):
+            return model.predict(batch)
+
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            shared = list(pool.map(predict, BATCHES))
+            for got, expected in zip(shared, serial):
+                np.testing.assert_array_equal(got, expected)
+    assert all(layer.training for layer in model.layers)    # predict changed no mode
+
+
+def test_threads_that_run_forward_in_evaluation_mode_get_the_serial_results():
+    model = models()["conv-pool-dropout"].eval()
+    serial = [model.forward(batch) for batch in BATCHES]
+    with ThreadPoolExecutor(4) as pool:
+        shared = list(pool.map(model.forward, BATCHES))
+    for got, expected in zip(shared, serial):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_second_training_step_in_another_thread_is_refused():
+    model = models()["conv-pool-dropout"]
+    x, y = BATCHES[0], np.arange(5) % 4
+    entered, release = threading.Event(), threading.Event()
+    forward = model.layers[0].forward
+
+    def waiting_forward(batch):                      # the worker's step waits inside
+        if threading.current_thread() is worker:
+            entered.set()
+            release.wait(30)
+        return forward(batch)
+
+    model.layers[0].forward = waiting_forward
+    worker = threading.Thread(target=model.train_batch, args=(x, y, "cross_entropy", SGD(0.1)))
+    worker.start()
+    try:
+        assert entered.wait(30)
+        with pytest.raises(RuntimeError, match=r"^this model is already in a training step, in "
+                                               r"another thread"):
+            model.train_batch(x, y, "cross_entropy", SGD(0.1))
+        predicted = model.predict(x)                 # predicting meanwhile is fine
+    finally:
+        release.set()
+        worker.join()
+    model.layers[0].forward = forward
+    model.train_batch(x, y, "cross_entropy", SGD(0.1))          # and after, training goes on
+    assert predicted.shape == (5, 4)
+
+
+def test_predicting_in_one_thread_does_not_disturb_training_in_another():
+    x = np.concatenate(BATCHES[:8])
+    y = np.arange(len(x)) % 4
+
+    def train(model):
+        model.fit(x, y, epochs=3, batch_size=8, loss="cross_entropy", optimizer=SGD(0.05),
+                  seed=0, verbose=False)
+        return model.parameters()
+
+    alone = train(models()["conv-pool-dropout"])
+    model = models()["conv-pool-dropout"]
+    stop = threading.Event()
+
+    def keep_predicting():
+        while not stop.is_set():
+            model.predict(BATCHES[9])
+
+    watcher = threading.Thread(target=keep_predicting)
+    watcher.start()
+    try:
+        shared = train(model)
+    finally:
+        stop.set()
+        watcher.join()
+    for name, value in alone.items():
+        np.testing.assert_array_equal(shared[name], value)
+
+
+def test_predict_on_a_large_batch_keeps_no_buffers_for_it():
+    model = convnet.zoo.lenet5(seed=0)
+    x = np.random.default_rng(0).random((1000, 1, 28, 28), dtype=np.float32)
+    model.predict(x[:32], batch_size=32)             # the buffers of a small batch may stay
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        out = model.predict(x, batch_size=1000)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The im2col matrix of the first layer alone is 25 x 1000*24*28 float32 = 67 MB.
+    assert peak - before > 60e6
+    assert kept - before - out.nbytes < 1e6          # nothing of that size stays behind
+
+
+def test_free_memory_gives_back_what_training_kept_and_copies_carry_none():
+    model = convnet.zoo.lenet5(seed=0)
+    x = np.random.default_rng(0).random((64, 1, 28, 28), dtype=np.float32)
+    model.train_batch(x, np.arange(64) % 10, "cross_entropy", SGD(0.01))
+    model.forward(x)                                 # the layers keep their records
+    small = len(pickle.dumps(model))
+    assert small < 400_000                           # 44,426 float32 weights and the config
+    assert copy.deepcopy(model).layers[0]._cache is None
+    model.free_memory()
+    assert convnet.functional._fast.memory.pool().nbytes == 0
+    assert all(layer._cache is None for layer in model.layers)
+    model.train_batch(x, np.arange(64) % 10, "cross_entropy", SGD(0.01))   # and on it goes
