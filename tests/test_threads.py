@@ -57,6 +57,17 @@ def test_threads_that_predict_with_one_model_get_the_serial_results(name, engine
     assert all(layer.training for layer in model.layers)    # predict changed no mode
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_threads_that_evaluate_one_model_get_the_serial_results_and_leave_its_mode(training):
+    model = models()["conv-pool-dropout"].train(training)
+    labels = [np.arange(len(batch)) % 4 for batch in BATCHES]
+    serial = [model.evaluate(x, y, batch_size=2) for x, y in zip(BATCHES, labels)]
+    with ThreadPoolExecutor(4) as pool:
+        shared = list(pool.map(lambda xy: model.evaluate(*xy, batch_size=2), zip(BATCHES, labels)))
+    assert shared == serial                          # (loss, accuracy) pairs, exactly
+    assert all(layer.training is training for layer in model.layers)
+
+
 def test_threads_that_run_forward_in_evaluation_mode_get_the_serial_results():
     model = models()["conv-pool-dropout"].eval()
     serial = [model.forward(batch) for batch in BATCHES]
