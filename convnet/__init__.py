@@ -11,8 +11,14 @@ sizes in :mod:`convnet.geometry`, receptive fields in
 Every operation runs in one of three engines with the same results:
 ``convnet.engine("reference")`` (the loops), ``"plain"`` (readable vectorised
 NumPy, :mod:`convnet.functional.plain`) or ``"fast"`` (the default).
+
+An operation that would make an array larger than the memory budget (4 GiB
+unless :func:`set_memory_budget` or the environment variable
+``CONVNET_MEMORY_BUDGET`` says otherwise) refuses with a ValueError before
+allocating anything.
 """
 
+from ._budget import get_memory_budget, set_memory_budget
 from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
                receptive_field, reference, theory, training, window, zoo)
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
@@ -34,6 +40,8 @@ __all__ = [
     "set_engine",
     "get_engine",
     "inference",
+    "set_memory_budget",
+    "get_memory_budget",
     "datasets",
     "explain",
     "functional",

@@ -25,7 +25,6 @@ __all__ = [
     "same_shape",
     "generator",
     "float_dtype",
-    "element_budget",
     "boolean",
     "file_path",
 ]
@@ -214,15 +213,6 @@ def float_dtype(dtype, name: str = "dtype"):
 
 
 _KEPT = (np.dtype(np.float32), np.dtype(np.float64))   # native float dtypes kept as they are
-
-MAX_ELEMENTS = 2 ** 28   # 268 million: 1 GiB of float32, far beyond any course network
-
-
-def element_budget(count: int, name: str, what: str) -> None:
-    """Refuse, before allocating, an array of more than ``MAX_ELEMENTS`` elements."""
-    if count > MAX_ELEMENTS:
-        fail(name, f"small enough to keep {what} under {MAX_ELEMENTS:,} elements", None,
-             given=f"{count:,} elements")
 
 
 def boolean(value, name: str) -> bool:

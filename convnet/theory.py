@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import element_budget, fail, int_pair, one_of, real_array
+from ._budget import refuse_beyond_budget
+from ._validate import fail, int_pair, one_of, real_array
 from .window import conv_window
 
 __all__ = ["vec", "unvec", "conv_matrix", "impulse_response"]
@@ -93,7 +94,9 @@ def conv_matrix(k, input_shape, padding="valid", stride=1, order="C", dilation=1
     window = conv_window((height, width), k.shape, stride, padding, dilation)
     (sh, sw), (dh, dw), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
     ho, wo = window.out
-    element_budget(ho * wo * height * width, "padding", "the matrix (Ho*Wo x H*W)")
+    padded = (height + sum(window.pads[0])) * (width + sum(window.pads[1]))
+    refuse_beyond_budget([("input_shape", "the matrix (Ho*Wo x H*W)",
+                           ho * wo * height * width * k.dtype.itemsize)], (height * width, padded))
 
     def index(row, col, rows, cols):  # position of (row, col) in the stacked vector
         return row * cols + col if order == "C" else col * rows + row

@@ -70,15 +70,15 @@ def test_negative_excessive_and_huge_padding():
     with raises(ValueError, "padding must be an integer >= 0; got -1 (int)"):
         convnet.correlate2d(X2, X2, padding=-1)
     # Convolution takes any padding, as PyTorch does (3 > d*(k-1) = 2 here); pooling keeps
-    # PyTorch's bound of half the window; a padded input beyond the element budget is refused
-    # before anything is allocated: (3 + 2e9)^2 = 4e18 + 12e9 + 9 elements.
+    # PyTorch's bound of half the window; a padded input beyond the memory budget is refused
+    # before anything is allocated: (3 + 2e9)^2 = 4e18 + 12e9 + 9 float64s, 27.8 EiB.
     assert convnet.correlate2d(X2, X2, padding=3).shape == (7, 7)
     with raises(ValueError, "padding must be at most 1 rows on each side (half the kernel size, "
                             "so that every window holds a real pixel); got 2"):
         max_pool2d(X4, 3, padding=2)
     with raises(ValueError, "padding must be small enough to keep the padded input (N x C x Hp x "
-                            "Wp) under 268,435,456 elements; got 4,000,000,012,000,000,009 "
-                            "elements"):
+                            "Wp) within the memory budget of 4.0 GiB (convnet.set_memory_budget); "
+                            "got 27.8 EiB"):
         convnet.correlate2d(X2, X2, padding=10 ** 9)
 
 

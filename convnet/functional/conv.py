@@ -128,8 +128,9 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     ------
     ValueError
         Wrong ndim, channel mismatch, bias of the wrong shape, a kernel that
-        does not fit the padded input, stride or dilation < 1, a padded input
-        or output beyond the element budget.
+        does not fit the padded input, stride or dilation < 1, an array
+        (padded input, gathered input, output) beyond the memory budget
+        (:func:`convnet.set_memory_budget`).
     TypeError
         Non-numeric, boolean or complex data.
 

@@ -48,7 +48,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     ------
     ValueError, TypeError
         Wrong ndim, a window larger than the padded input, stride < 1, too
-        much padding, non-numeric data.
+        much padding, non-numeric data, a padded input beyond the memory
+        budget (:func:`convnet.set_memory_budget`).
 
     Examples
     --------
@@ -132,7 +133,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     ------
     ValueError, TypeError
         Wrong ndim, a window larger than the padded input, stride < 1, too
-        much padding, non-numeric data.
+        much padding, non-numeric data, a padded input beyond the memory
+        budget (:func:`convnet.set_memory_budget`).
 
     Examples
     --------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .._validate import element_budget, fail, generator, int_pair, integer
+from .._budget import refuse_beyond_budget
+from .._validate import fail, generator, int_pair, integer
 from ..geometry import canonical_padding, normalize_padding, output_shape2d
 from ..functional import inferring
 from .base import Layer, check_dtype
@@ -80,14 +81,17 @@ class Conv2D(Layer):
         rng = generator(rng)
         kh, kw = self.kernel_size
         shape = (self.out_channels, self.in_channels, kh, kw)
-        element_budget(int(np.prod(shape, dtype=object)), "kernel_size",
-                       "the weights (out_channels x in_channels x kh x kw)")
+        refuse_beyond_budget([("kernel_size", "the weights (out_channels x in_channels x kh x kw)",
+                               int(np.prod(shape, dtype=object)) * np.dtype(self.dtype).itemsize)])
+        untied = None
+        if bias == "untied" and self.input_size is not None:      # checked before anything is made
+            untied = self._untied_bias_shape(self.input_size, "input_size")
         self.params["weight"] = initial_weights(
             shape, self.in_channels * kh * kw, self.out_channels * kh * kw, init, rng, self.dtype)
         if bias == "tied":
             self.params["bias"] = np.zeros(self.out_channels, dtype=self.dtype)
-        elif bias == "untied" and self.input_size is not None:
-            self._make_untied_bias(self.input_size)
+        elif untied is not None:
+            self.params["bias"] = np.zeros(untied, dtype=self.dtype)
 
     def config(self) -> dict:
         config = dict(in_channels=self.in_channels, out_channels=self.out_channels,
@@ -97,11 +101,17 @@ class Conv2D(Layer):
             config["input_size"] = self.input_size
         return config
 
-    def _make_untied_bias(self, input_size):
+    def _untied_bias_shape(self, input_size, name: str) -> tuple:
+        """(F, Ho, Wo) of an untied bias for inputs of ``input_size``, within the memory budget.
+
+        ``name`` is where the size came from (``input_size`` or ``x``).
+        """
         out = output_shape2d(input_size, self.kernel_size, self.stride, self.padding,
                              self.dilation)
-        self.params["bias"] = np.zeros((self.out_channels, *out), dtype=self.dtype)
-        self.input_size = tuple(input_size)
+        count = self.out_channels * out[0] * out[1]
+        refuse_beyond_budget([(name, "the untied bias (out_channels x Ho x Wo)",
+                               count * np.dtype(self.dtype).itemsize)])
+        return (self.out_channels, *out)
 
     def output_shape(self, input_shape):
         channels, height, width = _chw(input_shape, type(self).__name__)
@@ -126,7 +136,9 @@ class Conv2D(Layer):
                  given=f"shape {x.shape}")
         if self.bias == "untied":
             if "bias" not in self.params:
-                self._make_untied_bias(x.shape[2:])
+                shape = self._untied_bias_shape(x.shape[2:], "x")
+                self.params["bias"] = np.zeros(shape, dtype=self.dtype)
+                self.input_size = tuple(x.shape[2:])
             elif tuple(x.shape[2:]) != self.input_size:
                 fail("x", f"of spatial size {self.input_size[0]}x{self.input_size[1]} "
                      "(the untied bias has one entry per output neuron of that size)", x,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .._validate import element_budget, fail, generator, integer, one_of, real_number
+from .._budget import refuse_beyond_budget
+from .._validate import fail, generator, integer, one_of, real_number
 from .base import Layer, check_dtype
 from .init import initial_weights
 
@@ -44,8 +45,9 @@ class Dense(Layer):
             fail("bias", "True or False", bias, error=TypeError)
         self.bias = bool(bias)
         self.dtype = check_dtype(dtype)
-        element_budget(self.in_features * self.out_features, "in_features",
-                       "the weights (out_features x in_features)")
+        count = self.in_features * self.out_features
+        refuse_beyond_budget([("in_features", "the weights (out_features x in_features)",
+                               count * np.dtype(self.dtype).itemsize)])
         self.params["weight"] = initial_weights(
             (self.out_features, self.in_features), self.in_features, self.out_features, init,
             generator(rng), self.dtype)

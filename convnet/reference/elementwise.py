@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._checks import (axis_arg, elementwise_arg, elementwise_pair, linear_args,
+from .._checks import (axis_arg, elementwise_arg, elementwise_pair, jacobian_arg, linear_args,
                        linear_backward_args, net_input_args, net_input_backward_args,
                        slope_arg, softmax_arg)
 
@@ -148,7 +148,7 @@ def log_softmax(x, axis=-1):
 
 def softmax_derivative(x):
     """The Jacobian over the last axis: ``J[i, j] = s_i (delta_ij - s_j)``."""
-    s = softmax(x, -1)
+    s = softmax(jacobian_arg(x), -1)
     k = s.shape[-1]
     jacobian = np.empty((*s.shape, k), dtype=s.dtype)
     for index in np.ndindex(s.shape[:-1]):

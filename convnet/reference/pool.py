@@ -62,7 +62,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved, "max_pool2d")
     z = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)
     for n, c, i, j, positions in _windows(x, window):
         r, q = _first_maximum(x[n, c], positions)

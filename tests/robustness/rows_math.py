@@ -31,6 +31,13 @@ from .rows import (ANY_ARRAY, ARRAY, BATCH, DZ4, FREE_ARRAY, K2, KERNEL_TOO_LARG
 
 ENGINES = (("functional", F), ("plain", plain), ("reference", reference))
 
+
+def _set_memory_budget(nbytes):
+    """convnet.set_memory_budget, with the budget put back at once: a row never changes it."""
+    previous = convnet.set_memory_budget(nbytes)
+    convnet.set_memory_budget(previous)
+    return previous
+
 SINGLE_IMAGE = each(
     ("correlate2d", "convolve2d"), valid=SINGLE_VALID, kinds=SINGLE,
     extra=[KERNEL_TOO_LARGE, ("dilation", "a dilation too large for the input", 10 ** 6)])
@@ -127,6 +134,12 @@ ROWS = (
           in_module(reference), valid=dict(dz=DZ4, x=X4, w=W4, stride=1, padding=0, dilation=1),
           kinds=dict(BATCH, dz=ARRAY),
           extra=[("dz", "the wrong output shape", np.ones((2, 4, 5, 5)))]),
+
+    # -- the memory budget (get_memory_budget takes no argument: EXEMPT) -----------------
+    Entry("convnet.set_memory_budget", _set_memory_budget, dict(nbytes=2 ** 30),
+          dict(nbytes="positive_int"),
+          extra=[("nbytes", "a float number of bytes", 4e9),
+                 ("nbytes", "text with a unit", "8GiB"), ("nbytes", "very negative", -2 ** 70)]),
 
     # -- choosing the engine ----------------------------------------------------------
     *each(("engine", "set_engine"), "functional.{}", in_module(F), valid=dict(name="plain"),

@@ -184,6 +184,7 @@ EXEMPT = {
     "get_engine": "no arguments", "step_memory": "no arguments",
     "temporary_work_memory": "no arguments", "inference": "no arguments",
     "inferring": "no arguments",
+    "get_memory_budget": "no arguments",
 }
 
 

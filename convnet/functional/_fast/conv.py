@@ -19,9 +19,10 @@ import numpy as np
 
 from ..._checks import (Saved, conv_args, conv_backward_args, conv_key, saved_contents,
                        single_args)
-from .conv_backward import conv2d_backward_gathered
-from .conv_forward import Gathered, conv2d_forward, gather_input
 from ..._inference import inferring
+from .conv_backward import conv2d_backward_gathered
+from .conv_forward import Gathered, conv2d_forward, forward_method, gather_input
+from .input_gradient import input_gradient_method
 from .memory import Scratch
 
 __all__ = ["conv2d", "conv2d_backward", "correlate2d", "convolve2d", "forget_last_gather"]
@@ -63,9 +64,26 @@ def _bits(a: np.ndarray) -> np.ndarray:
     return flat.view(np.uint64) if flat.nbytes % 8 == 0 else flat.view(np.uint8)
 
 
+def _ways(x_shape, w_shape, window, input_gradient: bool) -> set:
+    """The ways this engine may compute for these shapes, for the memory budget.
+
+    The forward's by kernel rows (stride 1); dA's by what
+    ``input_gradient_method`` picks with and without wide rows (the plain
+    scatter, taken with an inf weight, makes nothing larger than the
+    gathered input).  Which one runs also depends on the data (inf or NaN), so every
+    candidate counts (``convnet._checks.conv_arrays``).
+    """
+    stride_one = window.stride == (1, 1)
+    found = {forward_method(w_shape, window, True)} if stride_one else set()
+    if input_gradient:
+        found |= {input_gradient_method(w_shape, x_shape, window, wide)
+                  for wide in {stride_one, False}}
+    return found
+
+
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
     """Eq. 8.20-8.21 as one gather and one product (:mod:`.conv_forward`)."""
-    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved)
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved, _ways)
     with Scratch() as scratch:
         z, gathered = conv2d_forward(x, w, b, window, scratch)
         if not return_saved:
@@ -80,7 +98,7 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
                     input_gradient=True):
     """dA, dLW, db (Eq. 8.45, 8.48, 8.36) from the forward's gather, or from gathering x again."""
     dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias,
-                                          input_gradient)
+                                          input_gradient, _ways)
     gathered = None
     if saved is not None:
         gathered = saved_contents(saved, "conv2d", ENGINE, conv_key(x, w, window))

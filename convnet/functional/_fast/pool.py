@@ -263,7 +263,7 @@ ENGINE = "fast"
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Eq. 8.24 by window rows, then columns; the record keeps a copy of each window's max."""
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved, "max_pool2d")
     z = max_pool_forward(x, window)
     if not return_saved:
         return z

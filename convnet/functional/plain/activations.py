@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import axis_arg, elementwise_arg, elementwise_pair, slope_arg, softmax_arg
+from ..._checks import (axis_arg, elementwise_arg, elementwise_pair, jacobian_arg, slope_arg,
+                        softmax_arg)
 
 __all__ = [
     "relu", "relu_derivative", "relu_backward",
@@ -111,7 +112,7 @@ def softmax_derivative(x):
     ndarray of shape (..., K, K)
         ``J[..., i, j] = d s_i / d x_j = s_i * (delta_ij - s_j)``.
     """
-    s = softmax(x, axis=-1)
+    s = softmax(jacobian_arg(x), axis=-1)
     return s[..., :, None] * (np.eye(s.shape[-1], dtype=s.dtype) - s[..., None, :])
 
 

@@ -68,11 +68,16 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     return z
 
 
+def _ways(x_shape, w_shape, window, input_gradient: bool) -> tuple:
+    """For the memory budget: dA is a full correlation (``convnet._checks.conv_arrays``)."""
+    return ("full correlation",) if input_gradient else ()
+
+
 def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, saved=None,
                     input_gradient=True):
     """The three gradients of a convolution layer: dA (Eq. 8.45), dLW (Eq. 8.48), db (Eq. 8.36)."""
     dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias,
-                                          input_gradient)
+                                          input_gradient, _ways)
     cols = None if saved is None else saved_contents(saved, "conv2d", ENGINE,
                                                      conv_key(x, w, window))
     if cols is None or cols.dtype != x.dtype:

@@ -21,7 +21,7 @@ ENGINE = "plain"
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     """Eq. 8.24: the largest value of every window (-inf padding never wins; NaN does)."""
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
+    x, window = pool_args(x, kernel_size, stride, padding, return_saved, "max_pool2d")
     fields = receptive_fields(pad(x, window.pads, -np.inf), window)   # (N, C, Ho, Wo, kh, kw)
     z = fields.max(axis=(4, 5))                                       # Eq. 8.24: (N, C, Ho, Wo)
     if return_saved:
