@@ -8,7 +8,7 @@ from .. import functional as F
 from .._validate import element_budget, fail, generator, int_pair, integer
 from ..geometry import canonical_padding, normalize_padding, output_shape2d
 from .base import Layer, check_dtype
-from .init import initial_weights
+from .init import initial_constant, initial_weights
 
 __all__ = ["Conv2D", "ProductBiasConv2D"]
 
@@ -84,7 +84,7 @@ class Conv2D(Layer):
         self.params["weight"] = initial_weights(
             shape, self.in_channels * kh * kw, self.out_channels * kh * kw, init, rng, self.dtype)
         if bias == "tied":
-            self.params["bias"] = np.zeros(self.out_channels, dtype=self.dtype)
+            self.params["bias"] = initial_constant(self.out_channels, 0, self.dtype)
         elif bias == "untied" and self.input_size is not None:
             self._make_untied_bias(self.input_size)
 
@@ -99,7 +99,9 @@ class Conv2D(Layer):
     def _make_untied_bias(self, input_size):
         out = output_shape2d(input_size, self.kernel_size, self.stride, self.padding,
                              self.dilation)
-        self.params["bias"] = np.zeros((self.out_channels, *out), dtype=self.dtype)
+        element_budget(self.out_channels * out[0] * out[1], "input_size",
+                       "the untied bias (out_channels x Ho x Wo)")
+        self.params["bias"] = initial_constant((self.out_channels, *out), 0, self.dtype)
         self.input_size = tuple(input_size)
 
     def output_shape(self, input_shape):
@@ -186,7 +188,7 @@ class ProductBiasConv2D(Conv2D):
                  init="he", rng=None, dtype=np.float64):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          bias=None, init=init, rng=rng, dtype=dtype)
-        self.params["bias"] = np.ones(self.out_channels, dtype=self.dtype)
+        self.params["bias"] = initial_constant(self.out_channels, 1, self.dtype)
 
     def config(self) -> dict:
         config = super().config()
