@@ -23,7 +23,7 @@ from . import (datasets, explain, functional, geometry, gradcheck, layers, losse
                receptive_field, reference, theory, training, window, zoo)
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
-from .model import Sequential, load
+from .model import ModelFileError, Sequential, load
 from .training import TrainingPolicy
 
 __version__ = "0.1.0"
@@ -35,6 +35,7 @@ __all__ = [
     "pad2d",
     "Sequential",
     "load",
+    "ModelFileError",
     "TrainingPolicy",
     "engine",
     "set_engine",

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import layers as layer_classes
 from . import training
-from ._archive import ModelFileError, read_archive, write_archive
+from ._archive import ModelFileError, open_archive, write_archive
+from ._description import layer_classes
+from ._modelfile import listed, refuse
 from ._validate import fail, file_path, integer
 from .layers.base import Layer, check_dtype
 from .functional import release_work_memory
+from .layers.init import placeholder_parameters
 from .training import DivergenceError, History, TrainingPolicy
 
 __all__ = ["Sequential", "History", "Summary", "DivergenceError", "TrainingPolicy", "load",
@@ -73,14 +75,15 @@ class Sequential:
     def __init__(self, *layers, policy=None):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
+        seen = {}                                  # id(layer) -> its first index
         for index, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 fail(f"layers[{index}]", "a convnet layer", layer, error=TypeError)
-            for earlier in range(index):
-                if layers[earlier] is layer:
-                    fail(f"layers[{index}]", "a layer object of its own (a layer keeps what its "
-                         "last forward needs, so it cannot sit at two places)", layer,
-                         given=f"the same object as layers[{earlier}]")
+            earlier = seen.setdefault(id(layer), index)
+            if earlier != index:
+                fail(f"layers[{index}]", "a layer object of its own (a layer keeps what its "
+                     "last forward needs, so it cannot sit at two places)", layer,
+                     given=f"the same object as layers[{earlier}]")
         self.layers = list(layers)
         self.policy = TrainingPolicy() if policy is None else policy
 
@@ -264,8 +267,18 @@ class Sequential:
     def save(self, path) -> None:
         """Write the architecture (JSON) and the weights to one ``.npz`` file, atomically.
 
-        The file is written to a temporary name in the same folder and then
-        renamed, so an interrupted save leaves an existing file untouched.
+        The file is written to a temporary name in the same folder
+        (``.<name>.<16 hex digits>.part``) and then renamed, so an interrupted
+        save leaves an existing file untouched; such a temporary file left by
+        a save that was killed is removed by the next save of the same file.
+
+        Raises
+        ------
+        ValueError
+            If the file would be larger than :func:`load` accepts: a
+            description of over 4 MiB of JSON or over 4 GiB of parameters.
+        OSError
+            If writing fails (the previous file, if any, is kept).
         """
         path = file_path(path)
         description, arrays = [], {}
@@ -280,54 +293,79 @@ class Sequential:
 
 
 def load(path) -> Sequential:
-    """Rebuild a model written by :meth:`Sequential.save`.
+    """Rebuild a model written by :meth:`Sequential.save`, checking the file first.
 
-    The file is read with ``allow_pickle=False``; its description, every
-    array's shape, dtype and checksum are verified before a model is built,
-    so a truncated, tampered or foreign file raises :class:`ModelFileError`
-    and nothing half-loaded is ever returned.
+    The file is hostile until checked.  Its description is read with a
+    size bound and checked entry by entry, then every member's sizes and
+    ``.npy`` header, all before any array data is decompressed (the checks
+    and their bounds are listed in :func:`convnet._archive.read_archive`:
+    a description of at most 4 MiB nested at most 8 deep, at most 2**28
+    elements per array and 4 GiB in all, no member expanding beyond 200:1
+    past 1 MiB, nothing pickled).  The layers are then built from the
+    description with placeholder parameters (no random draw, no memory:
+    :func:`convnet.layers.init.placeholder_parameters`) and each parameter's
+    shape and dtype compared with the description; only then is the data
+    streamed in and verified by SHA-256.  So a truncated, tampered, foreign
+    or oversized file raises :class:`ModelFileError` early and cheaply, and
+    nothing half-loaded is ever returned.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ModelFileError
+        (a ``ValueError``) naming the file and what is wrong with it.
+    TypeError
+        If ``path`` is not a str or os.PathLike.
     """
     path = file_path(path)
-    meta, arrays = read_archive(path)
-    known = {name: getattr(layer_classes, name) for name in layer_classes.__all__
-             if name != "Layer"}
-    layers, used = [], set()
-    for index, entry in enumerate(meta["layers"]):
-        where = f"{path!s}, layer {index}"
-        kind = entry.get("type") if isinstance(entry, dict) else entry
-        if not isinstance(kind, str) or kind not in known:
-            raise ModelFileError(f"cannot load {where}: unknown layer type {kind!r}")
-        config = entry.get("config", {})
-        if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
-            raise ModelFileError(f"cannot load {where}: its configuration is not a JSON object")
-        cls = known[kind]
-        kwargs = dict(config)
-        accepted = inspect.signature(cls).parameters
-        if "dtype" in entry and "dtype" in accepted:
+    with open_archive(path) as archive:
+        layers = _layers_of(archive.description, path)
+        wanted = _parameters_in_table(layers, archive.description["arrays"], path)
+        arrays = archive.read_arrays()
+    for layer, key, name in wanted:
+        layer.params[key] = arrays[name]
+    return Sequential(layers)
+
+
+def _layers_of(description: dict, path) -> list:
+    """The layers of a checked description, with placeholder parameters."""
+    known = layer_classes()
+    accepted = {cls: inspect.signature(cls).parameters for cls in known.values()}
+    layers = []
+    for index, entry in enumerate(description["layers"]):
+        cls = known[entry["type"]]
+        kwargs = dict(entry["config"])
+        if "dtype" in entry and "dtype" in accepted[cls]:
             kwargs["dtype"] = entry["dtype"]
-        if "rng" in accepted and cls is not layer_classes.Dropout:
-            kwargs["rng"] = 0  # placeholder weights, replaced below
+        if "rng" in accepted[cls] and cls is not known["Dropout"]:
+            kwargs["rng"] = 0  # unused: the parameters are placeholders, replaced by the file's
         try:
-            layer = cls(**kwargs)
-        except (TypeError, ValueError) as exc:
-            raise ModelFileError(f"cannot load {where}: bad {cls.__name__} configuration "
-                                 f"({exc})") from None
+            with placeholder_parameters():
+                layers.append(cls(**kwargs))
+        except (TypeError, ValueError, OverflowError) as exc:
+            refuse(path, f"bad {cls.__name__} configuration ({exc})", index)
+    return layers
+
+
+def _parameters_in_table(layers: list, table: dict, path) -> list:
+    """(layer, key, array name) of every parameter, each checked against the array table."""
+    wanted = []
+    for index, layer in enumerate(layers):
         for key, value in layer.params.items():
             name = f"{index}.{key}"
-            if name not in arrays:
-                raise ModelFileError(f"cannot load {where}: the file has no array {name!r}")
-            stored = arrays[name]
-            if stored.shape != value.shape or stored.dtype != value.dtype:
-                raise ModelFileError(
-                    f"cannot load {where}: array {name!r} has shape {stored.shape} and dtype "
-                    f"{stored.dtype}, {layer!r} needs {value.shape} and {value.dtype}")
-            layer.params[key] = stored.copy()
-            used.add(name)
-        layers.append(layer)
-    if used != set(arrays):
-        raise ModelFileError(f"cannot load {path!s}: arrays {sorted(set(arrays) - used)} "
-                             "belong to no layer")
-    return Sequential(layers)
+            entry = table.get(name)
+            if entry is None:
+                refuse(path, f"the file has no array {name!r}", index)
+            if tuple(entry["shape"]) != value.shape or entry["dtype"] != value.dtype.name:
+                refuse(path, f"array {name!r} has shape {tuple(entry['shape'])} and dtype "
+                             f"{entry['dtype']}, {layer!r} needs {value.shape} and {value.dtype}",
+                       index)
+            wanted.append((layer, key, name))
+    unused = set(table) - {name for _, _, name in wanted}
+    if unused:
+        refuse(path, f"arrays {listed(unused)} belong to no layer")
+    return wanted
 
 
 # -- helpers ----------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 from convnet import layers as L
+from convnet.layers import init
 from convnet import reference
 from convnet.gradcheck import check_gradients, numerical_gradient, compare_gradients
 
@@ -138,6 +139,21 @@ def test_same_seed_same_weights_and_no_global_state():
     b = L.Conv2D(3, 4, 3, rng=42).params["weight"]
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+@pytest.mark.parametrize("piece", [1 << 20, 5])
+def test_one_seed_gives_the_same_weights_in_every_dtype(monkeypatch, piece):
+    # Drawn in float64 from the generator, scaled, then rounded: the oracle is the draw itself.
+    monkeypatch.setattr(init, "_PIECE", piece)          # pieces continue one stream
+    he = np.random.default_rng(42).standard_normal((4, 3, 3, 3)) * np.sqrt(2 / 27)
+    limit = np.sqrt(6 / (7 + 5))
+    glorot = np.random.default_rng(7).random((5, 7)) * (2 * limit) - limit
+    for dtype in (np.float32, np.float64):
+        conv = L.Conv2D(3, 4, 3, rng=42, dtype=dtype).params["weight"]
+        dense = L.Dense(7, 5, init="glorot", rng=7, dtype=dtype).params["weight"]
+        assert conv.dtype == dense.dtype == dtype
+        np.testing.assert_array_equal(conv, he.astype(dtype))
+        np.testing.assert_array_equal(dense, glorot.astype(dtype))
 
 
 def test_reprs_show_configuration():

@@ -176,9 +176,13 @@ def test_foreign_files(tmp_path):
 
 
 def test_pickled_objects_are_refused(tmp_path):
+    # The description is checked first, so it is a valid one listing the trap.
     path = tmp_path / "evil.npz"
-    payload = np.frombuffer(json.dumps({"format": "convnet-model"}).encode(), dtype=np.uint8)
-    np.savez(path, __convnet__=payload, trap=np.array([{"a": 1}], dtype=object))
+    payload = np.frombuffer(json.dumps({
+        "format": "convnet-model", "version": 1, "layers": [{"type": "ReLU", "config": {}}],
+        "arrays": {"0.trap": {"shape": [1], "dtype": "float64", "sha256": "0" * 64}}}).encode(),
+        dtype=np.uint8)
+    np.savez(path, __convnet__=payload, **{"0.trap": np.array([{"a": 1}], dtype=object)})
     with pytest.raises(ModelFileError, match="holds pickled objects, which are refused"):
         convnet.load(path)
 

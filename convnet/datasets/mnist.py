@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import math
 import os
 import string
 import tempfile
@@ -27,6 +28,8 @@ from urllib.request import urlopen
 
 import numpy as np
 
+from .._streams import byte_view, read_into, read_upto
+from .._budget import format_bytes, get_memory_budget
 from .._validate import fail
 from ._common import DatasetError, float_dtype
 
@@ -55,10 +58,20 @@ _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16           # bytes per read while downloading
 _TIMEOUT = 60              # seconds without an answer before a download gives up
+_TRAILING_LOOK = 4096      # bytes read past the data to tell (and count) trailing ones
 
 
 def read_idx(path):
     """Read one IDX file, raw or gzip-compressed, into an array.
+
+    The file is read as a stream, with bounds: first the header; then the
+    declared shape is checked against the memory budget
+    (:func:`convnet.set_memory_budget`) before anything is allocated;
+    then exactly the declared number of data bytes is read,
+    in 256 KiB pieces, into the result; then at most 4,096 more bytes, to
+    tell (and count) trailing data.  A gzip stream is decompressed only as
+    far as that, so a small file that would expand to gigabytes costs no
+    more than the array its header declares.
 
     Parameters
     ----------
@@ -79,8 +92,9 @@ def read_idx(path):
         If ``path`` does not exist.
     DatasetError
         (a ``ValueError``) naming the file, if the gzip stream is corrupt, the
-        magic number is wrong, the header is cut short, fewer bytes follow
-        than the dimensions declare (truncated) or more (trailing bytes).
+        magic number is wrong, the header is cut short, the shape has more
+        than 2**28 elements, fewer bytes follow than the dimensions declare
+        (truncated) or more (trailing bytes).
 
     Examples
     --------
@@ -98,43 +112,64 @@ def read_idx(path):
         fail("path", "a str or os.PathLike file name", path, error=TypeError)
     name = os.fspath(path)
     with open(name, "rb") as file:
-        data = file.read()
-    if data[:2] == _GZIP_MAGIC:
+        packed = file.read(2) == _GZIP_MAGIC
+        file.seek(0)
+        if not packed:
+            return _read_idx_stream(file, name, os.fstat(file.fileno()).st_size)
         try:
-            data = gzip.decompress(data)
+            with gzip.GzipFile(fileobj=file, mode="rb") as stream:
+                return _read_idx_stream(stream, name, None)
         except (OSError, EOFError, zlib.error) as exc:
             raise DatasetError(f"IDX file {name!r}: corrupt gzip data ({exc})") from None
-    return _parse_idx(data, name)
 
 
-def _parse_idx(data: bytes, name: str) -> np.ndarray:
-    """The array held by the IDX bytes ``data``; ``name`` is only for messages."""
-    if len(data) < 4:
-        raise DatasetError(f"IDX file {name!r}: truncated, only {len(data)} byte(s), "
+def _read_idx_stream(stream, name: str, size: int | None) -> np.ndarray:
+    """The array of the IDX data in ``stream``, read with bounds.
+
+    ``name`` is for messages; ``size`` is the stream's length where known (a
+    raw file), so that a truncated one is told before the array is allocated.
+    """
+    magic = read_upto(stream, 4)
+    if len(magic) < 4:
+        raise DatasetError(f"IDX file {name!r}: truncated, only {len(magic)} byte(s), "
                            f"shorter than the 4-byte magic number")
-    zeros, code, ndim = data[:2], data[2], data[3]
-    if zeros != b"\x00\x00" or code not in _IDX_TYPES or ndim == 0:
+    code, ndim = magic[2], magic[3]
+    if magic[:2] != b"\x00\x00" or code not in _IDX_TYPES or ndim == 0:
         codes = ", ".join(f"0x{c:02X}" for c in _IDX_TYPES)
         raise DatasetError(
-            f"IDX file {name!r}: wrong magic number 0x{data[:4].hex().upper()}; an IDX "
+            f"IDX file {name!r}: wrong magic number 0x{magic.hex().upper()}; an IDX "
             f"file starts with two zero bytes, a type code ({codes}; MNIST uses 0x08) "
             f"and the number of dimensions (>= 1)")
-    header = 4 + 4 * ndim
-    if len(data) < header:
+    sizes = read_upto(stream, 4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise DatasetError(f"IDX file {name!r}: truncated header, {ndim} dimensions need "
-                           f"{header} bytes but the file has {len(data)}")
-    shape = tuple(int.from_bytes(data[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim))
+                           f"{4 + 4 * ndim} bytes but the file has {4 + len(sizes)}")
+    shape = tuple(int.from_bytes(sizes[4 * k: 4 * k + 4], "big") for k in range(ndim))
+    count = math.prod(shape)
     dtype = np.dtype(_IDX_TYPES[code])
-    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    found = len(data) - header
-    if found < expected:
-        raise DatasetError(f"IDX file {name!r}: truncated, shape {shape} needs {expected} "
-                           f"bytes of data but only {found} follow the header")
-    if found > expected:
-        raise DatasetError(f"IDX file {name!r}: {found - expected} unexpected trailing "
-                           f"byte(s) after the {expected} bytes of data of shape {shape}")
-    values = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-    return values.astype(dtype.newbyteorder("="))     # a writable copy in native order
+    if count * dtype.itemsize > get_memory_budget():
+        raise DatasetError(f"IDX file {name!r}: shape {shape} of {dtype.name} would take "
+                           f"{format_bytes(count * dtype.itemsize)}, more than the memory budget "
+                           f"of {format_bytes(get_memory_budget())} (convnet.set_memory_budget)")
+    if size is not None and size - 4 - 4 * ndim < count * dtype.itemsize:
+        _truncated(name, shape, count * dtype.itemsize, size - 4 - 4 * ndim)
+    values = np.empty(shape, dtype=dtype)
+    found = read_into(stream, byte_view(values))
+    if found < values.nbytes:
+        _truncated(name, shape, values.nbytes, found)
+    extra = len(read_upto(stream, _TRAILING_LOOK))
+    if extra:
+        counted = f"{extra}" if extra < _TRAILING_LOOK else f"at least {extra:,}"
+        raise DatasetError(f"IDX file {name!r}: {counted} unexpected trailing byte(s) after "
+                           f"the {values.nbytes} bytes of data of shape {shape}")
+    if not values.dtype.isnative:
+        values = values.byteswap(inplace=True).view(values.dtype.newbyteorder("="))
+    return values
+
+
+def _truncated(name: str, shape: tuple, expected: int, found: int):
+    raise DatasetError(f"IDX file {name!r}: truncated, shape {shape} needs {expected} bytes of "
+                       f"data but only {found} follow the header")
 
 
 def load_mnist(root, download=False, mirror=DEFAULT_MIRROR, checksums=None,

@@ -10,7 +10,7 @@ from .._validate import fail, generator, int_pair, integer
 from ..geometry import canonical_padding, normalize_padding, output_shape2d
 from ..functional import inferring
 from .base import Layer, check_dtype
-from .init import initial_weights
+from .init import initial_constant, initial_weights
 
 __all__ = ["Conv2D", "ProductBiasConv2D"]
 
@@ -89,9 +89,9 @@ class Conv2D(Layer):
         self.params["weight"] = initial_weights(
             shape, self.in_channels * kh * kw, self.out_channels * kh * kw, init, rng, self.dtype)
         if bias == "tied":
-            self.params["bias"] = np.zeros(self.out_channels, dtype=self.dtype)
+            self.params["bias"] = initial_constant(self.out_channels, 0, self.dtype)
         elif untied is not None:
-            self.params["bias"] = np.zeros(untied, dtype=self.dtype)
+            self.params["bias"] = initial_constant(untied, 0, self.dtype)
 
     def config(self) -> dict:
         config = dict(in_channels=self.in_channels, out_channels=self.out_channels,
@@ -137,7 +137,7 @@ class Conv2D(Layer):
         if self.bias == "untied":
             if "bias" not in self.params:
                 shape = self._untied_bias_shape(x.shape[2:], "x")
-                self.params["bias"] = np.zeros(shape, dtype=self.dtype)
+                self.params["bias"] = initial_constant(shape, 0, self.dtype)
                 self.input_size = tuple(x.shape[2:])
             elif tuple(x.shape[2:]) != self.input_size:
                 fail("x", f"of spatial size {self.input_size[0]}x{self.input_size[1]} "
@@ -201,7 +201,7 @@ class ProductBiasConv2D(Conv2D):
                  init="he", rng=None, dtype=np.float64):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          bias=None, init=init, rng=rng, dtype=dtype)
-        self.params["bias"] = np.ones(self.out_channels, dtype=self.dtype)
+        self.params["bias"] = initial_constant(self.out_channels, 1, self.dtype)
 
     def config(self) -> dict:
         config = super().config()

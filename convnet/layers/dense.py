@@ -8,7 +8,7 @@ from .. import functional as F
 from .._budget import refuse_beyond_budget
 from .._validate import fail, generator, integer, one_of, real_number
 from .base import Layer, check_dtype
-from .init import initial_weights
+from .init import initial_constant, initial_weights
 
 __all__ = ["Dense", "Flatten", "Dropout"]
 
@@ -52,7 +52,7 @@ class Dense(Layer):
             (self.out_features, self.in_features), self.in_features, self.out_features, init,
             generator(rng), self.dtype)
         if self.bias:
-            self.params["bias"] = np.zeros(self.out_features, dtype=self.dtype)
+            self.params["bias"] = initial_constant(self.out_features, 0, self.dtype)
 
     def config(self):
         return dict(in_features=self.in_features, out_features=self.out_features, bias=self.bias)

@@ -133,7 +133,11 @@ def test_foreign_and_pickled_files_are_refused(tmp_path):
     with pytest.raises(ModelFileError, match="not a convnet model file"):
         convnet.load(foreign)
     pickled = tmp_path / "pickled.npz"
-    np.savez(pickled, __convnet__=np.frombuffer(b"{}", np.uint8), obj=np.array([{1: 2}], object))
+    description = (b'{"format": "convnet-model", "version": 1, "layers": [{"type": "ReLU", '
+                   b'"config": {}}], "arrays": {"0.obj": {"shape": [1], "dtype": "float64", '
+                   b'"sha256": "' + b"0" * 64 + b'"}}}')    # valid: the description is read first
+    np.savez(pickled, __convnet__=np.frombuffer(description, np.uint8),
+             **{"0.obj": np.array([{1: 2}], object)})
     with pytest.raises(ModelFileError, match="pickled objects, which are refused"):
         convnet.load(pickled)
 
