@@ -1,9 +1,24 @@
-"""Doctests of the package and of docs/*.md run with NumPy imported as ``np``."""
+"""For every test and doctest: NumPy imported as ``np``, and the default memory budget.
+
+The expected messages quote the default budget (4 GiB); a ``CONVNET_MEMORY_BUDGET``
+set in the shell that runs the suite must not change them (the variable itself is
+tested in a subprocess, tests/test_memory_budget.py).
+"""
 
 import numpy
 import pytest
+
+import convnet
+from convnet._budget import DEFAULT_MEMORY_BUDGET
 
 
 @pytest.fixture(autouse=True)
 def _numpy_in_doctests(doctest_namespace):
     doctest_namespace["np"] = numpy
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _default_memory_budget():
+    previous = convnet.set_memory_budget(DEFAULT_MEMORY_BUDGET)
+    yield
+    convnet.set_memory_budget(previous)

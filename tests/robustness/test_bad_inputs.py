@@ -5,13 +5,17 @@ Two passes per entry point: every listed bad value of every argument
 text, nested lists, arrays of wrong dtype, shape or size).  A test fails on
 any other exception type (IndexError, AttributeError, ZeroDivisionError, a
 NumPy broadcasting error, ...), on a message that does not name the argument,
-or if the call returns instead of raising.  The number of distinct bad inputs
+if the call returns instead of raising, or (for the listed values, which
+include the huge sizes) if it allocated more than PEAK_MIB on the way to its
+refusal, traced by tracemalloc: a huge size must be refused before it is
+allocated, not after.  The number of distinct bad inputs
 tried per entry point is printed at the end of the run.
 """
 
 from __future__ import annotations
 
 import re
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -23,15 +27,39 @@ from .registry import Opaque
 TRIED: dict[str, set] = {}
 
 ACCEPTED = (ValueError, TypeError)
+# The valid arguments are small (a few KiB of arrays); what a refusal may cost, first-use
+# imports and caches included, is far below what a huge size would have allocated.
+PEAK_MIB = 8
+
+
+
+@pytest.fixture
+def traced():
+    """tracemalloc running, with the optional plotting library already imported (its import
+    is not what a refusal costs)."""
+    try:
+        import matplotlib.pyplot  # noqa: F401
+    except ImportError:
+        pass
+    tracemalloc.start()
+    yield
+    tracemalloc.stop()
 
 
 def check_refused(entry, argument, label, value):
     arguments = dict(entry.valid)
     arguments[argument] = value
     TRIED.setdefault(entry.name, set()).add((argument, label, _key(value)))
+    if tracemalloc.is_tracing():
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
     try:
         result = entry.call(**arguments)
     except ACCEPTED as exc:
+        if tracemalloc.is_tracing():
+            peak = (tracemalloc.get_traced_memory()[1] - start) / 2 ** 20
+            assert peak < PEAK_MIB, (f"{entry.name}: {argument} = {label}: {peak:.1f} MiB "
+                                     "allocated before the refusal")
         message = str(exc)
         named = any(re.search(rf"(?<![A-Za-z_]){re.escape(n)}(?![A-Za-z_])", message)
                     for n in entry.names(argument))
@@ -51,7 +79,7 @@ def _key(value):
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
-def test_every_listed_bad_value_is_refused(entry):
+def test_every_listed_bad_value_is_refused(entry, traced):
     cases = list(entry.bad_values())
     assert cases, f"{entry.name} lists no bad values"
     for argument, label, value in cases:

@@ -1,4 +1,4 @@
-"""Builders of hostile files for tests/test_hostile_files.py: zips by hand, bombs, descriptions.
+"""Builders of hostile files (zips by hand, bombs, descriptions) for test_hostile_*.py.
 
 A zip is assembled byte by byte (local headers, central directory, end
 record) so that a test can write what ``zipfile`` never would: members
@@ -108,3 +108,21 @@ def peak_of(action) -> tuple:
         return outcome, tracemalloc.get_traced_memory()[1] / 2 ** 20
     finally:
         tracemalloc.stop()
+
+
+def idx_header(code, shape):
+    return bytes([0, 0, code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
+
+
+def gzip_bytes(deflate, crc, size):
+    """A gzip member around raw deflate data (RFC 1952: header, data, CRC-32, size)."""
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + deflate + struct.pack("<II", crc,
+                                                                                 size % 2 ** 32)
+
+
+def bomb_file(path, text, bomb, name="0.weight.npy"):
+    """A model file of the description ``text`` (stored) and the deflated member ``bomb``."""
+    members = [("__convnet__.npy", stored(npy_bytes(np.frombuffer(text, np.uint8))), 0),
+               (name, bomb, 8)]
+    path.write_bytes(zip_bytes(members))
+    return path

@@ -14,8 +14,8 @@ import convnet
 from convnet import ModelFileError
 from convnet import layers as L
 from convnet._description import nesting_depth
-from tests.hostile_helpers import (deflate_bomb, description, model_file, npy_bytes, npy_header,
-                                   peak_of, stored, table_entry, zip_bytes)
+from .hostile_files import (bomb_file, deflate_bomb, description, model_file, npy_bytes,
+                           npy_header, peak_of, stored, table_entry, zip_bytes)
 
 SMALL = 4.0            # MiB: what refusing a hostile file may cost at the most
 GIB = 1024             # MiB of zeros in a bomb
@@ -40,15 +40,9 @@ def refused(path, *fragments, peak=SMALL):
 @pytest.fixture(scope="module")
 def weight_bomb():
     """A deflated .npy member of 1 GiB of float32 zeros: 1 MiB on disk."""
-    return deflate_bomb(npy_header(np.float32, (16384, 16384)), GIB)
-
-
-def bomb_file(path, text, bomb, name="0.weight.npy"):
-    members = [("__convnet__.npy", stored(npy_bytes(np.frombuffer(text, np.uint8))), 0),
-               (name, bomb, 8)]
-    path.write_bytes(zip_bytes(members))
-    assert path.stat().st_size < 2 ** 21
-    return path
+    bomb = deflate_bomb(npy_header(np.float32, (16384, 16384)), GIB)
+    assert len(bomb[0]) < 2 ** 21
+    return bomb
 
 
 # -- zip bombs --------------------------------------------------------------------

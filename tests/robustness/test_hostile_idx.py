@@ -12,17 +12,7 @@ import numpy as np
 import pytest
 
 from convnet.datasets import DatasetError, read_idx
-from tests.hostile_helpers import deflate_bomb, peak_of
-
-
-def idx_header(code, shape):
-    return bytes([0, 0, code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
-
-
-def gzip_bytes(deflate, crc, size):
-    """A gzip member around raw deflate data (RFC 1952: header, data, CRC-32, size)."""
-    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + deflate + struct.pack("<II", crc,
-                                                                                 size % 2 ** 32)
+from .hostile_files import deflate_bomb, gzip_bytes, idx_header, peak_of
 
 
 def refused(path, *fragments, peak=2.0):
