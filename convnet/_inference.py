@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from ._context import ContextSetting
+
 __all__ = ["inference", "inferring"]
 
 _inferring: ContextVar = ContextVar("convnet_inference", default=False)
 
 
-class inference:  # noqa: N801 - used like a function: with convnet.inference(): ...
+class inference(ContextSetting):  # noqa: N801 - used like a function: with convnet.inference(): ...
     """Run the body in inference: layers behave as in evaluation mode and nothing is kept.
 
     Inside ``with convnet.inference():`` (in this thread only) ``Dropout``
@@ -38,14 +40,11 @@ class inference:  # noqa: N801 - used like a function: with convnet.inference():
     """
 
     def __init__(self):
-        self._tokens = []
+        super().__init__(_inferring, True)
 
     def __enter__(self):
-        self._tokens.append(_inferring.set(True))
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc):
-        _inferring.reset(self._tokens.pop())
 
 
 def inferring() -> bool:

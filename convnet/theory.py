@@ -149,6 +149,7 @@ def impulse_response(transform, shape=(3, 3)):
     if not callable(transform):
         fail("transform", "a callable taking an (H, W) array", transform, error=TypeError)
     height, width = int_pair(shape, "shape", minimum=1)
+    refuse_beyond_budget([("shape", "the impulse image (H x W)", height * width * 8)])
     impulse = np.zeros((height, width))
     impulse[height // 2, width // 2] = 1.0  # delta_{0,0} of Eq. 8.1, origin at the centre
     response = transform(impulse)

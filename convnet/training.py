@@ -168,24 +168,26 @@ def run_backward(layers, dy, input_gradient=True):
     return dy
 
 
-_training: set = set()          # id() of the models in a training step, in any thread
+_training: set = set()          # id() of the models and layers in a training step, any thread
 _training_guard = threading.Lock()
 
 
 @contextmanager
 def _only_step(model):
-    """Refuse a second training step of ``model`` while one runs (in another thread)."""
+    """Refuse a second training step of ``model`` (or of a layer it shares) while one runs."""
+    keys = {id(model)} | {id(layer) for layer in model.layers}
     with _training_guard:
-        if id(model) in _training:
-            raise RuntimeError("this model is already in a training step, in another thread: "
-                               "train a model from one thread at a time (predict and evaluate "
-                               "may run in any number of threads)")
-        _training.add(id(model))
+        if keys & _training:
+            raise RuntimeError("this model is already in a training step, in another thread (or "
+                               "a model sharing one of its layers is): train a model from one "
+                               "thread at a time (predict and evaluate may run in any number "
+                               "of threads)")
+        _training.update(keys)
     try:
         yield
     finally:
         with _training_guard:
-            _training.discard(id(model))
+            _training.difference_update(keys)
 
 
 def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
@@ -201,6 +203,8 @@ def _step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is raised below
             value = loss.forward(out, y)
         if not math.isfinite(value):
+            finite_data(x, "x")                      # the data's fault, if it holds NaN or inf
+            finite_data(y, "y")
             raise DivergenceError(f"the loss became {value}")
         run_backward(order, loss.backward(), not policy.skip_first_input_gradient)
     params = model.parameters()
@@ -280,8 +284,10 @@ def _validation(model, validation_data):
         return None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         fail("validation_data", "a pair (x_val, y_val)", validation_data, error=TypeError)
-    validation_data = checked_data(*validation_data,
-                                   names=("validation_data[0]", "validation_data[1]"))
+    names = ("validation_data[0]", "validation_data[1]")
+    validation_data = checked_data(*validation_data, names=names)
+    for array, name in zip(validation_data, names):
+        finite_data(array, name)
     check_targets(model, *validation_data, "validation_data[1]")
     return validation_data
 

@@ -104,17 +104,29 @@ def test_nan_in_the_data_is_named_before_the_first_step():
                   verbose=False)
 
 
-def test_nan_loss_stops_and_keeps_the_last_good_step():
-    # train_batch takes a batch as it comes: a NaN sample makes the loss NaN.
+def test_nan_in_a_batch_is_named_and_keeps_the_last_good_step():
+    # train_batch takes a batch as it comes: a NaN sample makes the loss NaN, and the
+    # message blames the data (index within the batch), not the learning rate.
     x, y = toy_data(40)
     model = small_model()
     model.train_batch(x[:10], y[:10], "cross_entropy", SGD(0.1))
     good = {name: value.copy() for name, value in model.parameters().items()}
     x[25, 0, 0, 0] = np.nan
-    with pytest.raises(DivergenceError, match=r"^the loss became nan$"):
+    with pytest.raises(ValueError, match=r"^x must be finite numbers .*; got nan at index "
+                                         r"\(5, 0, 0, 0\)$"):
         model.train_batch(x[20:30], y[20:30], "cross_entropy", SGD(0.1))
     for name, value in model.parameters().items():
         np.testing.assert_array_equal(value, good[name])
+
+
+def test_nan_in_the_validation_data_is_named_before_the_first_step():
+    x, y = toy_data(20)
+    x_val = x.copy()
+    x_val[7, 0, 1, 2] = -np.inf
+    with pytest.raises(ValueError, match=r"^validation_data\[0\] must be finite numbers .*; "
+                                         r"got -inf at index \(7, 0, 1, 2\)$"):
+        small_model().fit(x, y, epochs=1, batch_size=10, loss="cross_entropy",
+                          optimizer=SGD(0.1), validation_data=(x_val, y), verbose=False)
 
 
 def test_diverging_learning_rate_stops_with_finite_parameters():

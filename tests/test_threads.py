@@ -97,6 +97,9 @@ def test_a_second_training_step_in_another_thread_is_refused():
         with pytest.raises(RuntimeError, match=r"^this model is already in a training step, in "
                                                r"another thread"):
             model.train_batch(x, y, "cross_entropy", SGD(0.1))
+        twin = convnet.Sequential(*model.layers)     # another model of the same layer objects
+        with pytest.raises(RuntimeError, match=r"or a model sharing one of its layers is"):
+            twin.train_batch(x, y, "cross_entropy", SGD(0.1))
         predicted = model.predict(x)                 # predicting meanwhile is fine
     finally:
         release.set()
@@ -162,3 +165,39 @@ def test_free_memory_gives_back_what_training_kept_and_copies_carry_none():
     assert convnet.functional._fast.memory.pool().nbytes == 0
     assert all(layer._cache is None for layer in model.layers)
     model.train_batch(x, np.arange(64) % 10, "cross_entropy", SGD(0.01))   # and on it goes
+
+
+@pytest.mark.parametrize("make", [convnet.inference, lambda: convnet.engine("plain")],
+                         ids=["inference", "engine"])
+def test_one_context_object_entered_by_several_threads_at_once(make):
+    shared = make()                                  # made once, as a module-level name would be
+    inside = threading.Barrier(4)
+    seen = []
+
+    def enter_twice():
+        with shared:
+            with shared:                             # nested in the same thread too
+                inside.wait(30)                      # all four threads are in the block at once
+                seen.append((convnet.functional.inferring(), convnet.get_engine()))
+            seen.append((convnet.functional.inferring(), convnet.get_engine()))
+        seen.append((convnet.functional.inferring(), convnet.get_engine()))
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(enter_twice) for _ in range(4)]:
+            future.result()
+    inner = (True, "fast") if make is convnet.inference else (False, "plain")
+    assert seen.count(inner) == 8 and seen.count((False, "fast")) == 4
+
+
+def test_inference_makes_no_untied_bias_a_first_training_pass_would():
+    # The untied bias is sized by the first forward pass; in inference nothing is written to
+    # the layer, so its zeros are used for that pass and the layer is left unsized.
+    layer = L.Conv2D(1, 2, 3, bias="untied", rng=0)
+    x8, x10 = np.ones((1, 1, 8, 8)), np.ones((1, 1, 10, 10))
+    without = convnet.functional.conv2d(x8, layer.params["weight"])
+    with convnet.inference():
+        np.testing.assert_array_equal(layer.forward(x8), without)
+        assert layer.forward(x10).shape == (1, 2, 8, 8)
+    assert "bias" not in layer.params and layer.input_size is None
+    layer.forward(x8)                                # training: the bias is made for 8x8
+    assert layer.params["bias"].shape == (2, 6, 6) and layer.input_size == (8, 8)

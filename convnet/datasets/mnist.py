@@ -58,6 +58,7 @@ _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16           # bytes per read while downloading
 _TIMEOUT = 60              # seconds without an answer before a download gives up
+_MAX_NDIM = 64              # NumPy's limit (numpy.lib.format reads at most as many)
 _TRAILING_LOOK = 4096      # bytes read past the data to tell (and count) trailing ones
 
 
@@ -140,6 +141,9 @@ def _read_idx_stream(stream, name: str, size: int | None) -> np.ndarray:
             f"IDX file {name!r}: wrong magic number 0x{magic.hex().upper()}; an IDX "
             f"file starts with two zero bytes, a type code ({codes}; MNIST uses 0x08) "
             f"and the number of dimensions (>= 1)")
+    if ndim > _MAX_NDIM:
+        raise DatasetError(f"IDX file {name!r}: declares {ndim} dimensions, more than the "
+                           f"{_MAX_NDIM} a NumPy array can have")
     sizes = read_upto(stream, 4 * ndim)
     if len(sizes) < 4 * ndim:
         raise DatasetError(f"IDX file {name!r}: truncated header, {ndim} dimensions need "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._budget import refuse_beyond_budget
 from .._validate import fail, generator, integer, one_of, real_number
 from ._common import float_dtype
 
@@ -104,6 +105,9 @@ def make_shapes(n, size=15, classes=("square", "diamond"), noise=0.0, max_shift=
     smallest = max(SHAPES[name] for name in classes)
     if size < 2 * smallest + 1:
         fail("size", f"at least {2 * smallest + 1} for classes {classes}", size)
+    itemsize = 8 if noise > 0 else np.dtype(dtype).itemsize      # the noise is drawn in float64
+    refuse_beyond_budget([("size", "one image (size x size)", size * size * itemsize),
+                          ("n", "the images (n x size x size)", n * size * size * itemsize)])
 
     count = len(classes)
     y = rng.permutation(np.arange(n) % count).astype(np.int64)   # (n,) balanced, shuffled

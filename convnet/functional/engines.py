@@ -38,6 +38,7 @@ from __future__ import annotations
 import importlib
 from contextvars import ContextVar
 
+from .._context import ContextSetting
 from .._validate import boolean, fail
 from .._checks import Saved
 
@@ -92,19 +93,12 @@ def set_engine(name: str) -> None:
     _selected.set(_checked(name))
 
 
-class _Selection:
+class _Selection(ContextSetting):
     """The context manager :func:`engine` returns (the name is checked when it is made)."""
 
     def __init__(self, name: str):
+        super().__init__(_selected, name)
         self.name = name
-        self._tokens = []           # one per entry still open (a with block may nest)
-
-    def __enter__(self):
-        self._tokens.append(_selected.set(self.name))
-        return self.name
-
-    def __exit__(self, *exc):
-        _selected.reset(self._tokens.pop())
 
     def __repr__(self) -> str:
         return f"engine({self.name!r})"

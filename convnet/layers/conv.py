@@ -129,21 +129,32 @@ class Conv2D(Layer):
         return count
 
     def _checked_input(self, x):
-        """x as an (N, C, H, W) array of the layer's dtype; settles an untied bias's size."""
+        """x as an (N, C, H, W) array of the layer's dtype; settles an untied bias's size.
+
+        The first forward pass makes an untied bias for its spatial size, unless in
+        :class:`convnet.inference`, which writes nothing to the layer (see :meth:`_bias`).
+        """
         x = self._input(x, ndim=4, dtype=self.dtype)
         if x.shape[1] != self.in_channels:
             fail("x", f"of shape (N, {self.in_channels}, H, W) for {self!r}", x,
                  given=f"shape {x.shape}")
         if self.bias == "untied":
-            if "bias" not in self.params:
+            if "bias" in self.params:
+                if tuple(x.shape[2:]) != self.input_size:
+                    fail("x", f"of spatial size {self.input_size[0]}x{self.input_size[1]} "
+                         "(the untied bias has one entry per output neuron of that size)", x,
+                         given=f"shape {x.shape}")
+            elif not inferring():
                 shape = self._untied_bias_shape(x.shape[2:], "x")
                 self.params["bias"] = initial_constant(shape, 0, self.dtype)
                 self.input_size = tuple(x.shape[2:])
-            elif tuple(x.shape[2:]) != self.input_size:
-                fail("x", f"of spatial size {self.input_size[0]}x{self.input_size[1]} "
-                     "(the untied bias has one entry per output neuron of that size)", x,
-                     given=f"shape {x.shape}")
         return x
+
+    def _bias(self, x):
+        """The bias for ``x``: an untied bias not made yet (in inference) is its zeros."""
+        if self.bias == "untied" and "bias" not in self.params:
+            return np.zeros(self._untied_bias_shape(x.shape[2:], "x"), self.dtype)
+        return self.params.get("bias")
 
     def _conv(self, x, b):
         """The functional forward pass with its record (none in inference)."""
@@ -156,7 +167,7 @@ class Conv2D(Layer):
 
     def forward(self, x):
         x = self._checked_input(x)
-        z, saved = self._conv(x, self.params.get("bias"))
+        z, saved = self._conv(x, self._bias(x))
         self._keep((x, saved, z.shape))
         return z  # (N, F, Ho, Wo)
 

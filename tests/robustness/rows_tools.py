@@ -31,7 +31,8 @@ MAKE_SHAPES_EXTRA = [("classes", "an unknown class", ("square", "hexagon")),
                      ("classes", "a string", "square"), ("classes", "empty", ()),
                      ("classes", "repeated", ("square", "square")), ("size", "too small", 4),
                      ("max_shift", "negative", -1), ("max_shift", "a float", 1.5),
-                     ("noise", "exactly one is allowed, so: two", 2.0)]
+                     ("noise", "exactly one is allowed, so: two", 2.0),
+                     ("n", "huge", 10 ** 9), ("size", "huge", 10 ** 6)]   # the memory budget
 
 ROWS = (
     # -- datasets and zoo ---------------------------------------------------------

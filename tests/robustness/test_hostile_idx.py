@@ -41,6 +41,12 @@ def test_a_second_gzip_member_of_trailing_data(tmp_path):
     refused(path, "corrupt gzip data")
 
 
+def test_more_dimensions_than_numpy_allows(tmp_path):
+    path = tmp_path / "deep-idx"
+    path.write_bytes(idx_header(0x08, (1,) * 65) + b"\x07")
+    refused(path, "declares 65 dimensions, more than the 64 a NumPy array can have")
+
+
 @pytest.mark.parametrize("compress", [False, True])
 def test_a_shape_over_the_memory_budget(tmp_path, compress):
     header = idx_header(0x0E, (65536, 65536, 2))

@@ -137,6 +137,7 @@ class Pool:
 _threads = threading.local()
 _ENDING = threading.Lock()      # a lease or a record is used up once, whatever the threads do
 _every_pool: "weakref.WeakSet[Pool]" = weakref.WeakSet()
+_POOLS = threading.Lock()       # a thread's first call adds its pool while another lists them
 
 
 def pool() -> Pool:
@@ -144,7 +145,8 @@ def pool() -> Pool:
     mine = getattr(_threads, "pool", None)
     if mine is None:
         mine = _threads.pool = Pool()
-        _every_pool.add(mine)
+        with _POOLS:
+            _every_pool.add(mine)
     return mine
 
 
@@ -176,7 +178,9 @@ def release_all(every_thread: bool = False) -> None:
     mine = pool()
     mine.clear()
     if every_thread:
-        for each in list(_every_pool):
+        with _POOLS:
+            pools = list(_every_pool)
+        for each in pools:
             if each is not mine:
                 each.request_clear()    # another thread's pool is only touched by that thread
 
