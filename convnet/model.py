@@ -122,6 +122,11 @@ class Sequential:
         return {f"{i}.{key}": value for i, layer in enumerate(self.layers)
                 for key, value in layer.grads.items()}
 
+    def state(self) -> dict:
+        """Every array of the layers' ``state`` (running statistics), named like parameters."""
+        return {f"{i}.{key}": value for i, layer in enumerate(self.layers)
+                for key, value in layer.state.items()}
+
     def num_parameters(self) -> int:
         return int(sum(value.size for value in self.parameters().values()))
 
@@ -141,8 +146,10 @@ class Sequential:
         for layer in self.layers:
             if hasattr(layer, "dtype"):
                 layer.dtype = dtype
-            for key in list(layer.params):
-                layer.params[key] = layer.params[key].astype(dtype)
+            for arrays in (layer.params, layer.state):
+                for key in list(arrays):
+                    if arrays[key].dtype.kind == "f":
+                        arrays[key] = arrays[key].astype(dtype)
             layer.grads.clear()
         return self
 
@@ -265,7 +272,7 @@ class Sequential:
         return Summary(tuple(rows), sum(count for _, _, count in rows))
 
     def save(self, path) -> None:
-        """Write the architecture (JSON) and the weights to one ``.npz`` file, atomically.
+        """Write the architecture (JSON), the weights and the layers' state to one ``.npz`` file.
 
         The file is written to a temporary name in the same folder
         (``.<name>.<16 hex digits>.part``) and then renamed, so an interrupted
@@ -287,7 +294,7 @@ class Sequential:
             if hasattr(layer, "dtype"):
                 entry["dtype"] = np.dtype(layer.dtype).name
             description.append(entry)
-            for key, value in layer.params.items():
+            for key, value in (*layer.params.items(), *layer.state.items()):
                 arrays[f"{index}.{key}"] = value
         write_archive(path, description, arrays)
 
@@ -324,7 +331,8 @@ def load(path) -> Sequential:
         wanted = _parameters_in_table(layers, archive.description["arrays"], path)
         arrays = archive.read_arrays()
     for layer, key, name in wanted:
-        layer.params[key] = arrays[name]
+        where = layer.params if key in layer.params else layer.state
+        where[key] = arrays[name]
     return Sequential(layers)
 
 
@@ -349,10 +357,10 @@ def _layers_of(description: dict, path) -> list:
 
 
 def _parameters_in_table(layers: list, table: dict, path) -> list:
-    """(layer, key, array name) of every parameter, each checked against the array table."""
+    """(layer, key, array name) of every parameter and state array, checked against the table."""
     wanted = []
     for index, layer in enumerate(layers):
-        for key, value in layer.params.items():
+        for key, value in (*layer.params.items(), *layer.state.items()):
             name = f"{index}.{key}"
             entry = table.get(name)
             if entry is None:

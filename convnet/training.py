@@ -1,14 +1,10 @@
-"""The training loop: fit, evaluate, predict, the per-epoch History and the training policy.
+"""The training loop: fit, evaluate, predict and the per-epoch History.
 
 These functions work on any model with the layer protocol (``layers``,
 ``forward``, ``backward``, ``parameters()``, ``train()``); :class:`convnet.Sequential`
 calls them from its ``fit``, ``train_batch``, ``evaluate`` and ``predict``
-methods.
-
-:class:`TrainingPolicy` collects the shortcuts a training step takes to run
-faster.  Each leaves every number unchanged (a test trains with the policy on
-and off and compares the results bit for bit); switch them off to step
-through the plainest path.
+methods.  The shortcuts a training step takes are :class:`TrainingPolicy`
+(:mod:`convnet.policy`, re-exported here).
 """
 
 from __future__ import annotations
@@ -24,8 +20,8 @@ import numpy as np
 from ._progress import EpochProgress
 from ._validate import boolean, fail, generator, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
-from .layers import MaxPool2D, ReLU
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
+from .policy import TrainingPolicy, checked_policy
 
 # The loop's functions (run_forward, run_backward, train_step, predict,
 # evaluate, fit) are what Sequential's methods call; users call the methods.
@@ -36,74 +32,6 @@ LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MSELoss}
 
 class DivergenceError(FloatingPointError):
     """Training produced a NaN or infinite loss or parameter; the model keeps its last good step."""
-
-
-@dataclass(frozen=True)
-class TrainingPolicy:
-    """The shortcuts ``fit`` and ``train_batch`` take; none of them changes a number.
-
-    Parameters
-    ----------
-    reuse_buffers : bool, default True
-        Let the engines keep their work memory from step to step (see
-        :func:`convnet.functional.reuse_work_memory`), the arrays passed
-        between layers included (:func:`convnet.functional.step_memory`):
-        a new large array costs a page fault per 4 KiB the first time it is
-        written, and glibc hands freed memory back between steps.
-    skip_first_input_gradient : bool, default True
-        The first layer does not compute dL/dx: training never needs the
-        gradient with respect to the data.
-    relu_after_max_pool : bool, default True
-        A ReLU directly followed by a max pooling runs *after* it.  The two
-        commute exactly: ``max(relu(a), relu(b)) = relu(max(a, b))`` because
-        ReLU never changes the order of two numbers, and the gradients agree
-        too (the window's winner gets dz when its value is positive, nothing
-        otherwise; on ties and NaN as well).  The ReLU then touches a quarter
-        of the numbers after 2x2 pooling.  ``predict`` runs this order too;
-        ``Sequential.forward`` and ``backward`` keep the list order.
-
-    Examples
-    --------
-    >>> TrainingPolicy()
-    TrainingPolicy(reuse_buffers=True, skip_first_input_gradient=True, relu_after_max_pool=True)
-    >>> TrainingPolicy.off()
-    TrainingPolicy(reuse_buffers=False, skip_first_input_gradient=False, relu_after_max_pool=False)
-    """
-
-    reuse_buffers: bool = True
-    skip_first_input_gradient: bool = True
-    relu_after_max_pool: bool = True
-
-    def __post_init__(self):
-        for name in ("reuse_buffers", "skip_first_input_gradient", "relu_after_max_pool"):
-            boolean(getattr(self, name), name)
-
-    @classmethod
-    def off(cls) -> "TrainingPolicy":
-        """Every shortcut switched off: the plainest path, with the same numbers."""
-        return cls(False, False, False)
-
-    def running_order(self, layers) -> list:
-        """The order in which a step runs the layers (backward reverses it)."""
-        order = list(layers)
-        if not self.relu_after_max_pool:
-            return order
-        index = 0
-        while index < len(order) - 1:
-            # the library's own types only: a subclass may change what commutes
-            if type(order[index]) is ReLU and type(order[index + 1]) is MaxPool2D:
-                order[index], order[index + 1] = order[index + 1], order[index]
-                index += 2
-            else:
-                index += 1
-        return order
-
-
-def checked_policy(policy) -> TrainingPolicy:
-    if not isinstance(policy, TrainingPolicy):
-        fail("policy", "a convnet.TrainingPolicy, e.g. TrainingPolicy() or "
-             "TrainingPolicy.off()", policy, error=TypeError)
-    return policy
 
 
 @dataclass
@@ -198,24 +126,37 @@ def train_step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
 
 def _step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
     order = policy.running_order(model.layers)
+    state = model.state() if hasattr(model, "state") else {}
+    kept = _copies(state)                    # running statistics change in the forward pass
     with reuse_work_memory(policy.reuse_buffers), step_memory():
         out = run_forward(order, x)
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is raised below
             value = loss.forward(out, y)
         if not math.isfinite(value):
+            _restore(state, kept)
             finite_data(x, "x")                      # the data's fault, if it holds NaN or inf
             finite_data(y, "y")
             raise DivergenceError(f"the loss became {value}")
         run_backward(order, loss.backward(), not policy.skip_first_input_gradient)
     params = model.parameters()
-    saved = {name: array.copy() for name, array in params.items()}
+    saved = _copies(params)
     optimizer.step(model)
     broken = [name for name, array in params.items() if not np.all(np.isfinite(array))]
     if broken:
-        for name, array in params.items():
-            array[...] = saved[name]
+        _restore(params, saved)
+        _restore(state, kept)
         raise DivergenceError(f"the update made parameter {broken[0]!r} non-finite")
     return value, out
+
+
+def _copies(arrays: dict) -> dict:
+    return {name: array.copy() for name, array in arrays.items()}
+
+
+def _restore(arrays: dict, copies: dict) -> None:
+    """Write ``copies`` back into the live ``arrays`` (a step that failed leaves no trace)."""
+    for name, array in arrays.items():
+        array[...] = copies[name]
 
 
 def predict(model, x, batch_size=256, policy: TrainingPolicy = TrainingPolicy()):

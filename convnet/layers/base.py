@@ -25,6 +25,12 @@ class Layer:
     grads : dict of str to ndarray
         Gradients of the loss with respect to ``params``, same keys, filled
         by the last ``backward``.
+    state : dict of str to ndarray
+        Arrays that belong to the model but are not trained by gradients
+        (PyTorch calls them buffers), such as batch normalisation's running
+        statistics: saved and loaded with the model and converted by
+        ``astype``, never touched by an optimiser.  Their keys differ from
+        those of ``params``.
     training : bool
         ``True`` in training mode; only layers that behave differently
         (``Dropout``) look at it, and not inside :class:`inference`.
@@ -43,6 +49,7 @@ class Layer:
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
         self.training = True
         self._cache = None              # what forward keeps for backward
 
