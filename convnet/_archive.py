@@ -6,8 +6,9 @@ Layout of the archive::
                   {"format": "convnet-model", "version": 1, "layers": [...],
                    "arrays": {"0.weight": {"shape": [...], "dtype": "float32",
                                            "sha256": "..."}, ...}}
-    0.weight      the arrays, named "<layer index>.<parameter>"
+    0.weight      the arrays, named "<layer path>.<parameter>"
     0.bias        ...
+    3.body.0.weight   (version 2: a layer held by a container, by its path)
 
 Nothing is ever pickled: the JSON travels as plain bytes and no member with
 Python objects is read.  A file from outside is checked in the order that
@@ -35,10 +36,10 @@ import zipfile
 
 import numpy as np
 
-from ._description import parse_description
+from ._description import nesting_depth, parse_description
 from ._members import check_members, index_members, read_array, read_description
-from ._modelfile import (FORMAT, MAX_DESCRIPTION_BYTES, MAX_TOTAL_BYTES, META_KEY, VERSION,
-                         ModelFileError, digest, mib, refuse)
+from ._modelfile import (FORMAT, MAX_DEPTH, MAX_DESCRIPTION_BYTES, MAX_NESTING, MAX_TOTAL_BYTES,
+                         META_KEY, VERSION, ModelFileError, digest, mib, refuse)
 from ._validate import fail
 
 try:                                   # POSIX: a save in progress holds a lock on its file
@@ -52,17 +53,19 @@ __all__ = ["FORMAT", "VERSION", "ModelFileError", "write_archive", "read_archive
 
 # -- writing --------------------------------------------------------------------
 
-def write_archive(path, layers: list, arrays: dict) -> None:
+def write_archive(path, layers: list, arrays: dict, version: int = VERSION) -> None:
     """Write the description and arrays to ``path`` atomically.
 
     Refuses (ValueError) a model whose file :func:`read_archive` would
     refuse for its size: a description over ``MAX_DESCRIPTION_BYTES`` or
-    arrays over ``MAX_TOTAL_BYTES`` together.
+    nested over ``MAX_DEPTH``, or arrays over ``MAX_TOTAL_BYTES`` together.
+    ``version`` is the format version the description needs (1 without
+    containers).
     """
     path = os.fspath(path)
     meta = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": version,
         "layers": layers,
         "arrays": {name: {"shape": list(a.shape), "dtype": a.dtype.name, "sha256": digest(a)}
                    for name, a in arrays.items()},
@@ -71,6 +74,11 @@ def write_archive(path, layers: list, arrays: dict) -> None:
     if len(text) > MAX_DESCRIPTION_BYTES:
         fail("the model", f"describable in {mib(MAX_DESCRIPTION_BYTES)} of JSON, the most a "
              "model file may hold", None, given=f"a description of {len(text):,} bytes")
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        fail("the model", f"describable with containers nested at most {MAX_NESTING} deep, the "
+             "most a model file may hold", None,
+             given=f"a description nested {depth} deep (at most {MAX_DEPTH})")
     total = sum(a.nbytes for a in arrays.values())
     if total > MAX_TOTAL_BYTES:
         fail("the model", f"at most {mib(MAX_TOTAL_BYTES)} of parameters, the most a model file "
@@ -213,11 +221,13 @@ def read_archive(path) -> tuple[dict, dict]:
        it is instead; every member must be a stored or deflated ``.npy``
        member, listed once, not encrypted.
     2. The description member: at most 4 MiB (``MAX_DESCRIPTION_BYTES``),
-       read with that cap; lists and objects nested at most 8 deep
-       (``MAX_DEPTH``, scanned before parsing); then every entry: the
-       format and version, each layer an object with a known ``type``, a
-       ``config`` object of JSON scalars and lists and an optional float
-       ``dtype``, each array a ``"<layer>.<parameter>"`` name with a
+       read with that cap; lists and objects nested at most 30 deep
+       (``MAX_DEPTH``: containers within containers 8 deep, scanned before
+       parsing); then every entry: the format and version, each layer an
+       object with a known ``type``, a ``config`` object of JSON scalars and
+       lists and an optional float ``dtype``, a container's ``children``
+       (version 2) an object of lists of such entries, each array a
+       ``"<layer path>.<parameter>"`` name of a layer described, with a
        ``shape`` of integers >= 0, a ``dtype`` of float32 or float64 and a
        64-digit ``sha256``.  An array may take at most the memory budget
        (:func:`convnet.set_memory_budget`), all of them together at most

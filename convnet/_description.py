@@ -7,6 +7,13 @@ The layout (see :mod:`convnet._archive`)::
      "arrays": {"0.weight": {"shape": [4, 1, 3, 3], "dtype": "float32",
                              "sha256": "<64 hex digits>"}, ...}}
 
+Version 2 adds containers: a container's entry holds its groups of layers,
+``"children": {"body": [<entries>], "shortcut": [<entries>]}``, checked
+entry by entry like the top-level list, and an array is named by the path to
+its layer, ``"3.body.0.weight"``.  The nesting scan bounds how deep entries
+nest before anything is parsed, so the recursive checks stay shallow, and
+each entry is visited once.
+
 Every check here looks at the description alone, so a file is refused
 before any of its arrays is decompressed.  Everything wrong is a
 :class:`~convnet._modelfile.ModelFileError` naming the file and the entry.
@@ -21,16 +28,18 @@ import re
 import numpy as np
 
 from ._budget import format_bytes, get_memory_budget
-from ._modelfile import FORMAT, MAX_DEPTH, MAX_TOTAL_BYTES, VERSION, mib, refuse, shown
+from ._modelfile import (FORMAT, MAX_DEPTH, MAX_NESTING, MAX_TOTAL_BYTES, VERSION, mib, refuse,
+                         shown)
 
 __all__ = ["parse_description", "layer_classes", "nesting_depth", "ITEMSIZE"]
 
 ITEMSIZE = {"float32": 4, "float64": 8}
 _TOP_KEYS = {"format", "version", "layers", "arrays"}
-_LAYER_KEYS = {"type", "config", "dtype"}
+_LAYER_KEYS = {"type", "config", "dtype", "children"}
 _ARRAY_KEYS = {"shape", "dtype", "sha256"}
 _MAX_NDIM = 32                                   # NumPy 1.x's own limit
-_NAME = re.compile(r"([0-9]+)\.([A-Za-z_][A-Za-z0-9_]*)")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")     # a parameter's or state array's key
+_GROUP = re.compile(r"[A-Za-z0-9_]{1,32}")       # a container's name for a group of layers
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SCALARS = (str, int, float, bool, type(None))
 _BLOCK = 1 << 16                                 # bytes per step of the nesting scan
@@ -74,16 +83,16 @@ def parse_description(raw: bytes, path) -> dict:
     depth = nesting_depth(raw)
     if depth > MAX_DEPTH:
         refuse(path, f"its description nests lists and objects {depth} deep; a model's "
-                     f"description nests at most {MAX_DEPTH} deep")
+                     f"description nests at most {MAX_DEPTH} deep (containers within "
+                     f"containers at most {MAX_NESTING} deep)")
     try:
         meta = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:     # UnicodeDecodeError is a ValueError
         refuse(path, f"its description is not valid JSON ({exc})")
     _check_top(meta, path)
-    known = layer_classes()
-    for index, entry in enumerate(meta["layers"]):
-        _check_layer(entry, index, known, path)
-    _check_table(meta["arrays"], len(meta["layers"]), path)
+    paths: set = set()
+    _check_entries(meta["layers"], "", layer_classes(), meta["version"], paths, path)
+    _check_table(meta["arrays"], paths, path)
     return meta
 
 
@@ -103,27 +112,63 @@ def _check_top(meta, path) -> None:
         refuse(path, f"its description has unknown entries {shown(unknown)}")
 
 
-def _check_layer(entry, index: int, known: dict, path) -> None:
+def _check_entries(entries: list, prefix: str, known: dict, version: int, paths: set,
+                   path) -> None:
+    """Check a list of layer entries (and, within containers, theirs); collect their paths."""
+    for index, entry in enumerate(entries):
+        where = f"{prefix}{index}"
+        _check_layer(entry, where, known, path)
+        paths.add(where)
+        container = hasattr(known[entry["type"]], "from_groups")
+        if container or "children" in entry:
+            _check_children(entry, where, container, version, path)
+            for name, group in entry["children"].items():
+                _check_entries(group, f"{where}.{name}.", known, version, paths, path)
+
+
+def _check_children(entry: dict, where: str, container: bool, version: int, path) -> None:
+    """A container's ``children``: an object of named lists (of entries, checked by the caller)."""
+    kind = entry["type"]
+    if not container:
+        refuse(path, f"a {kind} holds no layers; its entry may not have \"children\"", where)
+    if version < 2:
+        refuse(path, f"a {kind} holds layers, which format version {version} cannot describe "
+                     "(containers came with version 2)", where)
+    children = entry.get("children")
+    if not isinstance(children, dict):
+        refuse(path, f"a {kind}'s entry must have \"children\", a JSON object of lists of "
+                     f"layer entries; got {shown(children)}", where)
+    for name, group in children.items():
+        if not _GROUP.fullmatch(name):
+            refuse(path, f"a {kind}'s group name must be 1 to 32 letters, digits or _; got "
+                         f"{shown(name)}", where)
+        if not isinstance(group, list):
+            refuse(path, f"the {kind}'s group {name!r} must be a list of layer entries; got "
+                         f"{shown(group)}", where)
+
+
+def _check_layer(entry, where: str, known: dict, path) -> None:
     if not isinstance(entry, dict):
         refuse(path, 'its entry must be a JSON object with "type" and "config"; got '
-                     + shown(entry), index)
+                     + shown(entry), where)
     kind = entry.get("type")
     if not isinstance(kind, str) or kind not in known:
         refuse(path, f"unknown layer type {shown(kind)}; known types: {', '.join(known)}",
-               index)
+               where)
     if not set(entry) <= _LAYER_KEYS or "config" not in entry:
         refuse(path, f"its entry must have the keys \"type\", \"config\" and optionally "
-                     f"\"dtype\"; got {shown(sorted(entry))}", index)
+                     f"\"dtype\" (and a container's \"children\"); got {shown(sorted(entry))}",
+               where)
     config = entry["config"]
     if not isinstance(config, dict):
-        refuse(path, f"its configuration is not a JSON object; got {shown(config)}", index)
+        refuse(path, f"its configuration is not a JSON object; got {shown(config)}", where)
     for key, value in config.items():
         if not _plain(value):
             refuse(path, f"configuration entry {shown(key)} must be a number, string, true, "
-                         f"false, null or a list of them; got {shown(value)}", index)
+                         f"false, null or a list of them; got {shown(value)}", where)
     dtype = entry.get("dtype", "float64")
     if not isinstance(dtype, str) or dtype not in ITEMSIZE:
-        refuse(path, f"its dtype must be 'float32' or 'float64'; got {shown(dtype)}", index)
+        refuse(path, f"its dtype must be 'float32' or 'float64'; got {shown(dtype)}", where)
 
 
 def _plain(value) -> bool:
@@ -133,13 +178,15 @@ def _plain(value) -> bool:
     return isinstance(value, _SCALARS)
 
 
-def _check_table(arrays: dict, layer_count: int, path) -> None:
+def _check_table(arrays: dict, paths: set, path) -> None:
+    """The array table: each name that of a described layer's array, each entry well formed."""
     total = 0
     for name, entry in arrays.items():
-        match = _NAME.fullmatch(name)
-        if match is None or int(match[1]) >= layer_count:
-            refuse(path, f"array name {shown(name)} is not '<layer index>.<parameter>' with "
-                         f"a layer index below {layer_count}")
+        layer, _, key = name.rpartition(".")
+        if layer not in paths or not _KEY.fullmatch(key):
+            refuse(path, f"array name {shown(name)} is not '<layer path>.<parameter>' with the "
+                         f"path of one of the {len(paths)} layers the description lists (such "
+                         "as '0' or, inside a container, '3.body.0')")
         if not isinstance(entry, dict) or set(entry) != _ARRAY_KEYS:
             refuse(path, f"bad table entry for array {shown(name)}: it must be a JSON object "
                          f"with exactly \"shape\", \"dtype\" and \"sha256\"; got {shown(entry)}")

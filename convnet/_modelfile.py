@@ -15,20 +15,30 @@ import numpy as np
 from ._validate import describe
 
 __all__ = ["ModelFileError", "refuse", "FORMAT", "VERSION", "META_KEY",
-           "MAX_DESCRIPTION_BYTES", "MAX_DEPTH", "MAX_TOTAL_BYTES", "MAX_RATIO", "RATIO_FLOOR",
+           "MAX_DESCRIPTION_BYTES", "MAX_DEPTH", "MAX_NESTING", "FLAT_DEPTH", "MAX_TOTAL_BYTES", "MAX_RATIO", "RATIO_FLOOR",
            "MAX_NPY_HEADER", "mib", "shown", "listed", "digest"]
 
 FORMAT = "convnet-model"
-VERSION = 1
+# Version 2 adds containers: a layer entry may hold "children", and arrays are named by
+# the path to their layer ("3.body.0.weight").  A model without containers is still
+# written as version 1, which readers of either version load.
+VERSION = 2
 META_KEY = "__convnet__"
 
 # The JSON description: LeNet's is 2 KB, a 1,000-layer network's about 300 KB.
 # Parsing JSON can take some 25 bytes of Python objects per byte of text, so
 # the bound also caps what a description can cost at about 100 MiB.
 MAX_DESCRIPTION_BYTES = 4 << 20
-# Nesting of lists and objects in the description: a real one nests 6 deep
-# (document, layer list, layer, configuration, padding pair, pair).
-MAX_DEPTH = 8
+# Nesting of lists and objects in the description.  A model without containers nests
+# 6 deep (document, layer list, layer, configuration, padding pair, pair); each
+# container around a layer adds 3 (its "children" object, a group's list, the
+# entry).  ResNets nest containers 1 deep (a block in the model), Inception-ResNet
+# blocks 2 (a Concat in a Residual), the tests 3; MAX_NESTING = 8 leaves room for
+# blocks within stages within networks and more, while the nesting scan still refuses
+# deeper text before the JSON parser (or any recursive check) sees it.
+FLAT_DEPTH = 6
+MAX_NESTING = 8
+MAX_DEPTH = FLAT_DEPTH + 3 * MAX_NESTING         # 30
 # All arrays together (each is also held to the memory budget,
 # convnet.set_memory_budget): a model file's format bound.
 MAX_TOTAL_BYTES = 4 << 30
@@ -50,8 +60,11 @@ class ModelFileError(ValueError):
     """
 
 
-def refuse(path, problem: str, layer: int | None = None):
-    """Raise the ModelFileError ``cannot load '<path>'[, layer <i>]: <problem>``."""
+def refuse(path, problem: str, layer: int | str | None = None):
+    """Raise the ModelFileError ``cannot load '<path>'[, layer <i>]: <problem>``.
+
+    ``layer`` is the layer's index, or its path inside containers (``"3.body.0"``).
+    """
     where = repr(os.fspath(path)) + ("" if layer is None else f", layer {layer}")
     raise ModelFileError(f"cannot load {where}: {problem}")
 

@@ -94,11 +94,13 @@ class GradientReport:
         raise KeyError(name)
 
     def __str__(self) -> str:
+        width = max([12] + [len(c.name) for c in self.checks])   # "body.0.weight" in a container
         lines = [f"gradient check (pass: |analytic - numeric| <= {self.atol:g} + "
                  f"{self.rtol:g} |numeric| everywhere)",
-                 f"{'tensor':<12} {'shape':<18} {'max abs err':>12} {'max rel err':>12}  result"]
+                 f"{'tensor':<{width}} {'shape':<18} {'max abs err':>12} {'max rel err':>12}  "
+                 "result"]
         for c in self.checks:
-            lines.append(f"{c.name:<12} {str(c.shape):<18} {c.max_abs_error:12.3e} "
+            lines.append(f"{c.name:<{width}} {str(c.shape):<18} {c.max_abs_error:12.3e} "
                          f"{c.max_rel_error:12.3e}  {'ok' if c.passed else 'FAIL'}")
         lines.append("passed" if self.passed else "FAILED")
         return "\n".join(lines)
@@ -137,8 +139,9 @@ def check_gradients(layer, x, *, seed=0, eps=1e-6, rtol=1e-6, atol=1e-8) -> Grad
 
     Parameters
     ----------
-    layer : object with ``forward``, ``backward`` and ``params`` / ``grads``
-        (or ``parameters()`` / ``gradients()``, like :class:`convnet.Sequential`).
+    layer : object with ``forward``, ``backward`` and ``parameters()`` / ``gradients()``
+        (every layer, containers such as :class:`~convnet.layers.Residual`
+        included, and :class:`convnet.Sequential`), or ``params`` / ``grads``.
         Parameters must be float64; layers with randomness (Dropout) must be
         in evaluation mode.
     x : array_like

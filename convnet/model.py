@@ -2,51 +2,26 @@
 
 ``Sequential`` chains ``forward`` through its layers and ``backward`` through
 them in reverse (backpropagation, Eq. 8.29) and exposes every parameter under
-a name like ``"0.weight"`` for the optimizers.  Its ``fit``, ``train_batch``,
+a name like ``"0.weight"`` for the optimizers (``"3.body.0.weight"`` for a
+layer held by a container: the path through the tree of layers).  Its ``fit``, ``train_batch``,
 ``evaluate`` and ``predict`` run the loop of :mod:`convnet.training`.
 """
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import training
 from ._archive import ModelFileError, open_archive, write_archive
-from ._description import layer_classes
-from ._modelfile import listed, refuse
+from ._serialize import arrays_wanted, build_layers, describe
+from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
-from .layers.base import Layer, check_dtype
+from .layers.base import Layer, check_dtype, named_arrays, walk
 from .functional import release_work_memory
-from .layers.init import placeholder_parameters
 from .training import DivergenceError, History, TrainingPolicy
 
 __all__ = ["Sequential", "History", "Summary", "DivergenceError", "TrainingPolicy", "load",
            "ModelFileError"]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A model's layer table; prints as text.  ``rows`` are (layer, output shape, parameters)."""
-
-    rows: tuple
-    total: int
-
-    def __str__(self) -> str:
-        shapes = [" x ".join(str(v) for v in shape) for _, shape, _ in self.rows]
-        width = max(len(name) for name, _, _ in self.rows)
-        shape_width = max(len(s) for s in shapes + ["output shape"])
-        lines = [f"{'layer':<{width}}  {'output shape':<{shape_width}}  {'parameters':>12}"]
-        lines.append("-" * len(lines[0]))
-        for (name, _, count), shape in zip(self.rows, shapes):
-            lines.append(f"{name:<{width}}  {shape:<{shape_width}}  {count:>12,}")
-        lines.append("-" * len(lines[0]))
-        lines.append(f"total parameters: {self.total:,}")
-        return "\n".join(lines)
-
-    __repr__ = __str__
 
 
 class Sequential:
@@ -75,15 +50,16 @@ class Sequential:
     def __init__(self, *layers, policy=None):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
-        seen = {}                                  # id(layer) -> its first index
         for index, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 fail(f"layers[{index}]", "a convnet layer", layer, error=TypeError)
-            earlier = seen.setdefault(id(layer), index)
-            if earlier != index:
-                fail(f"layers[{index}]", "a layer object of its own (a layer keeps what its "
+        seen = {}                                  # id(layer) -> where it first sits
+        for path, layer in walk(enumerate(layers)):       # containers' layers too: linear
+            earlier = seen.setdefault(id(layer), path)
+            if earlier != path:
+                fail(_place(path), "a layer object of its own (a layer keeps what its "
                      "last forward needs, so it cannot sit at two places)", layer,
-                     given=f"the same object as layers[{earlier}]")
+                     given=f"the same object as {_place(earlier)}")
         self.layers = list(layers)
         self.policy = TrainingPolicy() if policy is None else policy
 
@@ -113,19 +89,21 @@ class Sequential:
         return training.run_backward(self.layers, dy, input_gradient)
 
     def parameters(self) -> dict:
-        """Every trainable array, named ``"<layer index>.<name>"`` (the live arrays)."""
-        return {f"{i}.{key}": value for i, layer in enumerate(self.layers)
-                for key, value in layer.params.items()}
+        """Every trainable array, named ``"<layer path>.<name>"`` (the live arrays).
+
+        The path of a top-level layer is its index (``"0.weight"``); a layer
+        held by a container adds the container's name for it
+        (``"3.body.0.weight"``, ``"4.1.0.bias"`` for branch 1 of a Concat).
+        """
+        return named_arrays(enumerate(self.layers), "params")
 
     def gradients(self) -> dict:
         """The gradients of the last :meth:`backward`, named like :meth:`parameters`."""
-        return {f"{i}.{key}": value for i, layer in enumerate(self.layers)
-                for key, value in layer.grads.items()}
+        return named_arrays(enumerate(self.layers), "grads")
 
     def state(self) -> dict:
         """Every array of the layers' ``state`` (running statistics), named like parameters."""
-        return {f"{i}.{key}": value for i, layer in enumerate(self.layers)
-                for key, value in layer.state.items()}
+        return named_arrays(enumerate(self.layers), "state")
 
     def num_parameters(self) -> int:
         return int(sum(value.size for value in self.parameters().values()))
@@ -133,7 +111,7 @@ class Sequential:
     def train(self, mode: bool = True):
         """Put every layer in training mode (``mode=False``: evaluation mode)."""
         for layer in self.layers:
-            layer.train(mode)
+            layer.train(mode)                      # a container passes it on
         return self
 
     def eval(self):
@@ -143,7 +121,7 @@ class Sequential:
     def astype(self, dtype):
         """Convert every parameter (and future computations) to float32 or float64."""
         dtype = check_dtype(dtype)
-        for layer in self.layers:
+        for _, layer in walk(enumerate(self.layers)):
             if hasattr(layer, "dtype"):
                 layer.dtype = dtype
             for arrays in (layer.params, layer.state):
@@ -161,7 +139,7 @@ class Sequential:
         (:func:`convnet.functional.release_work_memory`; another thread's when
         it next computes).  Nothing else changes; training goes on as before.
         """
-        for layer in self.layers:
+        for _, layer in walk(enumerate(self.layers)):
             layer.forget()
         release_work_memory(every_thread=True)
 
@@ -172,7 +150,8 @@ class Sequential:
         return self.layers[index]
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        inner = "".join(f"\n  ({i}) " + repr(layer).replace("\n", "\n  ")
+                        for i, layer in enumerate(self.layers))
         return f"Sequential({inner}\n  policy={self.policy!r}\n)"
 
     # -- inference and training (the loop is in convnet.training) --------------
@@ -255,6 +234,10 @@ class Sequential:
         -------
         Summary
             Prints as a table; shapes come from :mod:`convnet.geometry`.
+            One row per layer; the layers a container holds get rows of
+            their own, named by their path (``1.body.0 Conv2D``), and the
+            container a row where its paths meet (``1 Residual (sum)``).
+            Each parameter is counted once: the total is the column's sum.
         """
         if not isinstance(input_shape, (tuple, list)) or not input_shape:
             fail("input_shape", "the shape of one sample, e.g. (1, 28, 28)", input_shape,
@@ -263,12 +246,12 @@ class Sequential:
         rows = [("input", shape, 0)]
         for index, layer in enumerate(self.layers):
             try:
-                count = layer.parameter_count(shape)
-                shape = layer.output_shape(shape)
+                layer_rows, shape = summary_rows(str(index), layer, shape)
             except ValueError as exc:
+                name = repr(layer) if not layer.children() else type(layer).__name__
                 raise ValueError(f"input_shape {tuple(input_shape)} does not get through layer "
-                                 f"{index}, {layer!r}: {exc}") from None
-            rows.append((f"{index} {type(layer).__name__}", tuple(shape), count))
+                                 f"{index}, {name}: {exc}") from None
+            rows += layer_rows
         return Summary(tuple(rows), sum(count for _, _, count in rows))
 
     def save(self, path) -> None:
@@ -283,20 +266,15 @@ class Sequential:
         ------
         ValueError
             If the file would be larger than :func:`load` accepts: a
-            description of over 4 MiB of JSON or over 4 GiB of parameters.
+            description of over 4 MiB of JSON or nested over 30 deep
+            (containers within containers over 8 deep), or over 4 GiB of
+            parameters.
         OSError
             If writing fails (the previous file, if any, is kept).
         """
         path = file_path(path)
-        description, arrays = [], {}
-        for index, layer in enumerate(self.layers):
-            entry = {"type": type(layer).__name__, "config": _jsonable(layer.config())}
-            if hasattr(layer, "dtype"):
-                entry["dtype"] = np.dtype(layer.dtype).name
-            description.append(entry)
-            for key, value in (*layer.params.items(), *layer.state.items()):
-                arrays[f"{index}.{key}"] = value
-        write_archive(path, description, arrays)
+        description, arrays, version = describe(self.layers)
+        write_archive(path, description, arrays, version)
 
 
 def load(path) -> Sequential:
@@ -306,7 +284,8 @@ def load(path) -> Sequential:
     size bound and checked entry by entry, then every member's sizes and
     ``.npy`` header, all before any array data is decompressed (the checks
     and their bounds are listed in :func:`convnet._archive.read_archive`:
-    a description of at most 4 MiB nested at most 8 deep, at most 2**28
+    a description of at most 4 MiB nested at most 30 deep (containers
+    within containers 8 deep), at most 2**28
     elements per array and 4 GiB in all, no member expanding beyond 200:1
     past 1 MiB, nothing pickled).  The layers are then built from the
     description with placeholder parameters (no random draw, no memory:
@@ -327,8 +306,8 @@ def load(path) -> Sequential:
     """
     path = file_path(path)
     with open_archive(path) as archive:
-        layers = _layers_of(archive.description, path)
-        wanted = _parameters_in_table(layers, archive.description["arrays"], path)
+        layers = build_layers(archive.description, path)
+        wanted = arrays_wanted(layers, archive.description["arrays"], path)
         arrays = archive.read_arrays()
     for layer, key, name in wanted:
         where = layer.params if key in layer.params else layer.state
@@ -336,53 +315,7 @@ def load(path) -> Sequential:
     return Sequential(layers)
 
 
-def _layers_of(description: dict, path) -> list:
-    """The layers of a checked description, with placeholder parameters."""
-    known = layer_classes()
-    accepted = {cls: inspect.signature(cls).parameters for cls in known.values()}
-    layers = []
-    for index, entry in enumerate(description["layers"]):
-        cls = known[entry["type"]]
-        kwargs = dict(entry["config"])
-        if "dtype" in entry and "dtype" in accepted[cls]:
-            kwargs["dtype"] = entry["dtype"]
-        if "rng" in accepted[cls] and cls is not known["Dropout"]:
-            kwargs["rng"] = 0  # unused: the parameters are placeholders, replaced by the file's
-        try:
-            with placeholder_parameters():
-                layers.append(cls(**kwargs))
-        except (TypeError, ValueError, OverflowError) as exc:
-            refuse(path, f"bad {cls.__name__} configuration ({exc})", index)
-    return layers
-
-
-def _parameters_in_table(layers: list, table: dict, path) -> list:
-    """(layer, key, array name) of every parameter and state array, checked against the table."""
-    wanted = []
-    for index, layer in enumerate(layers):
-        for key, value in (*layer.params.items(), *layer.state.items()):
-            name = f"{index}.{key}"
-            entry = table.get(name)
-            if entry is None:
-                refuse(path, f"the file has no array {name!r}", index)
-            if tuple(entry["shape"]) != value.shape or entry["dtype"] != value.dtype.name:
-                refuse(path, f"array {name!r} has shape {tuple(entry['shape'])} and dtype "
-                             f"{entry['dtype']}, {layer!r} needs {value.shape} and {value.dtype}",
-                       index)
-            wanted.append((layer, key, name))
-    unused = set(table) - {name for _, _, name in wanted}
-    if unused:
-        refuse(path, f"arrays {listed(unused)} belong to no layer")
-    return wanted
-
-
-# -- helpers ----------------------------------------------------------------
-
-def _jsonable(value):
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _place(path: str) -> str:
+    """Where a layer sits, for a message: ``layers[3]`` or ``layers[3].body.0``."""
+    top, _, rest = path.partition(".")
+    return f"layers[{top}]" + (f".{rest}" if rest else "")

@@ -20,6 +20,7 @@ import numpy as np
 from ._progress import EpochProgress
 from ._validate import boolean, fail, generator, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
+from .layers.base import run_backward, run_forward, walk
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
 from .policy import TrainingPolicy, checked_policy
 
@@ -75,27 +76,6 @@ def _fmt(value, digits=4):
 
 # -- running the layers ----------------------------------------------------------
 
-def run_forward(layers, x):
-    """Apply every layer of ``layers`` in turn; returns the last output."""
-    for layer in layers:
-        x = layer.forward(x)
-    return x
-
-
-def run_backward(layers, dy, input_gradient=True):
-    """Backpropagate ``dy`` through ``layers`` in reverse (Eq. 8.29); returns dL/dx.
-
-    With ``input_gradient=False`` the first layer skips its input gradient
-    where it can (layers whose ``backward`` takes ``input_gradient``).
-    """
-    for index, layer in enumerate(reversed(layers)):
-        if index == len(layers) - 1 and not input_gradient and layer.skips_input_gradient:
-            dy = layer.backward(dy, input_gradient=False)
-        else:
-            dy = layer.backward(dy)
-    return dy
-
-
 _training: set = set()          # id() of the models and layers in a training step, any thread
 _training_guard = threading.Lock()
 
@@ -103,7 +83,7 @@ _training_guard = threading.Lock()
 @contextmanager
 def _only_step(model):
     """Refuse a second training step of ``model`` (or of a layer it shares) while one runs."""
-    keys = {id(model)} | {id(layer) for layer in model.layers}
+    keys = {id(model)} | {id(layer) for _, layer in walk(enumerate(model.layers))}
     with _training_guard:
         if keys & _training:
             raise RuntimeError("this model is already in a training step, in another thread (or "

@@ -154,7 +154,7 @@ def test_newer_format_version(saved):
         meta["version"] = 99
     rewrite(path, meta=bump)
     with pytest.raises(ModelFileError, match="format version 99; this convnet reads up to "
-                                             "version 1"):
+                                             "version 2"):
         convnet.load(path)
 
 

@@ -12,6 +12,7 @@ from .._validate import fail, int_pair, integer
 from ..geometry import normalize_padding, output_shape2d
 from ..layers import (AvgPool2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D,
                       ProductBiasConv2D)
+from .._summary import top_level
 from ..model import Sequential, Summary
 from ._blocks import Equations, Explanation, Note, Step, Table, _tex_escape
 from ._expressions import Chain, Dims, Int, Numbers, Prod, Sum, Sym
@@ -127,11 +128,12 @@ def summary(model, input_shape) -> Explanation:
     counters: dict = {}
     rows = [(Note("Input"), Note("-"), Note("-"), Dims(shape), Int(0, True))]
     summary_rows, total = [("input", shape, 0)], 0
+    per_layer = None if library is None else top_level(library)   # containers as one row
     for index, (cls, config, layer) in enumerate(entries):
         name, settings, formula, out, count, count_expr = _derive_layer(
             index, cls, config, layer, shape, counters)
-        if library is not None:                       # the library's own numbers
-            _, out, count = library.rows[index + 1]
+        if per_layer is not None:                     # the library's own numbers
+            _, out, count = per_layer[index]
         rows.append((Note(name), settings, formula, Dims(out),
                      Chain((count_expr, Int(count, True))) if count_expr else Int(count, True)))
         summary_rows.append((name, tuple(out), count))

@@ -3,11 +3,14 @@
 Every layer has ``forward(x)``, ``backward(dy) -> dx``, ``params`` and
 ``grads`` dicts (keys ``"weight"`` and ``"bias"``), ``train()`` / ``eval()``,
 ``output_shape(input_shape)`` for summaries without a forward pass, and a
-``repr`` showing its configuration.
+``repr`` showing its configuration.  ``Residual`` and ``Concat`` are layers
+that hold layers (``children()``); models, optimizers, files and summaries
+see through them.
 """
 
 from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
+from .containers import Concat, Residual
 from .conv import Conv2D, ProductBiasConv2D
 from .dense import Dense, Dropout, Flatten
 from .pool import AvgPool2D, GlobalAvgPool2D, MaxPool2D
@@ -18,4 +21,5 @@ __all__ = [
     "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
     "Flatten", "Dense", "Dropout",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+    "Residual", "Concat",
 ]

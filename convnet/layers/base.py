@@ -1,7 +1,11 @@
-"""The layer protocol: ``forward``, ``backward``, ``params`` and ``grads``.
+"""The layer protocol: ``forward``, ``backward``, ``params``, ``grads`` and ``children``.
 
 A layer is a thin class: it holds its parameters, remembers from ``forward``
 exactly what ``backward`` needs, and calls the functional core for the maths.
+A container (:class:`~convnet.layers.Residual`, :class:`~convnet.layers.Concat`)
+is a layer that holds layers: ``children()`` names them, and everything that
+looks at a model's layers (parameters, gradients, state, modes, files,
+summaries) walks that tree with :func:`walk`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import numpy as np
 from .._validate import float_dtype as check_dtype, real_array, same_shape
 from ..functional import inference, inferring
 
-__all__ = ["Layer", "DTYPES", "check_dtype", "inference", "inferring"]
+__all__ = ["Layer", "DTYPES", "check_dtype", "inference", "inferring", "walk", "named_arrays",
+           "run_forward", "run_backward"]
 
 DTYPES = (np.float32, np.float64)
 
@@ -68,6 +73,27 @@ class Layer:
         """The constructor arguments that rebuild this layer (used by repr and save)."""
         return {}
 
+    def children(self) -> list:
+        """The layers this layer holds, as ``(name, layer)`` pairs; a leaf layer holds none.
+
+        A container names its layers by their place, e.g. ``"body.0"``; the
+        name of a parameter deep in a model is the path to its layer, e.g.
+        ``"3.body.0.weight"``.
+        """
+        return []
+
+    def parameters(self) -> dict:
+        """Every trainable array of this layer and the layers it holds, by name (live arrays).
+
+        A leaf's are its ``params`` (``"weight"``, ``"bias"``); a container's
+        are named by path, e.g. ``"body.0.weight"``.
+        """
+        return named_arrays([("", self)], "params")
+
+    def gradients(self) -> dict:
+        """The gradients of the last ``backward``, named like :meth:`parameters`."""
+        return named_arrays([("", self)], "grads")
+
     # -- conveniences -------------------------------------------------------
     def __call__(self, x):
         return self.forward(x)
@@ -82,7 +108,8 @@ class Layer:
         return self.train(False)
 
     def num_parameters(self) -> int:
-        return int(sum(p.size for p in self.params.values()))
+        """The number of trainable numbers, those of the layers it holds included."""
+        return int(sum(p.size for p in self.parameters().values()))
 
     def parameter_count(self, input_shape: tuple) -> int:
         """Number of parameters for this input shape (layers with lazy parameters override)."""
@@ -133,3 +160,55 @@ class Layer:
         same_shape(dy, "dy", expected_shape, f"the output of the last {type(self).__name__}.forward")
         self._cache = None                        # each forward serves one backward
         return dy.astype(dtype, copy=False)
+
+
+def walk(named_layers):
+    """Every layer of a tree of layers, as ``(path, layer)``, each before the layers it holds.
+
+    ``named_layers`` is a list of ``(name, layer)`` pairs (a model's are
+    ``enumerate(model.layers)``); the path of a layer held by a container
+    is the container's path, a dot and the name the container gives it
+    (``"3.body.0"``).  The walk visits each layer once: linear in the size
+    of the tree.
+    """
+    stack = [(str(name), layer) for name, layer in reversed(list(named_layers))]
+    while stack:
+        path, layer = stack.pop()
+        yield path, layer
+        stack.extend((_joined(path, name), child) for name, child in reversed(layer.children()))
+
+
+def named_arrays(named_layers, kind: str) -> dict:
+    """The arrays ``kind`` (``"params"``, ``"grads"`` or ``"state"``) of every layer of the tree.
+
+    Named ``"<path>.<key>"`` (``"0.weight"``, ``"3.body.0.bias"``), or the
+    key alone for a layer at the root path ``""``.
+    """
+    return {_joined(path, key): value for path, layer in walk(named_layers)
+            for key, value in getattr(layer, kind).items()}
+
+
+def _joined(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else str(name)
+
+
+def run_forward(layers, x):
+    """Apply every layer of ``layers`` in turn; returns the last output."""
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+def run_backward(layers, dy, input_gradient=True):
+    """Backpropagate ``dy`` through ``layers`` in reverse (Eq. 8.29); returns dL/dx.
+
+    With ``input_gradient=False`` the first layer skips its input gradient
+    where it can (layers whose ``backward`` takes ``input_gradient``), and
+    what is returned may be None.
+    """
+    for index, layer in enumerate(reversed(layers)):
+        if index == len(layers) - 1 and not input_gradient and layer.skips_input_gradient:
+            dy = layer.backward(dy, input_gradient=False)
+        else:
+            dy = layer.backward(dy)
+    return dy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import fail, integer, real_array
+from ..layers.base import walk
 from ..model import Sequential
 from ._common import _figure, _finish, _output_path, _pyplot
 
@@ -139,7 +140,7 @@ def _activations(model, x):
     input, and the last vector output as ``(label, values (n,))`` or None.
     The layers' training flags are restored afterwards.
     """
-    modes = [layer.training for layer in model.layers]
+    modes = [(layer, layer.training) for _, layer in walk(enumerate(model.layers))]
     model.eval()
     rows, vector = [("input", np.array(x[0]))], None
     try:
@@ -152,8 +153,8 @@ def _activations(model, x):
             elif out.ndim == 2:
                 vector = (name, np.array(out[0]))                         # (n,)
     finally:
-        for layer, mode in zip(model.layers, modes):
-            layer.train(mode)
+        for layer, mode in modes:                     # every layer, containers' included
+            layer.training = mode
     return rows, vector
 
 

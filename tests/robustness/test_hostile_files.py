@@ -153,11 +153,11 @@ def deep(levels):
     (description(ONE_BY_ONE, {"0.weight": [1]}), "bad table entry for array '0.weight'"),
     (description(ONE_BY_ONE, {"weight": table_entry(np.zeros(1))}), "array name 'weight' is not"),
     (description(ONE_BY_ONE, {"1.weight": table_entry(np.zeros(1))}),
-     "with a layer index below 1"),
+     "with the path of one of the 1 layers the description lists"),
     (description([], format="keras"), "its description is not of format 'convnet-model'"),
     (description([], version="1"), "unknown format version '1'"),
     (description([], version=True), "unknown format version True (bool)"),
-    (description([], version=2), "format version 2; this convnet reads up to version 1"),
+    (description([], version=3), "format version 3; this convnet reads up to version 2"),
     (description({"0": "ReLU"}), "lacks the layer list or the array table"),
     (description([], arrays=[]), "lacks the layer list or the array table"),
     (description([], extra=1), "its description has unknown entries ['extra']"),
@@ -165,11 +165,11 @@ def deep(levels):
     (b'{"format": NaN}', "its description is not valid JSON (NaN is not a JSON number"),
     (b'{"format": "\xff"}', "its description is not valid JSON"),
     (b'{"layers": ' + deep(100_000).encode() + b"}", "nests lists and objects 100001 deep; a "
-                                                     "model's description nests at most 8 deep"),
+                                                     "model's description nests at most 30 deep"),
     (description([{"type": "Conv2D", "config": {"in_channels": 1, "out_channels": 1,
                                                 "kernel_size": 1,
-                                                "padding": json.loads(deep(8))}}]),
-     "nests lists and objects 12 deep"),
+                                                "padding": json.loads(deep(27))}}]),
+     "nests lists and objects 31 deep"),
 ])
 def test_malformed_descriptions(tmp_path, text, fragment):
     refused(model_file(tmp_path / "bad.npz", text), fragment)
