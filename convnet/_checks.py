@@ -16,7 +16,7 @@ import numpy as np
 from ._budget import refuse_beyond_budget
 from ._validate import boolean, fail, integer, real_array, real_number, same_shape
 from .geometry import normalize_padding
-from .window import conv_window, pool_window
+from .window import Window, conv_window, pool_window
 
 __all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
            "conv_backward_args", "conv_key", "single_args", "pool_args", "pool_backward_args",
@@ -82,6 +82,8 @@ def saved_contents(saved, operation: str, engine: str, key: tuple):
 def _describe(key) -> str:
     """``(x shape, w shape or kernel, Window)`` in words, for an error message."""
     x_shape, kernel, window = key
+    if not isinstance(window, Window):     # adaptive pooling, upsampling: (x, output size, rule)
+        return f"x {x_shape}, output {kernel[0]}x{kernel[1]}"
     return (f"x {x_shape}, kernel {kernel}, stride {window.stride}, padding {window.pads}, "
             f"dilation {window.dilation}")
 

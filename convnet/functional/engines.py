@@ -53,6 +53,8 @@ OPERATIONS = (
     "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_backward", "upsample2d", "upsample2d_backward",
     "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
     "linear", "linear_backward",
     "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",

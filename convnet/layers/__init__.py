@@ -13,12 +13,15 @@ from .base import Layer
 from .containers import Concat, Residual
 from .conv import Conv2D, ProductBiasConv2D
 from .dense import Dense, Dropout, Flatten
-from .pool import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from .pool import (AdaptiveAvgPool2D, AdaptiveMaxPool2D, AvgPool2D, GlobalAvgPool2D,
+                   GlobalMaxPool2D, MaxPool2D)
+from .upsample import Upsample2D
 
 __all__ = [
     "Layer",
     "Conv2D", "ProductBiasConv2D",
-    "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
+    "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+    "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "Upsample2D",
     "Flatten", "Dense", "Dropout",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "Residual", "Concat",

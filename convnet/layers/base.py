@@ -144,6 +144,26 @@ class Layer:
         if not inferring():
             self._cache = cache
 
+    def _forward_saving(self, forward, x, *args, **options):
+        """``forward(x, *args)`` of the functional core, its record kept for the backward.
+
+        The previous record is let go first (its work memory goes back); in
+        :class:`inference` nothing is kept and no record is made.
+        """
+        x = self._input(x, ndim=4)
+        if inferring():
+            return forward(x, *args, **options)
+        self._cache = None
+        z, saved = forward(x, *args, **options, return_saved=True)
+        self._cache = (x, saved, z.shape)
+        return z
+
+    def _backward_saved(self, backward, dy, *args, **options):
+        """``backward(dy, x, *args, saved=...)`` with what :meth:`_forward_saving` kept."""
+        x, saved, z_shape = self._saved()
+        dy = self._grad_output(dy, z_shape, x.dtype)
+        return backward(dy, x, *args, **options, saved=saved)
+
     def _in_training(self) -> bool:
         """Training mode, and not in :class:`inference`."""
         return self.training and not inferring()

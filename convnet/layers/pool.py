@@ -1,18 +1,19 @@
-"""Pooling layers: max (Eq. 8.24), average (Eq. 8.22) and global average."""
+"""Pooling layers: max (Eq. 8.24), average (Eq. 8.22), adaptive (Eq. R.1-R.5) and global."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import functional as F
+from .._checks_resample import adaptive_size
 from .._validate import int_pair
 from ..geometry import canonical_padding, output_shape2d
 from ..window import padding_limit
-from ..functional import inferring
 from .base import Layer
 from .conv import _chw
 
-__all__ = ["MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
+__all__ = ["MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "AdaptiveAvgPool2D",
+           "AdaptiveMaxPool2D"]
 
 
 class _Pool2D(Layer):
@@ -34,18 +35,11 @@ class _Pool2D(Layer):
 
     def _pool(self, pool, x):
         """The functional forward ``pool`` with its record; the previous record is let go first."""
-        x = self._input(x, ndim=4)
-        if inferring():
-            return pool(x, self.kernel_size, self.stride, self.padding)
-        self._cache = None
-        z, saved = pool(x, self.kernel_size, self.stride, self.padding, return_saved=True)
-        self._cache = (x, saved, z.shape)
-        return z
+        return self._forward_saving(pool, x, self.kernel_size, self.stride, self.padding)
 
     def _unpool(self, pool_backward, dy):
-        x, saved, z_shape = self._saved()
-        dy = self._grad_output(dy, z_shape, x.dtype)
-        return pool_backward(dy, x, self.kernel_size, self.stride, self.padding, saved=saved)
+        return self._backward_saved(pool_backward, dy, self.kernel_size, self.stride,
+                                    self.padding)
 
 
 class MaxPool2D(_Pool2D):
@@ -136,3 +130,115 @@ class GlobalAvgPool2D(Layer):
         dy = self._grad_output(dy, x_shape[:2], dtype)
         share = dy / (x_shape[2] * x_shape[3])                                 # (N, C)
         return np.broadcast_to(share[:, :, None, None], x_shape).copy()      # (N, C, H, W)
+
+
+class GlobalMaxPool2D(Layer):
+    """Maximum of every whole feature map: (N, C, H, W) -> (N, C).
+
+    Adaptive max pooling to 1x1 (Eq. R.4 with one window), flattened, as
+    ``torch.amax(x, dim=(2, 3))`` or ``AdaptiveMaxPool2d(1)`` followed by
+    ``flatten`` in PyTorch.  Going back, each map's sensitivity goes to its
+    first maximum (Eq. R.5).  The output is a vector per sample, ready for a
+    :class:`Dense` layer.
+
+    Shape
+    -----
+    (N, C, H, W) -> (N, C)
+
+    Examples
+    --------
+    >>> layer = GlobalMaxPool2D()
+    >>> layer.forward(np.array([[[[1.0, 4.0], [4.0, 2.0]], [[0.0, -1.0], [3.0, 5.0]]]]))
+    array([[4., 5.]])
+    >>> layer.backward(np.array([[10.0, 20.0]]))[0]      # the first 4 and the 5 get it
+    array([[[ 0., 10.],
+            [ 0.,  0.]],
+    <BLANKLINE>
+           [[ 0.,  0.],
+            [ 0., 20.]]])
+    """
+
+    def output_shape(self, input_shape):
+        return (_chw(input_shape, type(self).__name__)[0],)
+
+    def forward(self, x):
+        z = self._forward_saving(F.adaptive_max_pool2d, x, 1)      # Eq. R.4: (N, C, 1, 1)
+        return z.reshape(z.shape[:2])                              # (N, C)
+
+    def backward(self, dy):
+        x, saved, z_shape = self._saved()
+        dy = self._grad_output(dy, z_shape[:2], x.dtype).reshape(z_shape)
+        return F.adaptive_max_pool2d_backward(dy, x, 1, saved=saved)      # Eq. R.5
+
+
+class _AdaptivePool2D(Layer):
+    def __init__(self, output_size):
+        super().__init__()
+        adaptive_size(output_size, (1, 1))                         # validates
+        pair = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+        self.output_size = tuple(None if size is None else int(size) for size in pair)
+
+    def config(self):
+        return dict(output_size=self.output_size)
+
+    def output_shape(self, input_shape):
+        channels, height, width = _chw(input_shape, type(self).__name__)
+        return (channels, *adaptive_size(self.output_size, (height, width)))
+
+
+class AdaptiveAvgPool2D(_AdaptivePool2D):
+    """Adaptive average pooling to ``output_size`` (Eq. R.1-R.3); no trainable parameters.
+
+    Output (i, j) is the mean of the window of rows
+    ``[floor(i*H/Ho), ceil((i+1)*H/Ho))`` and columns likewise, PyTorch's
+    ``AdaptiveAvgPool2d``; ``AdaptiveAvgPool2D(1)`` is global average
+    pooling that keeps the 1x1 maps.
+
+    Parameters
+    ----------
+    output_size : int or (int or None, int or None)
+        (Ho, Wo); None keeps that input size.
+
+    Shape
+    -----
+    (N, C, H, W) -> (N, C, Ho, Wo)
+
+    Examples
+    --------
+    >>> AdaptiveAvgPool2D((1, 3)).forward(np.arange(5.0).reshape(1, 1, 1, 5))[0, 0]
+    array([[0.5, 2. , 3.5]])
+    """
+
+    def forward(self, x):
+        return self._forward_saving(F.adaptive_avg_pool2d, x, self.output_size)        # Eq. R.2
+
+    def backward(self, dy):
+        return self._backward_saved(F.adaptive_avg_pool2d_backward, dy, self.output_size)  # R.3
+
+
+class AdaptiveMaxPool2D(_AdaptivePool2D):
+    """Adaptive max pooling to ``output_size`` (Eq. R.1, R.4-R.5); no trainable parameters.
+
+    The windows of :class:`AdaptiveAvgPool2D`, each reduced by its maximum,
+    as PyTorch's ``AdaptiveMaxPool2d``; ties go to the first maximum.
+
+    Parameters
+    ----------
+    output_size : int or (int or None, int or None)
+        (Ho, Wo); None keeps that input size.
+
+    Shape
+    -----
+    (N, C, H, W) -> (N, C, Ho, Wo)
+
+    Examples
+    --------
+    >>> AdaptiveMaxPool2D((1, 3)).forward(np.array([[[[2.0, 2.0, 0.0, 1.0, 1.0]]]]))[0, 0]
+    array([[2., 2., 1.]])
+    """
+
+    def forward(self, x):
+        return self._forward_saving(F.adaptive_max_pool2d, x, self.output_size)        # Eq. R.4
+
+    def backward(self, dy):
+        return self._backward_saved(F.adaptive_max_pool2d_backward, dy, self.output_size)  # R.5

@@ -19,6 +19,8 @@ Indices start at 0 here and at 1 in the chapter: the chapter's
 ``p_{m+i-1, n+j-1}`` (Eq. 8.13) is ``x[m + i, n + j]``.
 """
 
+from .adaptive import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, adaptive_max_pool2d,
+                       adaptive_max_pool2d_backward)
 from .conv import (conv2d, conv2d_backward, convolve2d, correlate2d, input_gradient_gather,
                    input_gradient_scatter, pad2d, rot180, weight_gradient)
 from .elementwise import (leaky_relu, leaky_relu_backward, leaky_relu_derivative, linear,
@@ -29,12 +31,15 @@ from .elementwise import (leaky_relu, leaky_relu_backward, leaky_relu_derivative
                           sum_net_input_backward, tanh, tanh_backward, tanh_derivative)
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
+from .upsample import upsample2d, upsample2d_backward
 
 __all__ = [
     "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
     "input_gradient_scatter", "input_gradient_gather", "weight_gradient",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_backward", "upsample2d", "upsample2d_backward",
     "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
     "linear", "linear_backward",
     "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",

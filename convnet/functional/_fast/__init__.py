@@ -18,14 +18,19 @@ from ..plain.linear import linear, linear_backward
 from ..plain.net_input import (product_net_input, product_net_input_backward, sum_net_input,
                                sum_net_input_backward)
 from .activations import relu, relu_backward
+from .adaptive import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, adaptive_max_pool2d,
+                       adaptive_max_pool2d_backward)
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
+from .upsample import upsample2d, upsample2d_backward
 
 __all__ = [
     "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_backward", "upsample2d", "upsample2d_backward",
     "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
     "linear", "linear_backward",
     "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
