@@ -65,9 +65,7 @@ def _adaptive_budget(x_shape, out, itemsize: int, winners: bool) -> None:
     arrays = [("output_size", "the output (N x C x Ho x Wo)", n * c * oh * ow * itemsize),
               ("x", "the input gradient (N x C x H x W)", n * c * h * w * itemsize),
               ("output_size", "the gathered windows (N x C x Ho x kh x Wo x kw)",
-               n * c * oh * kh * ow * kw * itemsize),
-              ("output_size", "the pooling matrices (Ho x H and Wo x W)",
-               (oh * h + ow * w) * itemsize)]
+               n * c * oh * kh * ow * kw * itemsize)]
     if winners:
         arrays.append(("output_size", "the position of each window's maximum (N x C x Ho x Wo, "
                        "int64)", n * c * oh * ow * 8))
@@ -166,14 +164,15 @@ def _scale(value) -> float:
     return real_number(value, "scale_factor", minimum=0.0, inclusive=(False, True))
 
 
-def _upsample_budget(x_shape, out, itemsize: int) -> None:
-    """The output (N x C x Ho x Wo) and the backward pass's rows (N x C x H x Wo)."""
+def _upsample_budget(x_shape, out, itemsize: int, name: str) -> None:
+    """The output (N x C x Ho x Wo) and the backward pass's rows (N x C x H x Wo).
+
+    ``name`` is the argument that set the output size: scale_factor or size.
+    """
     (n, c, h, _), (oh, ow) = x_shape, out
     refuse_beyond_budget([
-        ("scale_factor", "the output (N x C x Ho x Wo)", n * c * oh * ow * itemsize),
-        ("scale_factor", "the input gradient's rows (N x C x H x Wo)", n * c * h * ow * itemsize),
-        ("scale_factor", "the index matrices (Ho x H and Wo x W)",
-         (oh * h + ow * x_shape[3]) * itemsize)])
+        (name, "the output (N x C x Ho x Wo)", n * c * oh * ow * itemsize),
+        (name, "the input gradient's rows (N x C x H x Wo)", n * c * h * ow * itemsize)])
 
 
 def upsample_args(x, scale_factor, mode, size, return_saved=False):
@@ -181,7 +180,7 @@ def upsample_args(x, scale_factor, mode, size, return_saved=False):
     boolean(return_saved, "return_saved")
     x = real_array(x, "x", ndim=4)
     out, scales = _upsample_geometry(x.shape[2:], scale_factor, mode, size)
-    _upsample_budget(x.shape, out, x.dtype.itemsize)
+    _upsample_budget(x.shape, out, x.dtype.itemsize, "size" if size is not None else "scale_factor")
     return x, out, scales
 
 
@@ -190,7 +189,8 @@ def upsample_backward_args(dz, x, scale_factor, mode, size):
     x = real_array(x, "x", ndim=4)
     out, scales = _upsample_geometry(x.shape[2:], scale_factor, mode, size)
     dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
-    _upsample_budget(x.shape, out, max(dz.dtype.itemsize, x.dtype.itemsize))
+    _upsample_budget(x.shape, out, max(dz.dtype.itemsize, x.dtype.itemsize),
+                     "size" if size is not None else "scale_factor")
     same_shape(dz, "dz", (*x.shape[:2], *out), "the output of upsample2d(x, ...)")
     return (*common_dtype(dz, x), out, scales)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import fail
-from .base import Layer, run_backward, run_forward
+from .base import Layer, run_backward, run_forward, walk
 
 __all__ = ["Container", "Residual", "Concat"]
 
@@ -33,12 +33,20 @@ class Container(Layer):
         super().__init__()
         self._groups = {name: tuple(layers) for name, layers in groups.items()}
         seen: dict = {}
-        for path, layer in self.children():
+        for path, layer in walk(self.children()):         # held layers, theirs too: linear
             earlier = seen.setdefault(id(layer), path)
             if earlier != path:
-                fail(path, "a layer object of its own (a layer keeps what its last forward "
-                     "needs, so it cannot sit at two places)", layer,
-                     given=f"the same object as {earlier}")
+                fail(self._place(path), "a layer object of its own (a layer keeps what its last "
+                     "forward needs, so it cannot sit at two places)", layer,
+                     given=f"the same object as {self._place(earlier)}")
+
+    def _place(self, path: str) -> str:
+        """Where a held layer was given, for a message: ``body[1]``, ``body[1].shortcut.0``."""
+        group, index, *rest = path.split(".")
+        return self._argument(group, index) + "".join(f".{part}" for part in rest)
+
+    def _argument(self, group: str, index: str) -> str:
+        return f"{group}[{index}]"
 
     def groups(self) -> dict:
         """The groups of layers, by name (a dict of tuples)."""
@@ -243,6 +251,9 @@ class Concat(Container):
 
     def _arguments(self) -> list:
         return [_listed(branch) for branch in self.branches]
+
+    def _argument(self, group: str, index: str) -> str:
+        return f"branches[{group}][{index}]"
 
     def output_shape(self, input_shape):
         shapes = list(self._group_shapes(input_shape).values())

@@ -5,6 +5,7 @@
 
 * rows_math.py -- convnet.*, functional, reference, geometry, theory;
 * rows_nets.py -- layers, losses, optim, Sequential, gradcheck;
+* rows_resample.py -- adaptive pooling, upsampling and the containers;
 * rows_tools.py -- datasets, zoo, explain, viz.
 
 To add an entry point, add its row to the table of its module (each module's
@@ -20,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import rows_math, rows_nets, rows_tools
+from . import rows_math, rows_nets, rows_resample, rows_tools
 
-TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_tools.ROWS)
+TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS)
 
 ALIASES = {"x": ("input",), "k": ("kernel",), "w": ("kernel", "x"), "dz": ("output",),
            "kernel_size": ("kernel",), "dilation": ("kernel",)}
