@@ -320,3 +320,19 @@ def test_only_a_relu_directly_before_a_max_pool_is_moved():
     order = convnet.TrainingPolicy().running_order(layers)
     assert order == layers[:7] + [layers[8], layers[7]]
     assert convnet.TrainingPolicy(relu_after_max_pool=False).running_order(layers) == layers
+
+
+def test_skipping_the_first_input_gradient_leaves_its_weight_gradient_bit_for_bit():
+    # A single-channel first layer under a 3x3 layer: the fast engine's dA goes by kernel
+    # rows, and dLW must be summed that way whether or not dA is computed.
+    def step(policy):
+        rng = np.random.default_rng(5)
+        model = convnet.Sequential(L.Conv2D(1, 3, 3, padding=1, rng=rng),
+                                   L.Conv2D(3, 3, 3, padding=1, rng=rng), L.Flatten(),
+                                   L.Dense(192, 4, rng=rng))
+        x = np.random.default_rng(7).normal(size=(6, 1, 8, 8))
+        model.train_batch(x, np.arange(6) % 4, "cross_entropy", SGD(0.05), policy=policy)
+        return model.gradients()
+    skipped, computed = step(convnet.TrainingPolicy()), step(convnet.TrainingPolicy.off())
+    for name, value in computed.items():
+        np.testing.assert_array_equal(skipped[name], value)

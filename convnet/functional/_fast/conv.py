@@ -75,9 +75,12 @@ def _ways(x_shape, w_shape, window, input_gradient: bool) -> set:
     """
     stride_one = window.stride == (1, 1)
     found = {forward_method(w_shape, window, True)} if stride_one else set()
+    methods = {input_gradient_method(w_shape, x_shape, window, wide)
+               for wide in {stride_one, False}}
     if input_gradient:
-        found |= {input_gradient_method(w_shape, x_shape, window, wide)
-                  for wide in {stride_one, False}}
+        found |= methods
+    elif "kernel rows" in methods:        # dLW then goes by kernel rows all the same
+        found.add("kernel rows")
     return found
 
 

@@ -132,16 +132,18 @@ def conv2d_backward_gathered(dz, gathered: Gathered, w, x_shape, window: Window,
     else:
         dz2_blas = dz2 = sensitivity_matrix(dz)                    # (F, N*Ho*Wo)
         guarded = None
-    method = None
-    if need_input_gradient:
-        # Gathering multiplies the sensitivities' zero padding by the weights and
-        # wide columns multiply zeros too: with an inf weight, 0 * inf = NaN would
-        # land on pixels whose exact gradient is finite.  The plain scatter only
-        # multiplies real windows (Eq. 8.41 term by term).
-        method = (input_gradient_method(w.shape, x_shape, window, gathered.wide)
-                  if np.isfinite(w).all() else "plain scatter")
+    # Gathering multiplies the sensitivities' zero padding by the weights and
+    # wide columns multiply zeros too: with an inf weight, 0 * inf = NaN would
+    # land on pixels whose exact gradient is finite.  The plain scatter only
+    # multiplies real windows (Eq. 8.41 term by term).
+    method = (input_gradient_method(w.shape, x_shape, window, gathered.wide)
+              if np.isfinite(w).all() else "plain scatter")
+    # dLW is summed the way dA's method goes, whether or not dA is wanted: skipping
+    # the first layer's dA in training must not change dLW, not even in its last bit.
     dw, db, columns = _dw_db(dz, dz2, dz2_blas, guarded, gathered, w, window, bias, scratch,
                              method == "kernel rows" or gathered.split_kernel)
+    if not need_input_gradient:
+        method = None
     dx = None
     if method == "plain scatter":
         plain = sensitivity_matrix(dz) if gathered.wide else dz2
