@@ -237,3 +237,48 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     path.chmod(0o640)
     model_with_everything().save(path)                    # an existing file keeps its mode
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def model_with_containers():
+    """Every layer of issue 14's second part, and containers nested three deep, in float32."""
+    rng = np.random.default_rng(8)
+
+    def conv(c, f, k, **options):
+        return L.Conv2D(c, f, k, rng=rng, dtype=np.float32, **options)
+
+    inner = L.Residual(conv(3, 3, 3, padding=1), L.ReLU(), conv(3, 3, 3, padding=1))
+    return convnet.Sequential(
+        conv(1, 3, 3, padding=1), L.ReLU(),
+        L.Residual(L.Concat([inner, conv(3, 2, 1)], [L.AdaptiveMaxPool2D((None, 8)),
+                                                     conv(3, 2, 1)]),
+                   shortcut=[conv(3, 4, 1), L.Tanh()]),
+        L.Upsample2D(1.5), L.AdaptiveAvgPool2D((5, 4)), L.Upsample2D(size=(6, 6)),
+        L.Concat(L.GlobalMaxPool2D(), [L.AdaptiveAvgPool2D(1), L.Flatten()]),
+        L.Dense(8, 3, rng=rng, dtype=np.float32))
+
+
+def test_containers_and_every_new_layer_round_trip(tmp_path):
+    model = model_with_containers()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = convnet.load(path)
+    assert repr(loaded) == repr(model)
+    assert list(loaded.parameters()) == list(model.parameters())
+    assert "2.body.0.0.0.body.2.weight" in model.parameters()
+    x = np.random.default_rng(0).normal(size=(5, 1, 8, 8)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    with np.load(path, allow_pickle=False) as archive:
+        meta = json.loads(bytes(archive["__convnet__"]).decode())
+    assert meta["version"] == 2                         # containers need version 2
+    block = meta["layers"][2]
+    assert block["type"] == "Residual" and list(block["children"]) == ["body", "shortcut"]
+    assert block["children"]["body"][0]["children"]["1"][0] == {
+        "type": "AdaptiveMaxPool2D", "config": {"output_size": [None, 8]}}
+
+
+def test_a_model_without_containers_is_still_written_as_version_1(tmp_path):
+    path = tmp_path / "flat.npz"
+    convnet.Sequential(L.Upsample2D(2), L.GlobalMaxPool2D()).save(path)
+    with np.load(path, allow_pickle=False) as archive:
+        assert json.loads(bytes(archive["__convnet__"]).decode())["version"] == 1
+    assert repr(convnet.load(path)[0]) == repr(L.Upsample2D(2))

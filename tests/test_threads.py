@@ -17,6 +17,7 @@ import pytest
 
 import convnet
 from convnet import layers as L
+from convnet.layers.base import walk
 from convnet.optim import SGD
 
 
@@ -32,6 +33,15 @@ def models():
             L.Conv2D(1, 3, 3, bias="untied", input_size=(10, 10), rng=rng), L.Tanh(),
             L.ProductBiasConv2D(3, 4, 3, stride=2, padding=2, rng=rng), L.LeakyReLU(0.1),
             L.AvgPool2D(2, stride=1), L.Sigmoid(), L.GlobalAvgPool2D(), L.Dense(4, 3, rng=rng)),
+        "containers-resampling": convnet.Sequential(
+            L.Conv2D(1, 4, 3, padding=1, rng=rng), L.ReLU(),
+            L.Residual(L.Conv2D(4, 4, 3, padding=1, rng=rng), L.ReLU(), L.Dropout(0.3, rng=rng),
+                       L.Conv2D(4, 4, 3, padding=1, rng=rng),
+                       shortcut=[L.Conv2D(4, 4, 1, rng=rng), L.Tanh()]),
+            L.Concat([L.MaxPool2D(2), L.Upsample2D(2)],
+                     [L.AdaptiveMaxPool2D(3), L.Upsample2D(size=(10, 10))],
+                     [L.Residual(L.AdaptiveAvgPool2D((5, 4)), L.Upsample2D((2, 2.5)))]),
+            L.GlobalMaxPool2D(), L.Dense(12, 4, rng=rng)),
     }
 
 
@@ -54,7 +64,7 @@ def test_threads_that_predict_with_one_model_get_the_serial_results(name, engine
             shared = list(pool.map(predict, BATCHES))
             for got, expected in zip(shared, serial):
                 np.testing.assert_array_equal(got, expected)
-    assert all(layer.training for layer in model.layers)    # predict changed no mode
+    assert all(layer.training for _, layer in walk(enumerate(model.layers)))   # no mode changed
 
 
 @pytest.mark.parametrize("training", [True, False])
