@@ -224,3 +224,13 @@ def test_explain_shows_a_container_as_one_row_with_its_parameters():
 def test_the_repr_shows_the_tree():
     text = repr(convnet.Sequential(L.Residual(L.ReLU(), shortcut=L.Tanh())))
     assert "(0) Residual(\n    ReLU(),\n    shortcut=[Tanh()],\n  )" in text
+
+
+def test_predicting_writes_nothing_into_any_layer_of_the_tree():
+    model = model_of_containers()
+    before = {path: dict(vars(layer)) for path, layer in walk(enumerate(model.layers))}
+    model.predict(np.ones((3, 1, 8, 8)))
+    for path, layer in walk(enumerate(model.layers)):
+        assert layer._cache is None, path
+        assert vars(layer).keys() == before[path].keys()
+        assert all(vars(layer)[key] is value for key, value in before[path].items()), path

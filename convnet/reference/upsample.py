@@ -31,6 +31,17 @@ def _source(p, size, out, scale):
     return min(math.floor(np.float32(p) * step), size - 1)
 
 
+def _copies(x_shape, out, scales):
+    """Yield ``(n, c, p, q, u, v)``: output pixel (p, q) of map (n, c) copies input pixel (u, v)."""
+    height, width = x_shape[2:]
+    for n in range(x_shape[0]):
+        for c in range(x_shape[1]):
+            for p in range(out[0]):
+                for q in range(out[1]):
+                    yield (n, c, p, q, _source(p, height, out[0], scales[0]),
+                           _source(q, width, out[1], scales[1]))
+
+
 def upsample2d(x, scale_factor=None, mode="nearest", *, size=None, return_saved=False):
     """Eq. R.6: ``z[p, q] = x[σ_r(p), σ_c(q)]``.
 
@@ -40,14 +51,9 @@ def upsample2d(x, scale_factor=None, mode="nearest", *, size=None, return_saved=
     array([[1., 1., 2., 3.]])
     """
     x, out, scales = upsample_args(x, scale_factor, mode, size, return_saved)
-    (height, width), z = x.shape[2:], np.zeros((*x.shape[:2], *out), dtype=x.dtype)
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for p in range(out[0]):
-                for q in range(out[1]):
-                    u, v = _source(p, height, out[0], scales[0]), _source(q, width, out[1],
-                                                                         scales[1])
-                    z[n, c, p, q] = x[n, c, u, v]
+    z = np.zeros((*x.shape[:2], *out), dtype=x.dtype)
+    for n, c, p, q, u, v in _copies(x.shape, out, scales):
+        z[n, c, p, q] = x[n, c, u, v]
     if return_saved:
         return z, Saved(ENGINE, "upsample2d", upsample_key(x, out, scales), ())
     return z
@@ -64,12 +70,7 @@ def upsample2d_backward(dz, x, scale_factor=None, mode="nearest", *, size=None, 
     dz, x, out, scales = upsample_backward_args(dz, x, scale_factor, mode, size)
     if saved is not None:
         saved_contents(saved, "upsample2d", ENGINE, upsample_key(x, out, scales))
-    (height, width), dx = x.shape[2:], np.zeros(x.shape, dtype=dz.dtype)
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for p in range(out[0]):
-                for q in range(out[1]):
-                    u, v = _source(p, height, out[0], scales[0]), _source(q, width, out[1],
-                                                                         scales[1])
-                    dx[n, c, u, v] += dz[n, c, p, q]
+    dx = np.zeros(x.shape, dtype=dz.dtype)
+    for n, c, p, q, u, v in _copies(x.shape, out, scales):
+        dx[n, c, u, v] += dz[n, c, p, q]
     return dx
