@@ -3,8 +3,8 @@
 An optimizer reads ``model.parameters()`` and ``model.gradients()`` (both map a
 name such as ``"0.weight"`` to an array; the gradients are those of the last
 ``backward``) and keeps its own state, such as momentum, per parameter name.
-Anything with those two methods can be optimised, a single layer included
-(through its ``params`` and ``grads`` dicts).
+Anything with those two methods can be optimised, a single layer or a
+container such as ``Residual`` included (names by path: ``"body.0.weight"``).
 """
 
 from __future__ import annotations

