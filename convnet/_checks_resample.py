@@ -23,7 +23,8 @@ from ._budget import refuse_beyond_budget
 from ._checks import common_dtype
 from ._validate import boolean, fail, integer, one_of, real_array, real_number, same_shape
 
-__all__ = ["UPSAMPLE_MODES", "upsample_options", "upsample_size", "adaptive_size", "adaptive_args", "adaptive_backward_args",
+__all__ = ["UPSAMPLE_MODES", "upsample_options", "upsample_size", "adaptive_size", "adaptive_args",
+           "adaptive_backward_args",
            "adaptive_key", "adaptive_bounds", "upsample_args", "upsample_backward_args",
            "upsample_key", "nearest_sources"]
 
@@ -121,7 +122,7 @@ def adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 # -- upsampling -------------------------------------------------------------------------
 
 def upsample_options(scale_factor, mode, size) -> tuple:
-    """``(scales, size)``: factors as a float pair (None with a size), or the size as an int pair."""
+    """``(scales, size)``: the factors as a float pair (or None), or the size as an int pair."""
     one_of(mode, "mode", UPSAMPLE_MODES)
     if (scale_factor is None) == (size is None):
         fail("scale_factor", "given, or size, but not both", scale_factor,

@@ -15,8 +15,8 @@ import numpy as np
 from ._validate import describe
 
 __all__ = ["ModelFileError", "refuse", "FORMAT", "VERSION", "META_KEY",
-           "MAX_DESCRIPTION_BYTES", "MAX_DEPTH", "MAX_NESTING", "FLAT_DEPTH", "MAX_TOTAL_BYTES", "MAX_RATIO", "RATIO_FLOOR",
-           "MAX_NPY_HEADER", "mib", "shown", "listed", "digest"]
+           "MAX_DESCRIPTION_BYTES", "MAX_DEPTH", "MAX_NESTING", "FLAT_DEPTH", "MAX_TOTAL_BYTES",
+           "MAX_RATIO", "RATIO_FLOOR", "MAX_NPY_HEADER", "mib", "shown", "listed", "digest"]
 
 FORMAT = "convnet-model"
 # Version 2 adds containers: a layer entry may hold "children", and arrays are named by

@@ -3,8 +3,9 @@
 ``Sequential`` chains ``forward`` through its layers and ``backward`` through
 them in reverse (backpropagation, Eq. 8.29) and exposes every parameter under
 a name like ``"0.weight"`` for the optimizers (``"3.body.0.weight"`` for a
-layer held by a container: the path through the tree of layers).  Its ``fit``, ``train_batch``,
-``evaluate`` and ``predict`` run the loop of :mod:`convnet.training`.
+layer held by a container: the path through the tree of layers).  Its
+``fit``, ``train_batch``, ``evaluate`` and ``predict`` run the loop of
+:mod:`convnet.training`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Residual and Concat: worked examples, gradients through nested paths, and a model that sees through them.
+"""Residual and Concat: worked examples, gradients through nested paths, a model that sees through.
 
 The hand examples use 1x1 convolutions whose weights are set by hand, so every
 number can be checked in a line; the gradient checks are central differences

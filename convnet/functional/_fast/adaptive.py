@@ -107,7 +107,7 @@ def adaptive_avg_pool2d_backward(dz, x, output_size, *, saved=None):
 
 
 def adaptive_max_pool2d(x, output_size, *, return_saved=False):
-    """Eq. R.4: Eq. 8.24 when the windows are one window; the record keeps what the backward needs."""
+    """Eq. R.4 (Eq. 8.24 when the windows are one window); the record keeps the winners."""
     x, out = adaptive_args(x, output_size, return_saved, "adaptive_max_pool2d")
     window = as_pooling(*x.shape[2:], *out)
     if window is None:
