@@ -10,6 +10,7 @@ from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
 from .conv import Conv2D, ProductBiasConv2D
 from .dense import Dense, Dropout, Flatten
+from .norm import BatchNorm1D, BatchNorm2D, GroupNorm
 from .pool import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "Conv2D", "ProductBiasConv2D",
     "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
     "Flatten", "Dense", "Dropout",
+    "BatchNorm2D", "BatchNorm1D", "GroupNorm",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
 ]

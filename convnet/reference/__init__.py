@@ -27,6 +27,7 @@ from .elementwise import (leaky_relu, leaky_relu_backward, leaky_relu_derivative
                           sigmoid, sigmoid_backward, sigmoid_derivative, softmax,
                           softmax_backward, softmax_derivative, sum_net_input,
                           sum_net_input_backward, tanh, tanh_backward, tanh_derivative)
+from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
 
@@ -41,4 +42,5 @@ __all__ = [
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
 ]

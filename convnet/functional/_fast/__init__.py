@@ -19,6 +19,7 @@ from ..plain.net_input import (product_net_input, product_net_input_backward, su
                                sum_net_input_backward)
 from .activations import relu, relu_backward
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d
+from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
 
@@ -32,4 +33,5 @@ __all__ = [
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
 ]
