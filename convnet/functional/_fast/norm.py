@@ -45,17 +45,18 @@ FAR = 16.0    # mu^2 > FAR var: the one-pass variance would lose more than ~1e-5
 class _Rows:
     """x (N, C, ...) as 2-D rows of contiguous memory, each row one channel of one sample.
 
-    A channels-first array (the fast convolutions hand on their output so)
-    gives rows ordered channel by channel (row r of channel r // N); any
-    other, sample by sample (row r of channel r % C), after a copy if x is
-    not C-contiguous.
+    An array stored channels first (the fast convolutions hand on their
+    output so) gives rows ordered channel by channel (row r of channel
+    r // N); any other, sample by sample (row r of channel r % C).  Either
+    is a copy if x has gaps in that order.  New arrays are made in the same
+    order (:meth:`new`), so that the next layer sees the layout it would
+    have seen without this one.
     """
 
     def __init__(self, x: np.ndarray, channels_first: bool | None = None):
         n, c = x.shape[:2]
-        if channels_first is None:
-            channels_first = (x.strides[1] > x.strides[0] > 0
-                              and x.swapaxes(0, 1).flags.c_contiguous)
+        if channels_first is None:          # channels first in memory, even with gaps
+            channels_first = x.ndim > 2 and x.strides[1] > x.strides[0] > 0
         self.channels_first, self.samples = channels_first, n
         moved = x.swapaxes(0, 1) if channels_first else x
         self.rows = np.ascontiguousarray(moved).reshape(n * c, -1)                # (N*C, L)
@@ -80,9 +81,13 @@ class _Rows:
         return partial.reshape(self.samples, -1).sum(axis=0, dtype=np.float64)
 
     def new(self, x: np.ndarray, name: str) -> tuple:
-        """A new array of x's shape and layout (work memory in a training step), and its rows."""
-        out = new_array(x.shape, x.dtype, like=x, name=name)
-        return out, _Rows(out, self.channels_first).rows      # a view: out is in that layout
+        """A new array of x's shape (work memory in a training step), and its rows (a view)."""
+        n, c, *rest = x.shape
+        if not self.channels_first:
+            out = new_array(x.shape, x.dtype, name=name)                         # (N, C, ...)
+            return out, out.reshape(n * c, -1)
+        out = new_array((c, n, *rest), x.dtype, name=name)                       # (C, N, ...)
+        return out.swapaxes(0, 1), out.reshape(n * c, -1)
 
 
 def _moments(x: _Rows, count: int, scratch):
