@@ -64,15 +64,15 @@ def norm_saved(saved, operation: str, engine: str, args: NormArgs):
     return saved_contents(saved, operation, engine, args.key, _describe_key)
 
 
-def _input(x, dz=None):
-    """``x`` (N, C, ...) with at least two axes, within the memory budget; dz of its shape."""
+def _input(x, dz=None, backward: bool = False):
+    """``x`` (N, C, ...) with at least two axes, within the memory budget; ``dz`` of its shape."""
     x = real_array(x, "x", ndim=range(2, 33), layout="(N, C, ...)")
-    if dz is not None:
+    if backward:
         dz = real_array(dz, "dz", ndim=range(2, 33), layout="(N, C, ...)")
     size = int(np.prod(x.shape, dtype=object))
     itemsize = max(a.dtype.itemsize for a in (x, dz) if a is not None)
     refuse_beyond_budget([("x", "the output (as large as x)", size * itemsize)])
-    if dz is not None:
+    if backward:
         same_shape(dz, "dz", x.shape, "the shape of x")
     return x, dz
 
@@ -96,8 +96,11 @@ def _numbers(training, momentum, eps):
     return training, momentum, eps
 
 
-def _running(x, running_mean, running_var, training: bool, dtype):
-    """The running statistics: the caller's arrays in training, (C,) of ``dtype`` otherwise."""
+def _running(x, running_mean, running_var, training: bool, dtype, updated: bool):
+    """The running statistics: the caller's own arrays if ``updated`` (in place), else (C,) copies.
+
+    Both or neither; required in evaluation mode (not ``training``).
+    """
     if (running_mean is None) != (running_var is None):
         given, missing = (("running_mean", "running_var") if running_var is None
                           else ("running_var", "running_mean"))
@@ -110,7 +113,7 @@ def _running(x, running_mean, running_var, training: bool, dtype):
         return None, None
     checked = []
     for value, name in ((running_mean, "running_mean"), (running_var, "running_var")):
-        if training:
+        if updated:
             if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
                 fail(name, "a float32 or float64 ndarray (training mode updates it in place)",
                      value, error=TypeError)
@@ -119,10 +122,10 @@ def _running(x, running_mean, running_var, training: bool, dtype):
         else:
             value = real_array(value, name, ndim=1, layout="(C,)")
         same_shape(value, name, (channels,), f"one per channel of x {x.shape}")
-        if training and not value.flags.writeable:
+        if updated and not value.flags.writeable:
             fail(name, "writable (training mode updates it in place)", value,
                  given=f"a read-only {describe(value)}")
-        checked.append(value if training else value.astype(dtype, copy=False))
+        checked.append(value if updated else value.astype(dtype, copy=False))
     return tuple(checked)
 
 
@@ -143,7 +146,8 @@ def batch_norm_args(x, gamma, beta, running_mean, running_var, training, momentu
     training, momentum, eps = _numbers(training, momentum, eps)
     gamma, beta = _affine(x, gamma, beta)
     x, gamma, beta = common_dtype(x, gamma, beta)
-    running_mean, running_var = _running(x, running_mean, running_var, training, x.dtype)
+    running_mean, running_var = _running(x, running_mean, running_var, training, x.dtype,
+                                         updated=training)
     _values_per_channel(x, training)
     return NormArgs(x, gamma, beta, running_mean, running_var, training, momentum, eps)
 
@@ -152,14 +156,14 @@ def batch_norm_backward_args(dz, x, gamma, beta, running_mean, running_var, trai
                              input_gradient) -> NormArgs:
     """The checked arguments of ``batch_norm_backward`` (momentum plays no part: 0)."""
     boolean(input_gradient, "input_gradient")
-    x, dz = _input(x, dz)
+    x, dz = _input(x, dz, backward=True)
     training, _, eps = _numbers(training, 0.0, eps)
     gamma, beta = _affine(x, gamma, beta)
     dz, x, gamma, beta = common_dtype(dz, x, gamma, beta)
+    running_mean, running_var = _running(x, running_mean, running_var, training, x.dtype,
+                                         updated=False)
     if training:              # the batch's own statistics: the running ones play no part
         running_mean = running_var = None
-    else:
-        running_mean, running_var = _running(x, running_mean, running_var, False, x.dtype)
     _values_per_channel(x, training)
     return NormArgs(x, gamma, beta, running_mean, running_var, training, 0.0, eps, dz=dz)
 
@@ -172,11 +176,19 @@ def _groups(x, num_groups) -> int:
     return num_groups
 
 
+def _groups_of_one(x, num_groups: int) -> None:
+    """PyTorch's check: a batch whose one group holds one value (N * C/G * H * W = 1) is refused."""
+    if x.shape[0] * x.size // x.shape[0] // num_groups <= 1:
+        fail("x", "more than 1 value per group over the batch (N * C/num_groups * H * W > 1, "
+             "as PyTorch requires)", x, given=f"shape {x.shape} with num_groups={num_groups}")
+
+
 def group_norm_args(x, num_groups, gamma, beta, eps, return_saved=False) -> NormArgs:
     """The checked arguments of ``group_norm`` (always the sample's own statistics)."""
     boolean(return_saved, "return_saved")
     x, _ = _input(x)
     num_groups = _groups(x, num_groups)
+    _groups_of_one(x, num_groups)
     _, _, eps = _numbers(True, 0.0, eps)
     gamma, beta = _affine(x, gamma, beta)
     x, gamma, beta = common_dtype(x, gamma, beta)
@@ -186,8 +198,9 @@ def group_norm_args(x, num_groups, gamma, beta, eps, return_saved=False) -> Norm
 def group_norm_backward_args(dz, x, num_groups, gamma, beta, eps, input_gradient) -> NormArgs:
     """The checked arguments of ``group_norm_backward``."""
     boolean(input_gradient, "input_gradient")
-    x, dz = _input(x, dz)
+    x, dz = _input(x, dz, backward=True)
     num_groups = _groups(x, num_groups)
+    _groups_of_one(x, num_groups)
     _, _, eps = _numbers(True, 0.0, eps)
     gamma, beta = _affine(x, gamma, beta)
     dz, x, gamma, beta = common_dtype(dz, x, gamma, beta)

@@ -8,7 +8,7 @@ Eq. N.13, so their agreement checks the simplification as well.
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import convnet
 from convnet import functional as F
@@ -175,6 +175,7 @@ def test_batch_norm_agrees_in_every_engine(case, dtype):
 def test_group_norm_agrees_in_every_engine(case, dtype):
     x, gamma, beta, dz = case_arrays(case, dtype)
     groups, eps, m = case["groups"], case["eps"], x.shape[0] * x.size // x.shape[1]
+    assume(x.size > groups)                     # refused with one value in the only group
 
     def run():
         y, saved = F.group_norm(x, groups, gamma, beta, eps, return_saved=True)

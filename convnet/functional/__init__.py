@@ -1,7 +1,8 @@
 """The functional core: pure functions on arrays, each forward beside its backward.
 
 Arrays are NCHW: ``x`` (N, C, H, W), weights (F, C, kh, kw), outputs
-(N, F, Ho, Wo).  Nothing here holds state; the layers in
+(N, F, Ho, Wo).  Besides the chapter's operations: batch norm and group norm
+(:mod:`convnet.functional.norm`).  Nothing here holds state; the layers in
 :mod:`convnet.layers` are thin classes over these functions.
 
 Every function runs in the engine selected for the calling thread

@@ -2,10 +2,12 @@
 
 Work buffers kept per thread (:mod:`.memory`), per-shape choices between
 gathers (:mod:`.conv_forward`, :mod:`.input_gradient`), BLAS-friendly
-layouts and pooling by window rows (:mod:`.pool`): the only clever code of
+layouts, pooling by window rows (:mod:`.pool`) and batch norm in few passes
+over memory (:mod:`.norm`): the only clever code of
 the library, explained in ``docs/performance.md`` and reached only through
 :mod:`convnet.functional`.  Where there is nothing to tune (the activations
-but ReLU, the net inputs, the fully connected layer, padding and rotation)
+but ReLU, the net inputs, the fully connected layer, padding and rotation,
+group norm)
 this engine runs the plain tier's code.
 """
 

@@ -12,6 +12,9 @@ implements it.
   correlation of the dilated dLZ with rot180(W) (Eq. 8.45);
 * :mod:`~convnet.functional.plain.pool` - max, mean and sum over a window
   view (Eq. 8.22, 8.24), the backward passes of E8.8, P8.3 and P8.4;
+* :mod:`~convnet.functional.plain.norm` - batch norm and group norm
+  (Eq. N.1-N.6 of ``docs/backprop.md``), the backward pass as the compact
+  Eq. N.13;
 * :mod:`~convnet.functional.plain.activations`,
   :mod:`~convnet.functional.plain.net_input`,
   :mod:`~convnet.functional.plain.linear` - transfer functions (Eq. 8.49-8.53),

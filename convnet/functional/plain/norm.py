@@ -18,7 +18,7 @@ from ..._checks_norm import (batch_norm_args, batch_norm_backward_args, group_no
 from ..._checks import Saved
 
 __all__ = ["batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
-           "normalisation_input_gradient", "update_running"]
+           "normalisation_input_gradient", "group_statistics", "update_running"]
 
 ENGINE = "plain"
 
@@ -112,7 +112,7 @@ def batch_norm_backward(dz, x, gamma=None, beta=None, running_mean=None, running
     return normalisation_input_gradient(dx_hat, x_hat, inv_std, axes), dgamma, dbeta  # N.13
 
 
-def _group_statistics(x, num_groups: int, eps: float):
+def group_statistics(x, num_groups: int, eps: float):
     """``(x_hat, inv_std)``: each sample's groups normalised (Eq. N.1-N.3); inv_std (N, G, 1)."""
     groups = x.reshape(x.shape[0], num_groups, -1)                               # (N, G, C/G*L)
     mean = groups.mean(axis=2, keepdims=True)                                    # Eq. N.1
@@ -124,7 +124,7 @@ def _group_statistics(x, num_groups: int, eps: float):
 def group_norm(x, num_groups, gamma=None, beta=None, eps=1e-5, *, return_saved=False):
     """Eq. N.1-N.4 over each group of C / G channels of each sample, then scaled per channel."""
     a = group_norm_args(x, num_groups, gamma, beta, eps, return_saved)
-    x_hat, inv_std = _group_statistics(a.x, a.num_groups, a.eps)                 # (N, C, ...)
+    x_hat, inv_std = group_statistics(a.x, a.num_groups, a.eps)                 # (N, C, ...)
     y = _scale_and_shift(x_hat, a.gamma, a.beta)                                 # Eq. N.4
     if return_saved:
         return y, Saved(ENGINE, "group_norm", a.key, (x_hat, inv_std))
@@ -138,7 +138,7 @@ def group_norm_backward(dz, x, num_groups, gamma=None, beta=None, eps=1e-5, *, s
     if saved is not None:
         x_hat, inv_std = norm_saved(saved, "group_norm", ENGINE, a)
     else:
-        x_hat, inv_std = _group_statistics(a.x, a.num_groups, a.eps)
+        x_hat, inv_std = group_statistics(a.x, a.num_groups, a.eps)
     dz = a.dz
     dgamma, dbeta = _affine_gradients(dz, x_hat, a.gamma, a.beta)
     if not input_gradient:
