@@ -23,9 +23,13 @@ from .init import initial_constant
 __all__ = ["BatchNorm1D", "BatchNorm2D", "GroupNorm"]
 
 
-def _vector_budget(count: int, name: str, dtype) -> None:
+def _affine_parameters(layer, count: int, name: str) -> None:
+    """γ (ones) and β (zeros), one per channel, if ``layer.affine``; ``count`` within the budget."""
     refuse_beyond_budget([(name, f"the per-channel arrays ({name})",
-                           count * np.dtype(dtype).itemsize)])
+                           count * np.dtype(layer.dtype).itemsize)])
+    if layer.affine:
+        layer.params["weight"] = initial_constant(count, 1, layer.dtype)     # γ
+        layer.params["bias"] = initial_constant(count, 0, layer.dtype)       # β
 
 
 class _BatchNorm(Layer):
@@ -42,10 +46,7 @@ class _BatchNorm(Layer):
         self.momentum = real_number(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.affine = boolean(affine, "affine")
         self.dtype = check_dtype(dtype)
-        _vector_budget(self.num_features, "num_features", self.dtype)
-        if self.affine:
-            self.params["weight"] = initial_constant(self.num_features, 1, self.dtype)   # γ
-            self.params["bias"] = initial_constant(self.num_features, 0, self.dtype)     # β
+        _affine_parameters(self, self.num_features, "num_features")
         self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
         self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
 
@@ -223,10 +224,7 @@ class GroupNorm(Layer):
         self.eps = real_number(eps, "eps", minimum=0.0)
         self.affine = boolean(affine, "affine")
         self.dtype = check_dtype(dtype)
-        _vector_budget(self.num_channels, "num_channels", self.dtype)
-        if self.affine:
-            self.params["weight"] = initial_constant(self.num_channels, 1, self.dtype)
-            self.params["bias"] = initial_constant(self.num_channels, 0, self.dtype)
+        _affine_parameters(self, self.num_channels, "num_channels")
 
     def config(self) -> dict:
         return dict(num_groups=self.num_groups, num_channels=self.num_channels, eps=self.eps,
