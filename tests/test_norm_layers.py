@@ -1,4 +1,4 @@
-"""BatchNorm1D, BatchNorm2D and GroupNorm: gradients, running statistics, modes, files, failed steps."""
+"""BatchNorm1D, BatchNorm2D, GroupNorm: gradients, running statistics, modes, files, failed steps."""
 
 import numpy as np
 import pytest

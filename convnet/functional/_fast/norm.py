@@ -8,17 +8,19 @@ rearranged to touch each large array as few times as possible:
 
 * Statistics in one pass: ``sum x`` and ``sum x^2`` of every row by
   ``einsum`` and ``vecdot`` (float32 partial sums for float32 data, added up
-  per channel in float64), ``var = sum x^2 / m - mu^2``.  That difference cancels when the
-  mean is large against the spread, so where some channel has
+  per channel in float64), ``var = sum x^2 / m - mu^2``.  That difference
+  cancels when the mean is large against the spread, so where some channel has
   ``mu^2 > FAR * var`` the variance is computed again from ``t = x - mu``
   (the corrected two-pass formula ``(sum t^2 - (sum t)^2 / m) / m``) and
   every later step works with ``x - mu`` instead of x ("centred").
-* Forward: ``y = x * (gamma/σ) + (beta - mu gamma/σ)``, two passes (three
-  when centred).  Only (mu, 1/σ) per channel is kept for the backward pass,
+* Forward: ``y = x * (gamma/σ) + (beta - mu gamma/σ)``, block by block: each
+  block of y is written to memory once and finished in the cache (with
+  ``x - mu`` first when centred).  Only (mu, 1/σ) per channel is kept for the backward pass,
   as PyTorch does, not x̂ (as large as x).
 * Backward: ``sum dz`` and ``sum dz * x`` in one pass each, then Eq. N.13
   rewritten per channel as ``dx = a dz + b x + c`` with ``a = gamma/σ``,
-  ``b = -(gamma/σ) (sum dz x̂) / (m σ)`` and ``c = -(gamma/σ) (sum dz) / m - b mu``.
+  ``b = -(gamma/σ) (sum dz x̂) / (m σ)`` and ``c = -(gamma/σ) (sum dz) / m - b mu``,
+  block by block as the forward pass.
 
 Arrays of two axes (N, C) (batch norm after a dense layer: small) and group
 norm run the plain tier's code (:mod:`convnet.functional.plain.norm`).

@@ -44,7 +44,7 @@ def _affine_gradients(dz, x_hat, gamma, beta):
 
 
 def normalisation_input_gradient(dx_hat, x_hat, inv_std, axes):
-    """Eq. N.13: ``dx = (1/σ) (dx̂ - mean dx̂ - x̂ mean(dx̂ x̂))``, the means over the set ``axes``."""
+    """Eq. N.13: ``dx = (1/σ) (dx̂ - mean dx̂ - x̂ mean(dx̂ x̂))``, means over the ``axes``."""
     return inv_std * (dx_hat - dx_hat.mean(axis=axes, keepdims=True)
                       - x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True))  # Eq. N.13
 
@@ -79,7 +79,7 @@ def batch_norm(x, gamma=None, beta=None, running_mean=None, running_var=None, tr
         mean, var = _batch_moments(a.x)                                          # Eq. N.1-N.2
         if a.running_mean is not None:
             update_running(a.running_mean, a.running_var, mean, var,
-                            a.x.size // a.x.shape[1], a.momentum)                # Eq. N.5
+                           a.x.size // a.x.shape[1], a.momentum)                 # Eq. N.5
     else:
         mean, var = a.running_mean, a.running_var                                # Eq. N.6
     x_hat, inv_std = _normalised(a.x, mean, var, a.eps)                          # Eq. N.3
