@@ -61,12 +61,12 @@ from convnet.layers import AvgPool2D, MaxPool2D  # noqa: E402
 from machine import THREADS, machine, setting_lines  # noqa: E402
 from timing import alternate, compare, fmt, measure, timings  # noqa: E402
 from torch_worker import TorchWorker, steady_allocator  # noqa: E402
-from workloads import (conv_functional, conv_inputs, conv_ours, lenet_ours,  # noqa: E402
-                       peak_memory_c, pool_ours, small_workloads)
+from workloads import (batchnorm_ours, conv_functional, conv_inputs, conv_ours,  # noqa: E402
+                       lenet_ours, peak_memory_c, pool_ours, small_workloads)
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
 
-TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0,
+TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0, "batchnorm": 1.5,
            "functional": 1.15,   # functional API / layer path, both in the fast engine
            "plain": 3}           # plain engine / fast engine, the layer path
 
@@ -97,7 +97,7 @@ def main(argv=None):
 
 def run(args, worker, steady: bool) -> dict:
     """Every workload, printed and written to ``args.json``; PyTorch's side in ``worker``."""
-    results = {"machine": machine(), "conv2d": {}, "pool": {}, "lenet": {}}
+    results = {"machine": machine(), "conv2d": {}, "pool": {}, "lenet": {}, "batchnorm": {}}
     results["machine"]["allocator"] = "steady" if steady else "as is"
     if worker is not None:
         results["machine"].update(worker.info)
@@ -157,6 +157,13 @@ def against_torch(results: dict, worker, repeat: int) -> list:
                         "images_per_second": 64 / ours["median"],
                         "seconds_per_60000_epoch": 60000 / 64 * ours["median"]}
     rows.append(("LeNet-5 training step, batch 64 x 1x28x28", ours, theirs, TARGETS["lenet"]))
+
+    # Later workloads, after the earlier ones (so that those run as before), each on its own data.
+    x = np.random.default_rng(1).normal(size=(64, 32, 32, 32)).astype(np.float32)
+    ours, theirs = compare(batchnorm_ours(x), remote("batchnorm_torch", x), repeat)
+    results["batchnorm"] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs)}
+    rows.append(("BatchNorm2D fwd+bwd, training, (64, 32, 32, 32)", ours, theirs,
+                 TARGETS["batchnorm"]))
     return rows
 
 

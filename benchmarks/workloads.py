@@ -15,7 +15,7 @@ import numpy as np
 
 from convnet import functional
 from convnet.functional import conv2d, conv2d_backward
-from convnet.layers import Conv2D
+from convnet.layers import BatchNorm2D, Conv2D
 from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
 from convnet.zoo import lenet5
@@ -93,6 +93,25 @@ def pool_torch(kind, x):
     def step():
         tx.grad = None
         pool(tx, 2).backward(dz)
+    return step
+
+
+def batchnorm_ours(x):
+    """A ``BatchNorm2D`` layer's forward (training mode) and backward."""
+    dz = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
+    return layer_step(BatchNorm2D(x.shape[1], dtype=np.float32), x, dz)
+
+
+def batchnorm_torch(x):
+    import torch  # in the worker process only
+
+    layer = torch.nn.BatchNorm2d(x.shape[1])          # training mode, affine, running stats
+    tx = torch.tensor(x, requires_grad=True)
+    dz = torch.tensor(np.random.default_rng(1).normal(size=x.shape).astype(np.float32))
+
+    def step():
+        tx.grad = layer.weight.grad = layer.bias.grad = None
+        layer(tx).backward(dz)
     return step
 
 

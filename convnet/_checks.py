@@ -65,8 +65,11 @@ class Saved:
         return contents
 
 
-def saved_contents(saved, operation: str, engine: str, key: tuple):
-    """Check that ``saved`` comes from ``operation`` on the same arguments; return its contents."""
+def saved_contents(saved, operation: str, engine: str, key: tuple, describe=None):
+    """Check that ``saved`` comes from ``operation`` on the same arguments; return its contents.
+
+    ``describe(key)`` puts a key in words for the message (default: a window operation's).
+    """
     if not isinstance(saved, Saved):
         fail("saved", f"the record returned by {operation}(..., return_saved=True)", saved,
              error=TypeError)
@@ -74,8 +77,9 @@ def saved_contents(saved, operation: str, engine: str, key: tuple):
         fail("saved", f"a record of {operation} (made by the {engine} engine)", saved,
              given=f"a record of {saved.operation} made by the {saved.engine} engine")
     if saved.key != key:
-        fail("saved", f"the record of a forward pass on these arguments ({_describe(key)})",
-             saved, given=f"one made for {_describe(saved.key)}")
+        describe = describe or _describe
+        fail("saved", f"the record of a forward pass on these arguments ({describe(key)})",
+             saved, given=f"one made for {describe(saved.key)}")
     return saved.take()
 
 

@@ -24,7 +24,7 @@ from convnet.optim import SGD
 def models():
     """Several models with every kind of layer whose forward keeps something."""
     rng = np.random.default_rng(0)
-    return {
+    built = {
         "conv-pool-dropout": convnet.Sequential(
             L.Conv2D(1, 6, 3, padding=1, rng=rng), L.ReLU(), L.MaxPool2D(2),
             L.Conv2D(6, 8, 3, rng=rng), L.ReLU(), L.MaxPool2D(2), L.Flatten(),
@@ -42,7 +42,12 @@ def models():
                      [L.AdaptiveMaxPool2D(3), L.Upsample2D(size=(10, 10))],
                      [L.Residual(L.AdaptiveAvgPool2D((5, 4)), L.Upsample2D((2, 2.5)))]),
             L.GlobalMaxPool2D(), L.Dense(12, 4, rng=rng)),
+        "batch-and-group-norm": convnet.Sequential(     # running statistics: only read
+            L.Conv2D(1, 4, 3, rng=rng), L.BatchNorm2D(4), L.ReLU(), L.GroupNorm(2, 4),
+            L.MaxPool2D(2), L.Flatten(), L.Dense(64, 5, rng=rng), L.BatchNorm1D(5)),
     }
+    built["batch-and-group-norm"].forward(rng.normal(size=(8, 1, 10, 10)) * 3 + 1)  # moves them
+    return built
 
 
 BATCHES = [np.random.default_rng(seed).normal(size=(5, 1, 10, 10)) for seed in range(32)]

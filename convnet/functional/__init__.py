@@ -1,7 +1,8 @@
 """The functional core: pure functions on arrays, each forward beside its backward.
 
 Arrays are NCHW: ``x`` (N, C, H, W), weights (F, C, kh, kw), outputs
-(N, F, Ho, Wo).  Nothing here holds state; the layers in
+(N, F, Ho, Wo).  Besides the chapter's operations: batch norm and group norm
+(:mod:`convnet.functional.norm`).  Nothing here holds state; the layers in
 :mod:`convnet.layers` are thin classes over these functions.
 
 Every function runs in the engine selected for the calling thread
@@ -27,6 +28,7 @@ from .._inference import inference, inferring
 from .engines import (ENGINES, engine, get_engine, release_work_memory, reuse_work_memory,
                       set_engine, step_memory, temporary_work_memory)
 from .linear import linear, linear_backward
+from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .net_input import (product_net_input, product_net_input_backward, sum_net_input,
                         sum_net_input_backward)
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
@@ -46,6 +48,7 @@ __all__ = [
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
     "Saved", "ENGINES", "engine", "set_engine", "get_engine",
     "reuse_work_memory", "release_work_memory", "step_memory", "temporary_work_memory",
     "inference", "inferring",

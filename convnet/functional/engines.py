@@ -61,6 +61,7 @@ OPERATIONS = (
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
 )
 
 _MODULES = {"reference": "convnet.reference",

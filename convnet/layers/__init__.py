@@ -13,6 +13,7 @@ from .base import Layer
 from .containers import Concat, Residual
 from .conv import Conv2D, ProductBiasConv2D
 from .dense import Dense, Dropout, Flatten
+from .norm import BatchNorm1D, BatchNorm2D, GroupNorm
 from .pool import (AdaptiveAvgPool2D, AdaptiveMaxPool2D, AvgPool2D, GlobalAvgPool2D,
                    GlobalMaxPool2D, MaxPool2D)
 from .upsample import Upsample2D
@@ -23,6 +24,7 @@ __all__ = [
     "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
     "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "Upsample2D",
     "Flatten", "Dense", "Dropout",
+    "BatchNorm2D", "BatchNorm1D", "GroupNorm",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "Residual", "Concat",
 ]

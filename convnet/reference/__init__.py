@@ -13,7 +13,10 @@ argument checks (:mod:`convnet._checks`) and the size arithmetic of
   printed, by Eq. 8.44-8.45; dLW by Eq. 8.47; db by Eq. 8.36;
 * :mod:`~convnet.reference.pool` - Eq. 8.22-8.24, P8.3, P8.4 and E8.8;
 * :mod:`~convnet.reference.elementwise` - Eq. 8.49-8.53, the net inputs of
-  Eq. 8.32-8.36 and E8.9, the fully connected layer.
+  Eq. 8.32-8.36 and E8.9, the fully connected layer;
+* :mod:`~convnet.reference.norm` - batch norm and group norm (Eq. N.1-N.6 of
+  ``docs/backprop.md``), the backward pass along the computational graph
+  (Eq. N.7-N.12), not the simplified formula the other engines use.
 
 Indices start at 0 here and at 1 in the chapter: the chapter's
 ``p_{m+i-1, n+j-1}`` (Eq. 8.13) is ``x[m + i, n + j]``.
@@ -29,6 +32,7 @@ from .elementwise import (leaky_relu, leaky_relu_backward, leaky_relu_derivative
                           sigmoid, sigmoid_backward, sigmoid_derivative, softmax,
                           softmax_backward, softmax_derivative, sum_net_input,
                           sum_net_input_backward, tanh, tanh_backward, tanh_derivative)
+from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
 from .upsample import upsample2d, upsample2d_backward
@@ -46,4 +50,5 @@ __all__ = [
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
 ]

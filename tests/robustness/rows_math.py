@@ -113,6 +113,49 @@ ELEMENTWISE = (
     Entry("pool_weight_gradient", None, dict(dz=P4, **POOL_VALID), dict(POOL, dz=ARRAY)),
 )
 
+C3 = dict(gamma=np.ones(3), beta=np.zeros(3))
+NORM_KINDS = dict(x=FREE_ARRAY, gamma=ARRAY, beta=ARRAY, eps="non_negative_float")
+NORM_ALLOWED = {"gamma": {"None"}, "beta": {"None"}, "saved": {"None"}}
+ONE_AXIS = ("x", "a vector", np.ones(3))
+WRONG_CHANNELS = ("gamma", "one per wrong channel count", np.ones(4))
+
+
+def _running():
+    """Running statistics of X4's three channels (new ones each time: training updates them)."""
+    return dict(running_mean=np.zeros(3), running_var=np.ones(3))
+
+
+NORMS = (
+    Entry("batch_norm", None, dict(x=X4, **C3, **_running(), training=True, momentum=0.1,
+                                   eps=1e-5),
+          dict(NORM_KINDS, running_mean=ARRAY, running_var=ARRAY, training="bool",
+               momentum="closed_unit_float"), allow=NORM_ALLOWED,
+          extra=[ONE_AXIS, WRONG_CHANNELS,
+                 ("x", "one value per channel in training", np.ones((1, 3, 1, 1))),
+                 ("running_mean", "a list (it is updated in place)", [0.0, 0.0, 0.0]),
+                 ("running_var", "float16", np.ones(3, np.float16))]),
+    Entry("batch_norm_backward", None,
+          dict(dz=X4, x=X4, **C3, **_running(), training=False, eps=1e-5, saved=None,
+               input_gradient=True),
+          dict(NORM_KINDS, dz=FREE_ARRAY, running_mean=ARRAY, running_var=ARRAY,
+               training="bool", input_gradient="bool"), allow=NORM_ALLOWED,
+          extra=[ONE_AXIS, WRONG_CHANNELS, ("dz", "another shape than x", np.ones((2, 3, 6))),
+                 ("saved", "not a record", "saved"),
+                 ("saved", "a record of group norm", F.group_norm(X4, 1, return_saved=True)[1]),
+                 ("saved", "a record of training mode", F.batch_norm(X4, return_saved=True)[1])]),
+    Entry("group_norm", None, dict(x=X4, num_groups=3, **C3, eps=1e-5),
+          dict(NORM_KINDS, num_groups="positive_int"), allow=NORM_ALLOWED,
+          extra=[ONE_AXIS, WRONG_CHANNELS, ("num_groups", "not a divisor of C", 2),
+                 ("x", "one value in the only group", np.ones((1, 1)))]),
+    Entry("group_norm_backward", None,
+          dict(dz=X4, x=X4, num_groups=3, **C3, eps=1e-5, saved=None, input_gradient=True),
+          dict(NORM_KINDS, dz=FREE_ARRAY, num_groups="positive_int", input_gradient="bool"),
+          allow=NORM_ALLOWED,
+          extra=[ONE_AXIS, WRONG_CHANNELS, ("num_groups", "not a divisor of C", 2),
+                 ("dz", "another shape than x", np.ones((2, 3, 6))),
+                 ("saved", "a record of batch norm", F.batch_norm(X4, return_saved=True)[1])]),
+)
+
 WINDOW = dict(input_hw="shape2", kernel_size="positive_int", padding="padding")
 WINDOW_VALID = dict(input_hw=(8, 8), kernel_size=3, stride=1, padding=1)
 WINDOW_OPTIONS = dict(aliases={"input_hw": ("input", "input size")},
@@ -120,7 +163,7 @@ WINDOW_OPTIONS = dict(aliases={"input_hw": ("input", "input size")},
 
 ROWS = (
     # -- the functional core, in each engine ---------------------------------------
-    *across(ENGINES, SINGLE_IMAGE + CONV + POOLS + ELEMENTWISE),
+    *across(ENGINES, SINGLE_IMAGE + CONV + POOLS + ELEMENTWISE + NORMS),
     *across((("convnet", convnet), *ENGINES), (
         Entry("rot180", None, dict(k=K2), dict(k=FREE_ARRAY),
               extra=[("k", "a vector", np.ones(3)), ("k", "a scalar", 2.0)]),

@@ -2,10 +2,12 @@
 
 Work buffers kept per thread (:mod:`.memory`), per-shape choices between
 gathers (:mod:`.conv_forward`, :mod:`.input_gradient`), BLAS-friendly
-layouts and pooling by window rows (:mod:`.pool`): the only clever code of
+layouts, pooling by window rows (:mod:`.pool`) and batch norm in few passes
+over memory (:mod:`.norm`): the only clever code of
 the library, explained in ``docs/performance.md`` and reached only through
 :mod:`convnet.functional`.  Where there is nothing to tune (the activations
-but ReLU, the net inputs, the fully connected layer, padding and rotation)
+but ReLU, the net inputs, the fully connected layer, padding and rotation,
+group norm)
 this engine runs the plain tier's code.
 """
 
@@ -21,6 +23,7 @@ from .activations import relu, relu_backward
 from .adaptive import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, adaptive_max_pool2d,
                        adaptive_max_pool2d_backward)
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d
+from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
 from .upsample import upsample2d, upsample2d_backward
@@ -37,4 +40,5 @@ __all__ = [
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
 ]

@@ -12,6 +12,9 @@ implements it.
   correlation of the dilated dLZ with rot180(W) (Eq. 8.45);
 * :mod:`~convnet.functional.plain.pool` - max, mean and sum over a window
   view (Eq. 8.22, 8.24), the backward passes of E8.8, P8.3 and P8.4;
+* :mod:`~convnet.functional.plain.norm` - batch norm and group norm
+  (Eq. N.1-N.6 of ``docs/backprop.md``), the backward pass as the compact
+  Eq. N.13;
 * :mod:`~convnet.functional.plain.activations`,
   :mod:`~convnet.functional.plain.net_input`,
   :mod:`~convnet.functional.plain.linear` - transfer functions (Eq. 8.49-8.53),
@@ -32,6 +35,7 @@ from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, pad2d, rot18
 from .linear import linear, linear_backward
 from .net_input import (product_net_input, product_net_input_backward, sum_net_input,
                         sum_net_input_backward)
+from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
 from .upsample import upsample2d, upsample2d_backward
@@ -48,4 +52,5 @@ __all__ = [
     "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
     "tanh", "tanh_derivative", "tanh_backward",
     "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
+    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
 ]
