@@ -15,6 +15,8 @@ from ._parsing import LAYER_SYNTAX, parse_layers, parse_matrix, parse_shape
 __all__ = ["build_parser"]
 
 FORMATS = ("text", "markdown", "latex")
+# convnet.zoo.MODELS' names (the zoo itself is imported only when a model is asked for)
+MODEL_NAMES = ("alexnet", "lenet5", "mobilenet", "nin", "resnet18", "resnet20", "vgg11", "vgg16")
 
 MATRIX_HELP = "rows separated by ';', entries by spaces or commas, e.g. \"1 2; 3 4\""
 
@@ -90,6 +92,13 @@ def _run_backward(args):
 
 
 def _run_shapes(args):
+    if args.model is not None:
+        from ..zoo import MODELS
+        build, designed_for = MODELS[args.model]
+        model = build(shapes_only=True)               # placeholder weights: no memory
+        return _render(explain.summary(model, args.input or designed_for), args)
+    if args.input is None:
+        args.subparser.error("--input is required with --layers")
     return _render(explain.summary(args.layers, args.input), args)
 
 
@@ -204,9 +213,13 @@ def _add_shapes(commands):
         "shapes", help="layer-by-layer output sizes and parameter counts",
         description="Derive every layer's output size and parameter count (no weights are "
                     f"allocated). Layers: {LAYER_SYNTAX}.")
-    sub.add_argument("--input", type=SHAPE, required=True, help="C x H x W, e.g. 3x227x227")
-    sub.add_argument("--layers", type=LAYERS, required=True,
-                     help="comma-separated, e.g. \"conv 96 11 s4, pool 3 s2, flatten, fc 10\"")
+    sub.add_argument("--input", type=SHAPE,
+                     help="C x H x W, e.g. 3x227x227 (with --model: its own input by default)")
+    network = sub.add_mutually_exclusive_group(required=True)
+    network.add_argument("--layers", type=LAYERS,
+                         help="comma-separated, e.g. \"conv 96 11 s4, pool 3 s2, flatten, fc 10\"")
+    network.add_argument("--model", choices=sorted(MODEL_NAMES),
+                         help="a network of convnet.zoo, built without allocating its weights")
     _format_options(sub, numbers=False)
     sub.set_defaults(run=_run_shapes, subparser=sub)
 

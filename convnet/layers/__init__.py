@@ -16,6 +16,7 @@ from .dense import Dense, Dropout, Flatten
 from .norm import BatchNorm1D, BatchNorm2D, GroupNorm
 from .pool import (AdaptiveAvgPool2D, AdaptiveMaxPool2D, AvgPool2D, GlobalAvgPool2D,
                    GlobalMaxPool2D, MaxPool2D)
+from .shortcut import ZeroPadShortcut
 from .upsample import Upsample2D
 
 __all__ = [
@@ -26,5 +27,5 @@ __all__ = [
     "Flatten", "Dense", "Dropout",
     "BatchNorm2D", "BatchNorm1D", "GroupNorm",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-    "Residual", "Concat",
+    "Residual", "Concat", "ZeroPadShortcut",
 ]

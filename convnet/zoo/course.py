@@ -11,10 +11,11 @@ import time
 
 import numpy as np
 
-from ._validate import generator, integer
-from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
-from .model import Sequential
-from .optim import Adam
+from .._validate import generator, integer
+from ..layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
+from ..model import Sequential
+from ..optim import Adam
+from ._common import building
 
 __all__ = ["lenet5", "digits_cnn", "train_digits", "LINE_KERNELS", "squares_vs_diamonds",
            "designed_squares_vs_diamonds"]
@@ -28,7 +29,7 @@ LINE_KERNELS = np.array([
 ], dtype=float)
 
 
-def lenet5(seed=0, dtype=np.float32) -> Sequential:
+def lenet5(seed=0, dtype=np.float32, shapes_only=False) -> Sequential:
     """LeNet-5 for 1 x 28 x 28 images (LeCun et al., 1998), with ReLU and max pooling.
 
     conv 6@5x5 -> ReLU -> max pool 2 -> conv 16@5x5 -> ReLU -> max pool 2 ->
@@ -41,13 +42,14 @@ def lenet5(seed=0, dtype=np.float32) -> Sequential:
     """
     rng = generator(seed, "seed")
     kw = dict(rng=rng, dtype=dtype)
-    return Sequential(
-        Conv2D(1, 6, 5, **kw), ReLU(), MaxPool2D(2),       # 6 x 12 x 12
-        Conv2D(6, 16, 5, **kw), ReLU(), MaxPool2D(2),      # 16 x 4 x 4
-        Flatten(),                                         # 256
-        Dense(256, 120, init="he", **kw), ReLU(),
-        Dense(120, 84, init="he", **kw), ReLU(),
-        Dense(84, 10, **kw))
+    with building(shapes_only):
+        return Sequential(
+            Conv2D(1, 6, 5, **kw), ReLU(), MaxPool2D(2),       # 6 x 12 x 12
+            Conv2D(6, 16, 5, **kw), ReLU(), MaxPool2D(2),      # 16 x 4 x 4
+            Flatten(),                                         # 256
+            Dense(256, 120, init="he", **kw), ReLU(),
+            Dense(120, 84, init="he", **kw), ReLU(),
+            Dense(84, 10, **kw))
 
 
 def digits_cnn(seed=0, dtype=np.float32) -> Sequential:
@@ -88,7 +90,7 @@ def train_digits(epochs=40, seed=0, verbose=True, out=print):
     -------
     (model, history, accuracy)
     """
-    from .datasets import load_digits   # the datasets are only needed here
+    from ..datasets import load_digits   # the datasets are only needed here
 
     epochs = integer(epochs, "epochs", minimum=1)
     (x_train, y_train), (x_test, y_test) = load_digits()
