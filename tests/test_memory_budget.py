@@ -14,7 +14,8 @@ import pytest
 import convnet
 from convnet import functional as F, layers as L, reference, theory
 from convnet._budget import DEFAULT_MEMORY_BUDGET, format_bytes, parse_budget
-from convnet._checks import conv_arrays, conv_backward_args, pool_arrays
+from convnet._checks import pool_arrays
+from convnet._checks_conv import conv_arrays, conv_backward_args
 from convnet.functional import plain
 from convnet.window import conv_window
 
@@ -251,17 +252,17 @@ def test_the_realistic_case_passes_the_checks_under_the_default_budget(budget):
     assert largest[1].startswith("the gathered input") and largest[2] == 147 * 256 * 112 * 112 * 4
     tracemalloc.start()
     try:
-        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", True,
-                           fast_ways)                       # the fast engine: 1.8 GiB at most
-        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", False,
-                           plain_ways)                      # the plain engine without dx
+        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", 1, "zeros",
+                           True, fast_ways)                 # the fast engine: 1.8 GiB at most
+        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", 1, "zeros",
+                           False, plain_ways)               # the plain engine without dx
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 2 ** 20
     # The plain engine's dA, a full correlation of the spread-out sensitivities, is 161 GiB.
-    refused(lambda: conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied",
-                                       True, plain_ways), "x", "160.9 GiB")
+    refused(lambda: conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", 1,
+                                       "zeros", True, plain_ways), "x", "160.9 GiB")
 
 
 def test_ten_times_the_realistic_batch_is_refused(budget):

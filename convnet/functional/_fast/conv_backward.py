@@ -58,9 +58,12 @@ def with_zero_rows(matrix: np.ndarray, guarded: np.ndarray) -> np.ndarray:
     return guarded[guarded.size - row_count * matrix.shape[1]:].reshape(row_count, -1)
 
 
-def weight_gradient(dz2: np.ndarray, cols: np.ndarray, w_shape) -> np.ndarray:
-    """dLW = dLZ ⊗ A as one product with the im2col matrix (Eq. 8.47-8.48)."""
+def weight_gradient(dz2: np.ndarray, cols: np.ndarray, w_shape, groups: int = 1) -> np.ndarray:
+    """dLW = dLZ ⊗ A as one product with the im2col matrix (Eq. 8.47-8.48), one per group (G.2)."""
     f, k = w_shape[0], w_shape[1] * w_shape[2] * w_shape[3]
+    if groups > 1:                          # (G, F/G, N*Ho*W') @ (G, N*Ho*W', C/G*kh*kw)
+        dz_groups = dz2[:f].reshape(groups, f // groups, -1)
+        return (dz_groups @ cols.reshape(groups, k, -1).transpose(0, 2, 1)).reshape(w_shape)
     dw = dz2 @ cols.reshape(k, -1).T        # (F, N*Ho*W') @ (N*Ho*W', C*kh*kw)
     return dw[:f].reshape(w_shape)          # (F, C, kh, kw); dz2 may have zero rows beyond F
 
@@ -115,7 +118,7 @@ def _dw_db(dz, dz2, dz2_blas, guarded, gathered: Gathered, w, window, bias, scra
         both = dz2_blas @ gathered.with_ones().T  # dz2 @ [cols; 1]^T = [dW | db], Eq. 8.48, 8.36
         f = w.shape[0]
         return both[:f, :-1].reshape(w.shape), both[:f, -1].copy(), None
-    dw = weight_gradient(dz2_blas, gathered.cols, w.shape)         # Eq. 8.48
+    dw = weight_gradient(dz2_blas, gathered.cols, w.shape, window.groups)   # Eq. 8.48, G.2
     return dw, bias_gradient(dz, bias, dz2), None                  # Eq. 8.36-8.37
 
 
