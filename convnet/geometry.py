@@ -289,6 +289,29 @@ def _transposed_length(n: int, kernel: int, stride: int, before: int, after: int
     return (n - 1) * stride - before - after + dilation * (kernel - 1) + extra + 1
 
 
+def output_padding_pair(output_padding, stride, dilation) -> tuple[int, int]:
+    """``output_padding`` as a pair, each below the stride or the dilation (PyTorch's rule).
+
+    Stride and dilation are already ``(rows, cols)`` pairs.
+    """
+    oh, ow = int_pair(output_padding, "output_padding", minimum=0)
+    (sh, sw), (dh, dw) = stride, dilation
+    if oh >= max(sh, dh) or ow >= max(sw, dw):
+        fail("output_padding", f"smaller than the stride or the dilation (at most "
+             f"{max(sh, dh) - 1} rows and {max(sw, dw) - 1} columns for stride {(sh, sw)} and "
+             f"dilation {(dh, dw)}), as in PyTorch", output_padding)
+    return oh, ow
+
+
+def transposed_padding(padding) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A transposed convolution's padding normalised: amounts only, no 'same' (as PyTorch)."""
+    if isinstance(padding, str):
+        fail("padding", "an amount: an int >= 0, a pair (ph, pw) or ((top, bottom), (left, "
+             "right)) (a transposed convolution takes no 'valid', 'same' or 'full', as in "
+             "PyTorch)", padding, error=TypeError)
+    return normalize_padding(padding)
+
+
 def transposed_shape2d(input_hw, kernel_hw, stride=1, padding=0, output_padding=0,
                        dilation=1) -> tuple[int, int]:
     """Output ``(Ho, Wo)`` of a transposed convolution (explicit padding only).
@@ -310,16 +333,8 @@ def transposed_shape2d(input_hw, kernel_hw, stride=1, padding=0, output_padding=
     kh, kw = int_pair(kernel_hw, "kernel_size", minimum=1)
     sh, sw = int_pair(stride, "stride", minimum=1)
     dh, dw = int_pair(dilation, "dilation", minimum=1)
-    oh, ow = int_pair(output_padding, "output_padding", minimum=0)
-    if oh >= max(sh, dh) or ow >= max(sw, dw):
-        fail("output_padding", f"smaller than the stride or the dilation (at most "
-             f"{max(sh, dh) - 1} rows and {max(sw, dw) - 1} columns for stride {(sh, sw)} and "
-             f"dilation {(dh, dw)}), as in PyTorch", output_padding)
-    if isinstance(padding, str):
-        fail("padding", "an amount: an int >= 0, a pair (ph, pw) or ((top, bottom), (left, "
-             "right)) (a transposed convolution takes no 'valid', 'same' or 'full', as in "
-             "PyTorch)", padding, error=TypeError)
-    (top, bottom), (left, right) = pads = normalize_padding(padding)
+    oh, ow = output_padding_pair(output_padding, (sh, sw), (dh, dw))
+    (top, bottom), (left, right) = pads = transposed_padding(padding)
     ho = _transposed_length(h, kh, sh, top, bottom, oh, dh)
     wo = _transposed_length(w, kw, sw, left, right, ow, dw)
     if ho < 1 or wo < 1:
