@@ -21,7 +21,7 @@ from .conv_backward import bias_gradient, conv2d_backward_gathered, sensitivity_
 from .conv_backward import wide_sensitivities
 from .conv_forward import conv2d_forward, gather_input
 from .depthwise import depthwise_backward, depthwise_forward, depthwise_input_gradient
-from .depthwise import is_depthwise
+from .depthwise import is_depthwise, pad_maps
 from .input_gradient import (input_gradient_by_kernel_rows, input_gradient_gather,
                              input_gradient_method, input_gradient_scatter)
 from .memory import Scratch
@@ -88,7 +88,9 @@ def conv_transpose2d_backward(dz, x, w, stride=1, padding=0, output_padding=0, g
             z, gathered = forward(dz, w, None, window, scratch)     # Eq. T.2: conv2d(dz, w)
             dx = z[:, :, :x.shape[2], :x.shape[3]]
         else:
-            dx, gathered = None, gather_input(dz, window, scratch, False, w.shape)
+            dx = None
+            gathered = (pad_maps(dz, window, scratch) if depthwise else
+                        gather_input(dz, window, scratch, False, w.shape))
         backward = depthwise_backward if depthwise else conv2d_backward_gathered
         try:
             _, dw, _ = backward(sensitivities, gathered, w, dz.shape, window, None, scratch,
