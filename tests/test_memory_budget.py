@@ -93,6 +93,30 @@ def test_convolutions_refuse_a_batch_beyond_the_budget(engine, budget):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_grouped_padded_and_transposed_convolutions_count_their_arrays(engine, budget):
+    # The arrays of Eq. G.1 and of the convolution a transposed one runs backwards: for
+    # (4, 3, 12, 12) the gathered input is 27 rows x 4*10*12 columns x 4 bytes = 50.6 KiB.
+    module = MODULES[engine]
+    x, w = np.ones((4, 3, 12, 12), np.float32), np.ones((3, 1, 3, 3), np.float32)
+    t = np.ones((4, 3, 10, 10), np.float32)                     # transposed to 12x12
+    budget(2 ** 15)
+    refused(lambda: module.conv2d(x, w, groups=3), "x", "50.6 KiB")
+    refused(lambda: module.conv2d_backward(np.ones((4, 3, 10, 10), np.float32), x, w,
+                                           groups=3), "x", "50.6 KiB")
+    refused(lambda: module.conv2d(x[..., :10], w, groups=3, padding=(0, 1),
+                                  padding_mode="circular"), "x", "50.6 KiB")
+    refused(lambda: module.conv_transpose2d(t, np.ones((3, 3, 3, 3), np.float32)), "x",
+            "50.6 KiB")
+    refused(lambda: module.conv_transpose2d_backward(x, t, np.ones((3, 1, 3, 3), np.float32),
+                                                     groups=3), "x", "50.6 KiB")
+    refused(lambda: module.conv_transpose2d(np.ones((1, 1, 2, 2)), ONE, stride=HUGE), "x")
+    refused(lambda: module.pad2d_backward(np.ones((2, 2)), np.ones((2, 2)), HUGE,
+                                          mode="replicate"), "padding")
+    budget(2 ** 17)
+    assert module.conv_transpose2d(t, np.ones((3, 3, 3, 3), np.float32)).shape == x.shape
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_pooling_refuses_a_padded_input_beyond_the_budget(engine, budget):
     module = MODULES[engine]
     window = dict(kernel_size=2 * HUGE + 1, stride=1, padding=HUGE)      # a 1x1 output
