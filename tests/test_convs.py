@@ -17,7 +17,8 @@ from convnet import functional as F, geometry
 from convnet.functional import engines
 
 from .strategies import grouped_conv_configs, transposed_configs
-from .test_engines import DTYPES, SPECIALS, assert_same, data, in_every_engine
+from .test_engines import (DTYPES, SPECIALS, assert_same, conv2d_agrees_in_every_engine, data,
+                           in_every_engine)
 
 ENGINES = engines.ENGINES
 
@@ -29,29 +30,7 @@ def conv_args(cfg):
 
 @given(grouped_conv_configs(), st.sampled_from(["tied", "untied", None]), DTYPES, SPECIALS)
 def test_grouped_and_padded_conv2d_agree_in_every_engine(cfg, bias, dtype, special):
-    args = conv_args(cfg)
-    x = data(cfg["seed"], cfg["x_shape"], dtype, special)
-    w = data(cfg["seed"] + 1, cfg["w_shape"], dtype)
-    out_hw = geometry.output_shape2d(x.shape[2:], w.shape[2:], cfg["stride"], cfg["padding"],
-                                     cfg["dilation"])
-    b = {"tied": data(cfg["seed"] + 2, cfg["w_shape"][:1], dtype), None: None,
-         "untied": data(cfg["seed"] + 2, (cfg["w_shape"][0], *out_hw), dtype)}[bias]
-    dz = data(cfg["seed"] + 3, (x.shape[0], w.shape[0], *out_hw), dtype)
-
-    def run():
-        z, saved = F.conv2d(x, w, b, **args, return_saved=True)
-        with_record = F.conv2d_backward(dz, x, w, **args, bias=bias, saved=saved)
-        without = F.conv2d_backward(dz, x, w, **args, bias=bias)
-        return z, with_record, without
-
-    results = in_every_engine(run)
-    scale = np.prod(cfg["w_shape"][1:]) * cfg["x_shape"][0] * np.prod(out_hw) * 4
-    z0, grads0, _ = results["reference"]
-    for z, with_record, without in results.values():
-        assert_same(z, z0, dtype, scale)
-        for got, again, expected in zip(with_record, without, grads0):
-            assert_same(got, expected, dtype, scale)
-            assert_same(again, expected, dtype, scale)
+    conv2d_agrees_in_every_engine(cfg, conv_args(cfg), bias, dtype, special, slack=4)
 
 
 @given(transposed_configs(), st.booleans(), DTYPES, SPECIALS)

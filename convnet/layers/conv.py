@@ -113,16 +113,12 @@ class Conv2D(Layer):
         self.input_size = None if input_size is None else int_pair(input_size, "input_size",
                                                                    minimum=1)
         rng = generator(rng)
-        kh, kw = self.kernel_size
-        shape = (self.out_channels, self.in_channels // self.groups, kh, kw)
-        refuse_beyond_budget([("kernel_size", "the weights (out_channels x in_channels/groups x "
-                               "kh x kw)",
-                               int(np.prod(shape, dtype=object)) * np.dtype(self.dtype).itemsize)])
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        check_kernels(shape, "out_channels x in_channels/groups x kh x kw", self.dtype)
         untied = None
         if bias == "untied" and self.input_size is not None:      # checked before anything is made
             untied = self._untied_bias_shape(self.input_size, "input_size")
-        self.params["weight"] = initial_weights(                  # PyTorch's fans: from the shape
-            shape, shape[1] * kh * kw, self.out_channels * kh * kw, init, rng, self.dtype)
+        self.params["weight"] = initial_kernels(shape, init, rng, self.dtype)
         if bias == "tied":
             self.params["bias"] = initial_constant(self.out_channels, 0, self.dtype)
         elif untied is not None:
@@ -285,6 +281,22 @@ class ProductBiasConv2D(Conv2D):
         dx, self.grads["weight"], _ = self._conv_backward(dlz, x, saved, None,
                                                           input_gradient)    # Eq. 8.45, 8.48
         return dx
+
+
+def check_kernels(shape, layout: str, dtype) -> None:
+    """Refuse weights of ``shape`` beyond the memory budget (``layout`` names the axes)."""
+    count = int(np.prod(shape, dtype=object))
+    refuse_beyond_budget([("kernel_size", f"the weights ({layout})",
+                           count * np.dtype(dtype).itemsize)])
+
+
+def initial_kernels(shape, init: str, rng, dtype):
+    """Initial weights of ``shape`` with PyTorch's fans, from the shape (as ``torch.nn.init``).
+
+    ``fan_in = shape[1]*kh*kw``, ``fan_out = shape[0]*kh*kw``.
+    """
+    receptive = shape[2] * shape[3]
+    return initial_weights(shape, shape[1] * receptive, shape[0] * receptive, init, rng, dtype)
 
 
 def _groups(groups, in_channels: int, out_channels: int) -> int:

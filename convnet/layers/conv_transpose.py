@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .._budget import refuse_beyond_budget
 from .._validate import boolean, fail, generator, int_pair, integer
 from ..functional import inferring
 from ..geometry import canonical_padding, output_padding_pair, transposed_padding
 from ..geometry import transposed_shape2d
 from .base import Layer, check_dtype
-from .conv import _chw, _groups
-from .init import initial_constant, initial_weights
+from .conv import _chw, _groups, check_kernels, initial_kernels
+from .init import initial_constant
 
 __all__ = ["ConvTranspose2D"]
 
@@ -97,13 +96,9 @@ class ConvTranspose2D(Layer):
         self.init = init
         self.dtype = check_dtype(dtype)
         rng = generator(rng)
-        kh, kw = self.kernel_size
-        shape = (self.in_channels, self.out_channels // self.groups, kh, kw)
-        refuse_beyond_budget([("kernel_size", "the weights (in_channels x out_channels/groups x "
-                               "kh x kw)",
-                               int(np.prod(shape, dtype=object)) * np.dtype(self.dtype).itemsize)])
-        self.params["weight"] = initial_weights(                  # PyTorch's fans: from the shape
-            shape, shape[1] * kh * kw, shape[0] * kh * kw, init, rng, self.dtype)
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        check_kernels(shape, "in_channels x out_channels/groups x kh x kw", self.dtype)
+        self.params["weight"] = initial_kernels(shape, init, rng, self.dtype)
         if self.bias:
             self.params["bias"] = initial_constant(self.out_channels, 0, self.dtype)
 

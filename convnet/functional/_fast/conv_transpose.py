@@ -15,7 +15,7 @@ import numpy as np
 from ..._checks import Saved, saved_contents
 from ..._checks_conv import conv_transpose_args, conv_transpose_backward_args, conv_transpose_key
 from ...window import Window
-from ..plain.windows import pad
+from ..plain.conv_transpose import as_sensitivities
 from .conv import _ways
 from .conv_backward import bias_gradient, conv2d_backward_gathered, sensitivity_matrix
 from .conv_backward import wide_sensitivities
@@ -29,11 +29,6 @@ from .memory import Scratch
 __all__ = ["conv_transpose2d", "conv_transpose2d_backward", "input_gradient"]
 
 ENGINE = "fast"
-
-
-def _as_sensitivities(x: np.ndarray, extra) -> np.ndarray:
-    """x, and zeros for the windows that lie in the output padding (``extra`` rows, columns)."""
-    return pad(x, ((0, extra[0]), (0, extra[1]))) if any(extra) else x
 
 
 def input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Window,
@@ -65,7 +60,7 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     x, w, b, window, out_shape, extra = conv_transpose_args(
         x, w, b, stride, padding, output_padding, groups, dilation, return_saved, _ways)
     with Scratch() as scratch:
-        z = input_gradient(_as_sensitivities(x, extra), w, out_shape, window, scratch)
+        z = input_gradient(as_sensitivities(x, extra), w, out_shape, window, scratch)
     if b is not None:
         z += b[:, None, None]                                       # one bias per output map
     if return_saved:       # nothing to keep: the backward gathers dz, which the forward never sees
@@ -80,7 +75,7 @@ def conv_transpose2d_backward(dz, x, w, stride=1, padding=0, output_padding=0, g
         dz, x, w, stride, padding, output_padding, groups, dilation, bias, input_gradient, _ways)
     if saved is not None:
         saved_contents(saved, "conv_transpose2d", ENGINE, conv_transpose_key(x, w, window, extra))
-    sensitivities = _as_sensitivities(x, extra)                     # x plays dLZ
+    sensitivities = as_sensitivities(x, extra)                     # x plays dLZ
     depthwise = is_depthwise(w.shape, window)
     with Scratch() as scratch:
         forward = depthwise_forward if depthwise else conv2d_forward

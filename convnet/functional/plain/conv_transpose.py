@@ -25,12 +25,12 @@ from ..._checks_conv import conv_transpose_args, conv_transpose_backward_args, c
 from .conv import conv2d, conv_input_gradient, im2col, weight_gradient
 from .windows import pad
 
-__all__ = ["conv_transpose2d", "conv_transpose2d_backward"]
+__all__ = ["conv_transpose2d", "conv_transpose2d_backward", "as_sensitivities"]
 
 ENGINE = "plain"
 
 
-def _as_sensitivities(x: np.ndarray, extra) -> np.ndarray:
+def as_sensitivities(x: np.ndarray, extra) -> np.ndarray:
     """x, and zeros for the windows that lie in the output padding (``extra`` rows, columns)."""
     return pad(x, ((0, extra[0]), (0, extra[1]))) if any(extra) else x
 
@@ -40,7 +40,7 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     """Eq. T.1: the input gradient of the convolution this transposes, with x as dLZ."""
     x, w, b, window, out_shape, extra = conv_transpose_args(
         x, w, b, stride, padding, output_padding, groups, dilation, return_saved)
-    z = conv_input_gradient(_as_sensitivities(x, extra), w, out_shape, window)  # Eq. T.1, 8.45
+    z = conv_input_gradient(as_sensitivities(x, extra), w, out_shape, window)  # Eq. T.1, 8.45
     if b is not None:
         z = z + b[:, None, None]                                      # one bias per output map
     if return_saved:       # nothing to keep: the backward gathers dz, which the forward never sees
@@ -61,6 +61,6 @@ def conv_transpose2d_backward(dz, x, w, stride=1, padding=0, output_padding=0, g
         dx = conv2d(dz, w, None, window.stride, window.pads, window.dilation,
                     window.groups)[:, :, :h, :wid]                    # Eq. T.2: (N, C_in, H, W)
     cols = im2col(dz, window)                                         # dz as the input
-    dw = weight_gradient(_as_sensitivities(x, extra), cols, w.shape, window.groups)  # Eq. T.3
+    dw = weight_gradient(as_sensitivities(x, extra), cols, w.shape, window.groups)  # Eq. T.3
     db = dz.sum(axis=(0, 2, 3)) if bias else None                     # (C_out,), Eq. 8.36
     return dx, dw, db
