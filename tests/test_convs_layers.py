@@ -109,3 +109,16 @@ def test_a_reflect_padding_as_wide_as_the_input_is_refused_by_shape_and_forward(
     with pytest.raises(ValueError, match=r"^padding must be at most 2 rows"):
         layer.forward(np.ones((1, 1, 3, 3)))
     assert layer.output_shape((1, 4, 4)) == (1, 8, 8)
+
+
+def test_the_shapes_explanation_counts_grouped_weights():
+    from convnet import explain
+    e = explain.summary([(L.Conv2D, dict(out_channels=8, kernel_size=3, groups=4))], (4, 8, 8))
+    assert e.result.total == 8 * 1 * 3 * 3 + 8                   # F·C/G·kh·kw + F = 80
+    assert "8·1·3·3 + 8 = 80" in e.text() and "G=4" in e.text()
+
+
+def test_receptive_fields_refuse_a_transposed_convolution():
+    from convnet.receptive_field import receptive_field
+    with pytest.raises(TypeError, match=r"^layers\[1\] must be a convolution or pooling layer"):
+        receptive_field([L.Conv2D(1, 1, 3, rng=0), L.ConvTranspose2D(1, 1, 2, stride=2, rng=0)])

@@ -135,7 +135,7 @@ class ConvTranspose2D(Layer):
         return z  # (N, C_out, Hout, Wout)
 
     def backward(self, dy, input_gradient=True):
-        """Gradients of the last forward (Eq. T.2-T.3); returns dx (None with ``input_gradient=False``)."""
+        """Gradients of the last forward (Eq. T.2-T.3); dx, or None with ``input_gradient=False``."""
         x, saved, z_shape = self._saved()
         dy = self._grad_output(dy, z_shape, self.dtype)
         dx, self.grads["weight"], db = F.conv_transpose2d_backward(

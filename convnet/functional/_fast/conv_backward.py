@@ -59,7 +59,7 @@ def with_zero_rows(matrix: np.ndarray, guarded: np.ndarray) -> np.ndarray:
 
 
 def weight_gradient(dz2: np.ndarray, cols: np.ndarray, w_shape, groups: int = 1) -> np.ndarray:
-    """dLW = dLZ ⊗ A as one product with the im2col matrix (Eq. 8.47-8.48), one per group (G.2)."""
+    """dLW = dLZ ⊗ A as one product with the im2col matrix (Eq. 8.47-8.48), one a group (G.2)."""
     f, k = w_shape[0], w_shape[1] * w_shape[2] * w_shape[3]
     if groups > 1:                          # (G, F/G, N*Ho*W') @ (G, N*Ho*W', C/G*kh*kw)
         dz_groups = dz2[:f].reshape(groups, f // groups, -1)

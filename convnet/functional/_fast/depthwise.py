@@ -70,7 +70,7 @@ def is_depthwise(w_shape, window: Window) -> bool:
 
 
 def pad_maps(x: np.ndarray, window: Window, scratch: Scratch) -> PaddedMaps:
-    """``x`` (N, C, H, W) padded with zeros, channels first: a work buffer, or a view without padding."""
+    """x (N, C, H, W) padded with zeros, channels first: a work buffer (a view if no padding)."""
     return PaddedMaps(padded_channels_first(x, window.pads, scratch, "padded input"))
 
 
@@ -86,7 +86,7 @@ def _taps(window: Window) -> list:
 
 
 def depthwise_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: Scratch):
-    """Eq. G.1 with one map per group: ``(z, record)``, z the (N, F, Ho, Wo) view of a new array."""
+    """Eq. G.1, one map per group: ``(z, record)``, z the (N, F, Ho, Wo) view of a new array."""
     c, (f, _, kh, kw), n, (ho, wo) = x.shape[1], w.shape, x.shape[0], window.out
     m = f // c                                                    # maps out per map in
     padded = pad_maps(x, window, scratch)

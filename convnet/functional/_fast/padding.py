@@ -49,7 +49,7 @@ def fill_border(a: np.ndarray, pads, mode: str) -> None:
 
 
 def padded_copies(x: np.ndarray, pads, mode: str, scratch: Scratch) -> np.ndarray:
-    """x (N, C, H, W) padded by copies, as the (N, C, Hp, Wp) view of a channels-first work buffer."""
+    """x (N, C, H, W) padded by copies: the (N, C, Hp, Wp) view of a channels-first work buffer."""
     (top, bottom), (left, right) = pads
     n, c, h, w = x.shape
     maps = scratch.get("padded copies", (c, n, h + top + bottom, w + left + right), x.dtype)

@@ -57,7 +57,7 @@ def im2col(x: np.ndarray, window) -> np.ndarray:
 
 
 def read_input(x: np.ndarray, window):
-    """``(x, window)`` as the convolution reads them: padded with copies first (Eq. P.1) unless zeros."""
+    """``(x, window)`` as the convolution reads them: padded with copies (Eq. P.1) unless zeros."""
     if window.padding_mode == "zeros":
         return x, window
     return copy_pad(x, window.pads, window.padding_mode), window.on_padded_input()

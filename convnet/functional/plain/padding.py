@@ -43,12 +43,12 @@ def _sources(shape, pads, mode: str):
 
 
 def copy_pad(x: np.ndarray, pads, mode: str) -> np.ndarray:
-    """Eq. P.1: ``x`` padded with copies of its pixels, ``xp[..., r, c] = x[..., rows[r], cols[c]]``."""
+    """Eq. P.1: x padded with copies of its pixels, ``xp[..., r, c] = x[..., rows[r], cols[c]]``."""
     return x[_sources(x.shape, pads, mode)]                          # (..., Hp, Wp)
 
 
 def fold(dxp: np.ndarray, x_shape, pads, mode: str) -> np.ndarray:
-    """Eq. P.2: each padded pixel's gradient added onto the pixel it copies (several times at the border)."""
+    """Eq. P.2: each padded pixel's gradient added onto the pixel it copies (np.add.at sums)."""
     dx = np.zeros(x_shape, dxp.dtype)                                 # (..., H, W)
     np.add.at(dx, _sources(x_shape, pads, mode), dxp)
     return dx
