@@ -70,7 +70,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, *, padding_m
                                 return_saved)
     key = conv_key(x, w, window)
     source, inner = read_input(x, window)
-    n, g, (f, c, kh, kw), (ho, wo) = x.shape[0], window.groups, w.shape, window.out
+    n, g, (f, c, kh, kw), (ho, wo) = x.shape[0], window.groups, w.shape, window.out  # c = C/G
     cols = im2col(source, inner)                                      # (C*kh*kw, N*Ho*Wo)
     z = w.reshape(g, f // g, c * kh * kw) @ cols.reshape(g, c * kh * kw, -1)   # Eq. 8.20, G.1
     z = z.reshape(f, n, ho, wo).transpose(1, 0, 2, 3)                 # (N, F, Ho, Wo)
