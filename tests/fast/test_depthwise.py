@@ -56,11 +56,12 @@ def test_the_depthwise_record_holds_the_padded_maps_and_gives_them_back():
     _, saved = F.conv2d(x, w, padding=1, groups=3, return_saved=True)
     contents = saved._contents
     assert isinstance(contents, PaddedMaps) and contents.cols.shape == (3, 2, 10, 10)
+    assert contents.flat is not None                        # stride 1: wide taps, a flat copy
     held = memory.pool().nbytes
     del saved, contents
     assert memory.pool().nbytes > held                  # the padded maps went back
-    _, saved = F.conv2d(x, w, groups=3, return_saved=True)
-    assert saved._contents.lease is None                # no padding: a view of x, no buffer
+    _, saved = F.conv2d(x, w, stride=2, groups=3, return_saved=True)
+    assert saved._contents.lease is None and saved._contents.flat is None   # a view of x
 
 
 def test_blocks_of_channels_cover_every_channel_once():
@@ -105,3 +106,23 @@ def test_calls_that_share_buffers_give_the_plain_results(calls):
         grads = getattr(plain, backward)(dz, x, w, **args)
         for a, e in zip(got, (getattr(plain, forward)(x, w, **args), *grads, *grads)):
             np.testing.assert_allclose(a, e, **TIGHT)
+
+
+def test_inf_weights_and_data_take_the_strided_taps_and_stay_exact():
+    # Wide taps multiply garbage positions too (by zero in the backward): with an inf
+    # weight or inf data that would be NaN where the loops give a number.
+    from convnet import reference
+    x, w = normal(0, (1, 2, 4, 5)), normal(1, (2, 1, 3, 3))
+    w[1, 0, 1, 1] = np.inf
+    x_inf = x.copy()
+    x_inf[0, 0, 2, 2] = -np.inf
+    dz = normal(2, (1, 2, 4, 5))
+    with np.errstate(all="ignore"):
+        for data in (x, x_inf):
+            got = (F.conv2d(data, w, padding=1, groups=2),
+                   *F.conv2d_backward(dz, data, w, padding=1, groups=2))
+            want = (reference.conv2d(data, w, padding=1, groups=2),
+                    *reference.conv2d_backward(dz, data, w, padding=1, groups=2))
+            for a, e in zip(got, want):
+                np.testing.assert_array_equal(np.isnan(a), np.isnan(e))
+                np.testing.assert_allclose(a[~np.isnan(e)], e[~np.isnan(e)], **TIGHT)
