@@ -73,7 +73,11 @@ def conv_arrays(x_shape, w_shape, window, itemsize: int, ways=()) -> list:
       with C rows over as many columns;
     * ``"full correlation"`` (plain, dA of Eq. 8.45 as printed): the arrays
       of that convolution of the spread-out sensitivities (N, F, Hs, Ws) with
-      the flipped kernels, padded by ``d*(k-1)`` (:func:`_full_correlation`).
+      the flipped kernels, padded by ``d*(k-1)`` (:func:`_full_correlation`);
+    * ``"sub-pixel"`` (fast, a transposed convolution's forward pass as a
+      stride-1 convolution of its input, of the convolution's output size
+      Ho x Wo, with ``qh x qw = kh/sh x kw/sw`` kernels): F*qh*qw rows
+      gathered, C*sh*sw*qw rows of products, over N*(Ho + 2qh)*(Wo + 2qw).
     """
     (n, c, h, w), (f, _, kh, kw), (ho, wo) = x_shape, w_shape, window.out
     hp, wp = h + sum(window.pads[0]), w + sum(window.pads[1])
@@ -90,6 +94,13 @@ def conv_arrays(x_shape, w_shape, window, itemsize: int, ways=()) -> list:
         arrays += [("x", "the gathered sensitivities (F*kh*kw x N*H*Wz)" + skip,
                     f * kh * kw * pixels),
                    ("x", "the input gradient (C x N*H*Wz)" + skip, c * pixels)]
+    if "sub-pixel" in ways:
+        (sh, sw), cells = window.stride, n * (ho + 2 * kh) * (wo + 2 * kw) * itemsize
+        qh, qw = kh // sh, kw // sw
+        arrays += [("x", "the sub-pixel convolution's gathered input (C_in*qh*qw x N*H*W)",
+                    f * qh * qw * cells),
+                   ("x", "the sub-pixel convolution's products (C_out*sh*sw*qw x N*H*W)",
+                    c * sh * sw * qw * cells)]
     if "full correlation" in ways:
         arrays += [("x", f"{what.split(' (')[0]} of the input gradient's full correlation{skip}",
                     size)

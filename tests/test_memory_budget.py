@@ -116,6 +116,17 @@ def test_grouped_padded_and_transposed_convolutions_count_their_arrays(engine, b
     assert module.conv_transpose2d(t, np.ones((3, 3, 3, 3), np.float32)).shape == x.shape
 
 
+def test_the_fast_transposed_convolution_counts_its_sub_pixel_convolution(budget):
+    # 256 maps to 1 by 2x2 kernels at stride 2: the stride-1 convolution the fast engine
+    # runs instead gathers 256 rows over (16 + 4)^2 columns, 400 KiB in float32.
+    x, w = np.ones((1, 256, 16, 16), np.float32), np.ones((256, 1, 2, 2), np.float32)
+    budget(2 ** 18)
+    message = refused(lambda: F.conv_transpose2d(x, w, stride=2), "x", "400.0 KiB")
+    assert "the sub-pixel convolution's gathered input" in message    # the first one over
+    budget(2 ** 19)
+    assert F.conv_transpose2d(x, w, stride=2).shape == (1, 1, 32, 32)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_pooling_refuses_a_padded_input_beyond_the_budget(engine, budget):
     module = MODULES[engine]

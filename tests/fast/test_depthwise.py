@@ -126,3 +126,23 @@ def test_inf_weights_and_data_take_the_strided_taps_and_stay_exact():
             for a, e in zip(got, want):
                 np.testing.assert_array_equal(np.isnan(a), np.isnan(e))
                 np.testing.assert_allclose(a[~np.isnan(e)], e[~np.isnan(e)], **TIGHT)
+
+
+def test_the_sub_pixel_forward_covers_padding_output_padding_groups_and_depthwise():
+    # Kernels of whole strides: the fast engine convolves at stride 1 and shuffles pixels.
+    from convnet.functional._fast.conv_transpose import subpixel_applies
+    from convnet.window import transposed_window
+    cases = [((2, 4, 5, 3), (4, 3, 4, 4), dict(stride=2, padding=1)),            # DCGAN
+             ((1, 2, 3, 4), (2, 2, 2, 6), dict(stride=(2, 3), padding=((0, 1), (2, 0)),
+                                               output_padding=(1, 2))),       # past the windows
+             ((2, 4, 3, 3), (4, 1, 3, 3), dict(stride=3, groups=4, output_padding=2)),  # depthwise
+             ((1, 6, 3, 2), (6, 2, 4, 2), dict(stride=(2, 1), padding=(3, 0), groups=3))]
+    for seed, (x_shape, w_shape, args) in enumerate(cases):
+        x, w, b = normal(seed, x_shape), normal(seed + 1, w_shape), normal(seed + 2, (99,))
+        window = transposed_window(x_shape[2:], w_shape[2:], args.get("stride", 1),
+                                   args.get("padding", 0), args.get("output_padding", 0), 1,
+                                   args.get("groups", 1))[0]
+        assert subpixel_applies(w_shape, window)
+        bias = b[:w_shape[1] * args.get("groups", 1)]
+        np.testing.assert_allclose(F.conv_transpose2d(x, w, bias, **args),
+                                   plain.conv_transpose2d(x, w, bias, **args), **TIGHT)

@@ -3,9 +3,12 @@ and weight gradient, with the roles of the arrays swapped (Eq. T.1-T.3).
 
 The forward pass picks among the input-gradient methods of
 :mod:`.input_gradient` by the same rule as a convolution's backward pass
-(or the depthwise taps); the backward gathers dz once and forms both the
-convolution's forward product (dx) and its weight gradient (dw) from that
-gather, as a convolution layer's forward and backward passes would.
+(or the depthwise taps), except where the kernel is a whole number of
+strides (``kh = qh*sh``, ``kw = qw*sw``, no dilation), which decoders use
+(DCGAN's 4x4 at stride 2): there it is a stride-1 convolution and a pixel
+shuffle (:func:`subpixel_forward`).  The backward gathers dz once and forms
+both the convolution's forward product (dx) and its weight gradient (dw)
+from that gather, as a convolution layer's forward and backward passes would.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import numpy as np
 
 from ..._checks import Saved, saved_contents
 from ..._checks_conv import conv_transpose_args, conv_transpose_backward_args, conv_transpose_key
-from ...window import Window
+from ...window import Window, conv_window
 from ..plain.conv_transpose import as_sensitivities
-from .conv import _ways
+from .conv import _ways as conv_ways
 from .conv_backward import bias_gradient, conv2d_backward_gathered, sensitivity_matrix
 from .conv_backward import wide_sensitivities
 from .conv_forward import conv2d_forward, gather_input
@@ -24,9 +27,10 @@ from .depthwise import depthwise_backward, depthwise_forward, depthwise_input_gr
 from .depthwise import is_depthwise, pad_maps
 from .input_gradient import (input_gradient_by_kernel_rows, input_gradient_gather,
                              input_gradient_method, input_gradient_scatter)
-from .memory import Scratch
+from .memory import Scratch, output
 
-__all__ = ["conv_transpose2d", "conv_transpose2d_backward", "input_gradient"]
+__all__ = ["conv_transpose2d", "conv_transpose2d_backward", "input_gradient",
+           "subpixel_applies", "subpixel_kernels", "subpixel_forward"]
 
 ENGINE = "fast"
 
@@ -54,15 +58,81 @@ def input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Window,
     return input_gradient_scatter(sensitivity_matrix(dz), w, x_shape, window, scratch, False)
 
 
+def subpixel_applies(w_shape, window: Window) -> bool:
+    """Whether the kernel is a whole number of strides (above 1), without dilation."""
+    (kh, kw), (sh, sw) = window.kernel, window.stride
+    return (window.dilation == (1, 1) and (sh, sw) != (1, 1) and kh % sh == 0
+            and kw % sw == 0)
+
+
+def _ways(x_shape, w_shape, window, input_gradient: bool) -> set:
+    """The convolution's ways (:func:`.conv._ways`), and the sub-pixel convolution's arrays."""
+    found = set(conv_ways(x_shape, w_shape, window, input_gradient))
+    return found | {"sub-pixel"} if subpixel_applies(w_shape, window) else found
+
+
+def subpixel_kernels(w: np.ndarray, window: Window) -> np.ndarray:
+    """The kernels of the stride-1 convolution behind a transposed one: (C_out*sh*sw, C_in/G, qh, qw).
+
+    Output row ``Y*sh + pr`` (and column ``X*sw + pc``) of the uncropped
+    transposed convolution collects ``x[Y - a] * w[pr + a*sh]`` over
+    ``a < qh``: a correlation of x with the taps ``pr, pr + sh, ...`` of
+    the kernel, flipped.  Map ``(o, pr, pc)`` of the stride-1 convolution
+    is phase (pr, pc) of output map o.
+    """
+    c_in, per_group, kh, kw = w.shape
+    (sh, sw), g = window.stride, window.groups
+    qh, qw = kh // sh, kw // sw
+    taps = w.reshape(g, c_in // g, per_group, qh, sh, qw, sw)[:, :, :, ::-1, :, ::-1]
+    kernels = taps.transpose(0, 2, 4, 6, 1, 3, 5)                 # (G, o, pr, pc, c, a, b)
+    return np.ascontiguousarray(kernels).reshape(g * per_group * sh * sw, c_in // g, qh, qw)
+
+
+def subpixel_forward(x: np.ndarray, w: np.ndarray, b, window: Window, out_shape,
+                     scratch: Scratch) -> np.ndarray:
+    """Eq. T.1 as a stride-1 convolution with :func:`subpixel_kernels` and a pixel shuffle.
+
+    Phase (pr, pc) of the convolution's output goes to every sh-th row and
+    sw-th column of the output, the padding cut off; rows and columns past
+    the last window (output padding beyond the padding) get the bias only.
+    """
+    (sh, sw), (top, _), (left, _) = window.stride, *window.pads
+    n, c_out, h_out, w_out = out_shape
+    kernels = subpixel_kernels(w, window)
+    qh, qw = kernels.shape[2:]
+    inner = conv_window(x.shape[2:], (qh, qw), 1, ((qh - 1,) * 2, (qw - 1,) * 2), 1,
+                        window.groups)
+    forward = depthwise_forward if is_depthwise(kernels.shape, inner) else conv2d_forward
+    phases, _ = forward(x, kernels, None, inner, scratch)          # (N, C_out*sh*sw, H', W')
+    phases = phases.transpose(1, 0, 2, 3).reshape(c_out, sh, sw, n, *inner.out)
+    z = output("output", (c_out, n, h_out, w_out), x.dtype)        # channels first
+    bias = np.zeros((c_out, 1, 1, 1), x.dtype) if b is None else b[:, None, None, None]
+    z[:, :, (inner.out[0] * sh - top):] = bias                      # beyond the last window
+    z[:, :, :, (inner.out[1] * sw - left):] = bias
+    for pr in range(sh):
+        for pc in range(sw):
+            rows, cols = (pr - top) % sh, (pc - left) % sw          # its first output row, col
+            target = z[:, :, rows::sh, cols::sw]
+            first_y, first_x = (rows + top - pr) // sh, (cols + left - pc) // sw
+            count_y = min(target.shape[2], inner.out[0] - first_y)
+            count_x = min(target.shape[3], inner.out[1] - first_x)
+            np.add(phases[:, pr, pc, :, first_y:first_y + count_y, first_x:first_x + count_x],
+                   bias, out=target[:, :, :count_y, :count_x])
+    return z.transpose(1, 0, 2, 3)                                  # (N, C_out, Hout, Wout)
+
+
 def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
                      *, return_saved=False):
     """Eq. T.1: the convolution's input gradient with x as dLZ (:func:`input_gradient`)."""
     x, w, b, window, out_shape, extra = conv_transpose_args(
         x, w, b, stride, padding, output_padding, groups, dilation, return_saved, _ways)
     with Scratch() as scratch:
-        z = input_gradient(as_sensitivities(x, extra), w, out_shape, window, scratch)
-    if b is not None:
-        z += b[:, None, None]                                       # one bias per output map
+        if subpixel_applies(w.shape, window):
+            z = subpixel_forward(x, w, b, window, out_shape, scratch)
+        else:
+            z = input_gradient(as_sensitivities(x, extra), w, out_shape, window, scratch)
+            if b is not None:
+                z += b[:, None, None]                               # one bias per output map
     if return_saved:       # nothing to keep: the backward gathers dz, which the forward never sees
         return z, Saved(ENGINE, "conv_transpose2d", conv_transpose_key(x, w, window, extra), ())
     return z
