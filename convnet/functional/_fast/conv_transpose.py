@@ -103,12 +103,13 @@ def subpixel_forward(x: np.ndarray, w: np.ndarray, b, window: Window, out_shape,
     inner = conv_window(x.shape[2:], (qh, qw), 1, ((qh - 1,) * 2, (qw - 1,) * 2), 1,
                         window.groups)
     forward = depthwise_forward if is_depthwise(kernels.shape, inner) else conv2d_forward
-    phases, _ = forward(x, kernels, None, inner, scratch)          # (N, C_out*sh*sw, H', W')
+    phase_bias = None if b is None else np.repeat(b, sh * sw)      # each phase's map: b[o]
+    phases, _ = forward(x, kernels, phase_bias, inner, scratch)    # (N, C_out*sh*sw, H', W')
     phases = phases.transpose(1, 0, 2, 3).reshape(c_out, sh, sw, n, *inner.out)
     z = output("output", (c_out, n, h_out, w_out), x.dtype)        # channels first
-    bias = np.zeros((c_out, 1, 1, 1), x.dtype) if b is None else b[:, None, None, None]
-    z[:, :, (inner.out[0] * sh - top):] = bias                      # beyond the last window
-    z[:, :, :, (inner.out[1] * sw - left):] = bias
+    beyond = 0 if b is None else b[:, None, None, None]
+    z[:, :, (inner.out[0] * sh - top):] = beyond                    # past the last window
+    z[:, :, :, (inner.out[1] * sw - left):] = beyond
     for pr in range(sh):
         for pc in range(sw):
             rows, cols = (pr - top) % sh, (pc - left) % sw          # its first output row, col
@@ -116,8 +117,8 @@ def subpixel_forward(x: np.ndarray, w: np.ndarray, b, window: Window, out_shape,
             first_y, first_x = (rows + top - pr) // sh, (cols + left - pc) // sw
             count_y = min(target.shape[2], inner.out[0] - first_y)
             count_x = min(target.shape[3], inner.out[1] - first_x)
-            np.add(phases[:, pr, pc, :, first_y:first_y + count_y, first_x:first_x + count_x],
-                   bias, out=target[:, :, :count_y, :count_x])
+            np.copyto(target[:, :, :count_y, :count_x],
+                      phases[:, pr, pc, :, first_y:first_y + count_y, first_x:first_x + count_x])
     return z.transpose(1, 0, 2, 3)                                  # (N, C_out, Hout, Wout)
 
 
