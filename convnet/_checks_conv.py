@@ -13,14 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._budget import refuse_beyond_budget
-from ._checks import BIAS_MODES, area, common_dtype, itemsize
+from ._checks import BIAS_MODES, Saved, area, common_dtype, itemsize, saved_contents
 from ._validate import boolean, fail, integer, one_of, real_array, real_number, same_shape
 from .geometry import normalize_padding
 from .window import conv_window, fill_limit, transposed_window
 
 __all__ = ["PAD_MODES", "conv_args", "conv_backward_args", "conv_key", "conv_arrays",
            "single_args", "conv_transpose_args", "conv_transpose_backward_args",
-           "conv_transpose_key", "conv_transpose_arrays", "pad_args", "pad_backward_args"]
+           "conv_transpose_key", "conv_transpose_record", "check_conv_transpose_record",
+           "conv_transpose_arrays", "pad_args", "pad_backward_args"]
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")   # pad2d's, as torch.nn.functional.pad
 
@@ -262,6 +263,22 @@ def conv_transpose_backward_args(dz, x, w, stride, padding, output_padding, grou
 def conv_transpose_key(x, w, window, extra) -> tuple:
     """What a transposed convolution's record is valid for."""
     return x.shape, w.shape, window, f"output_padding rows beyond the windows {extra}"
+
+
+def conv_transpose_record(engine: str, x, w, window, extra) -> Saved:
+    """The record of a transposed convolution: nothing to keep but what it was made for.
+
+    The backward gathers dz, which the forward never sees; the record lets
+    the backward run in the same engine and checks that it is given the same
+    arguments, as every other record does.
+    """
+    return Saved(engine, "conv_transpose2d", conv_transpose_key(x, w, window, extra), ())
+
+
+def check_conv_transpose_record(saved, engine: str, x, w, window, extra) -> None:
+    """Use up ``saved`` (None passes), which must be this engine's record for these arguments."""
+    if saved is not None:
+        saved_contents(saved, "conv_transpose2d", engine, conv_transpose_key(x, w, window, extra))
 
 
 # -- padding -------------------------------------------------------------------------------

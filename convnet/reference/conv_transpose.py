@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import Saved, saved_contents
-from .._checks_conv import conv_transpose_args, conv_transpose_backward_args, conv_transpose_key
+from .._checks_conv import (check_conv_transpose_record, conv_transpose_args,
+                            conv_transpose_backward_args, conv_transpose_record)
 from .conv import _bias_gradient, _scatter, _weight_gradient, correlate_maps
 
 __all__ = ["conv_transpose2d", "conv_transpose2d_backward"]
@@ -50,7 +50,7 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
             for c in range(out_shape[1]):
                 z[n, c] += b[c]                               # one bias per output map
     if return_saved:
-        return z, Saved(ENGINE, "conv_transpose2d", conv_transpose_key(x, w, window, extra), ())
+        return z, conv_transpose_record(ENGINE, x, w, window, extra)
     return z
 
 
@@ -68,8 +68,7 @@ def conv_transpose2d_backward(dz, x, w, stride=1, padding=0, output_padding=0, g
     """
     dz, x, w, window, extra = conv_transpose_backward_args(
         dz, x, w, stride, padding, output_padding, groups, dilation, bias, input_gradient)
-    if saved is not None:
-        saved_contents(saved, "conv_transpose2d", ENGINE, conv_transpose_key(x, w, window, extra))
+    check_conv_transpose_record(saved, ENGINE, x, w, window, extra)
     dx = None
     if input_gradient:
         dx = correlate_maps(dz, w, None, window)[:, :, :x.shape[2], :x.shape[3]]   # Eq. T.2

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import Saved, saved_contents
-from ..._checks_conv import conv_transpose_args, conv_transpose_backward_args, conv_transpose_key
+from ..._checks_conv import (check_conv_transpose_record, conv_transpose_args,
+                             conv_transpose_backward_args, conv_transpose_record)
 from ...window import Window, conv_window
 from ..plain.conv_transpose import as_sensitivities
 from .conv import _ways as conv_ways
@@ -134,8 +134,8 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
             z = input_gradient(as_sensitivities(x, extra), w, out_shape, window, scratch)
             if b is not None:
                 z += b[:, None, None]                               # one bias per output map
-    if return_saved:       # nothing to keep: the backward gathers dz, which the forward never sees
-        return z, Saved(ENGINE, "conv_transpose2d", conv_transpose_key(x, w, window, extra), ())
+    if return_saved:
+        return z, conv_transpose_record(ENGINE, x, w, window, extra)
     return z
 
 
@@ -144,8 +144,7 @@ def conv_transpose2d_backward(dz, x, w, stride=1, padding=0, output_padding=0, g
     """Eq. T.2-T.3 from one gather of dz: the convolution's forward product and weight gradient."""
     dz, x, w, window, extra = conv_transpose_backward_args(
         dz, x, w, stride, padding, output_padding, groups, dilation, bias, input_gradient, _ways)
-    if saved is not None:
-        saved_contents(saved, "conv_transpose2d", ENGINE, conv_transpose_key(x, w, window, extra))
+    check_conv_transpose_record(saved, ENGINE, x, w, window, extra)
     sensitivities = as_sensitivities(x, extra)                     # x plays dLZ
     depthwise = is_depthwise(w.shape, window)
     with Scratch() as scratch:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import Saved, saved_contents
-from ..._checks_conv import conv_transpose_args, conv_transpose_backward_args, conv_transpose_key
+from ..._checks_conv import (check_conv_transpose_record, conv_transpose_args,
+                             conv_transpose_backward_args, conv_transpose_record)
 from .conv import conv2d, conv_input_gradient, im2col, weight_gradient
 from .windows import pad
 
@@ -43,8 +43,8 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     z = conv_input_gradient(as_sensitivities(x, extra), w, out_shape, window)  # Eq. T.1, 8.45
     if b is not None:
         z = z + b[:, None, None]                                      # one bias per output map
-    if return_saved:       # nothing to keep: the backward gathers dz, which the forward never sees
-        return z, Saved(ENGINE, "conv_transpose2d", conv_transpose_key(x, w, window, extra), ())
+    if return_saved:
+        return z, conv_transpose_record(ENGINE, x, w, window, extra)
     return z
 
 
@@ -53,8 +53,7 @@ def conv_transpose2d_backward(dz, x, w, stride=1, padding=0, output_padding=0, g
     """Eq. T.2-T.3: dx is the convolution of dz (Eq. 8.20), dw its weight gradient (Eq. 8.48)."""
     dz, x, w, window, extra = conv_transpose_backward_args(
         dz, x, w, stride, padding, output_padding, groups, dilation, bias, input_gradient)
-    if saved is not None:
-        saved_contents(saved, "conv_transpose2d", ENGINE, conv_transpose_key(x, w, window, extra))
+    check_conv_transpose_record(saved, ENGINE, x, w, window, extra)
     h, wid = x.shape[2:]
     dx = None
     if input_gradient:
