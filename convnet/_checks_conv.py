@@ -64,9 +64,8 @@ def conv_arrays(x_shape, w_shape, window, itemsize: int, ways=()) -> list:
     scatter's column gradients are as large; a grouped convolution gathers
     as many rows) and the output (F rows over as many columns; the
     sensitivities' matrix in a backward pass).  The reference engine makes
-    only the output; the fast engine's depthwise path (taps) makes nothing
-    beyond the padded input and the output.  ``ways`` adds the arrays of the
-    other ways an engine may take:
+    only the output.  ``ways`` adds the arrays of the other ways an engine
+    may take:
 
     * ``"kernel rows"`` (fast, stride 1): F*kw rows over N*Ho*Wp;
     * ``"gather"`` (fast, dA as a full correlation whose padding is cut to
@@ -75,6 +74,8 @@ def conv_arrays(x_shape, w_shape, window, itemsize: int, ways=()) -> list:
     * ``"full correlation"`` (plain, dA of Eq. 8.45 as printed): the arrays
       of that convolution of the spread-out sensitivities (N, F, Hs, Ws) with
       the flipped kernels, padded by ``d*(k-1)`` (:func:`_full_correlation`);
+    * ``"taps"`` (fast, depthwise): the outputs and the sensitivities of the
+      wide taps, F rows over the padded maps' N*Hp*Wp;
     * ``"sub-pixel"`` (fast, a transposed convolution's forward pass as a
       stride-1 convolution of its input, of the convolution's output size
       Ho x Wo, with ``qh x qw = kh/sh x kw/sw`` kernels): F*qh*qw rows
@@ -95,6 +96,9 @@ def conv_arrays(x_shape, w_shape, window, itemsize: int, ways=()) -> list:
         arrays += [("x", "the gathered sensitivities (F*kh*kw x N*H*Wz)" + skip,
                     f * kh * kw * pixels),
                    ("x", "the input gradient (C x N*H*Wz)" + skip, c * pixels)]
+    if "taps" in ways:
+        arrays.append(("w", "the depthwise taps' outputs (F x N*Hp*Wp)",
+                       f * n * hp * wp * itemsize))
     if "sub-pixel" in ways:
         (sh, sw), cells = window.stride, n * (ho + 2 * kh) * (wo + 2 * kw) * itemsize
         qh, qw = kh // sh, kw // sw

@@ -116,6 +116,18 @@ def test_grouped_padded_and_transposed_convolutions_count_their_arrays(engine, b
     assert module.conv_transpose2d(t, np.ones((3, 3, 3, 3), np.float32)).shape == x.shape
 
 
+def test_the_depthwise_taps_count_their_outputs(budget):
+    # 16 maps out per map in: the wide taps write 32 maps over the padded 18x18 planes of a
+    # batch of 64, 32 * 64 * 324 * 4 bytes = 2.5 MiB, more than the output's 32 * 64*16*18
+    # columns (2.25 MiB) or the gathered input's 18 rows; without the padding it would fit.
+    x, w = np.ones((64, 2, 16, 16), np.float32), np.ones((32, 1, 3, 3), np.float32)
+    budget(int(2.4 * 2 ** 20))
+    message = refused(lambda: F.conv2d(x, w, padding=1, groups=2), "padding", "2.5 MiB")
+    assert "the depthwise taps' outputs" in message
+    budget(3 * 2 ** 20)
+    assert F.conv2d(x, w, padding=1, groups=2).shape == (64, 32, 16, 16)
+
+
 def test_the_fast_transposed_convolution_counts_its_sub_pixel_convolution(budget):
     # 256 maps to 1 by 2x2 kernels at stride 2: the stride-1 convolution the fast engine
     # runs instead gathers 256 rows over (16 + 4)^2 columns, 400 KiB in float32.

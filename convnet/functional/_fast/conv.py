@@ -83,9 +83,12 @@ def _ways(x_shape, w_shape, window, input_gradient: bool) -> set:
     ``input_gradient_method`` picks with and without wide rows (the plain
     scatter, taken with an inf weight, makes nothing larger than the
     gathered input).  Which one runs also depends on the data (inf or NaN), so every
-    candidate counts (``convnet._checks_conv.conv_arrays``).
+    candidate counts (``convnet._checks_conv.conv_arrays``).  A depthwise
+    convolution takes the taps (:mod:`.depthwise`).
     """
     stride_one = window.stride == (1, 1)
+    if is_depthwise(w_shape, window):
+        return {"taps"}
     found = {forward_method(w_shape, window, True)} if stride_one else set()
     if input_gradient:
         found |= {input_gradient_method(w_shape, x_shape, window, wide)
