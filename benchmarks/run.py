@@ -61,12 +61,14 @@ from convnet.layers import AvgPool2D, MaxPool2D  # noqa: E402
 from machine import THREADS, machine, setting_lines  # noqa: E402
 from timing import alternate, compare, fmt, measure, timings  # noqa: E402
 from torch_worker import TorchWorker, steady_allocator  # noqa: E402
-from workloads import (batchnorm_ours, conv_functional, conv_inputs, conv_ours,  # noqa: E402
-                       lenet_ours, peak_memory_c, pool_ours, small_workloads)
+from workloads import (DEPTHWISE, TRANSPOSED, batchnorm_ours, conv_functional,  # noqa: E402
+                       conv_inputs, conv_ours, depthwise_ours, lenet_ours, new_inputs,
+                       peak_memory_c, pool_ours, small_workloads, transposed_ours)
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
 
 TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0, "batchnorm": 1.5,
+           "depthwise": 2.0, "conv_transpose": 2.0,
            "functional": 1.15,   # functional API / layer path, both in the fast engine
            "plain": 3}           # plain engine / fast engine, the layer path
 
@@ -164,6 +166,25 @@ def against_torch(results: dict, worker, repeat: int) -> list:
     results["batchnorm"] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs)}
     rows.append(("BatchNorm2D fwd+bwd, training, (64, 32, 32, 32)", ours, theirs,
                  TARGETS["batchnorm"]))
+    rows += more_convolutions(results, remote, repeat)
+    return rows
+
+
+def more_convolutions(results: dict, remote, repeat: int) -> list:
+    """Depthwise 3x3 and a stride-2 transposed convolution against PyTorch, into ``results``."""
+    rows = []
+    rng = np.random.default_rng(1)
+    for key, (x_shape, w_shape, stride, padding), ours, torch_side, label in (
+            ("depthwise", DEPTHWISE, depthwise_ours, "depthwise_torch",
+             "depthwise 3x3 p1 fwd+bwd"),
+            ("conv_transpose", TRANSPOSED, transposed_ours, "transposed_torch",
+             "conv_transpose 4x4 s2 p1 fwd+bwd")):
+        x, w = new_inputs(rng, x_shape, w_shape)
+        mine, theirs = compare(ours(x, w, stride, padding),
+                               remote(torch_side, x, w, stride, padding), repeat)
+        results[key] = {"x": x.shape, "w": w.shape, "stride": stride, "padding": padding,
+                        "convnet_layer": mine, "torch": theirs, "ratio": ratio(mine, theirs)}
+        rows.append((f"{label} {x.shape} * {w.shape}", mine, theirs, TARGETS[key]))
     return rows
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from convnet import functional
 from convnet.functional import conv2d, conv2d_backward
-from convnet.layers import BatchNorm2D, Conv2D
+from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D
 from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
 from convnet.zoo import lenet5
@@ -53,20 +53,72 @@ def conv_functional(x, w, stride, padding, dz):
     return step
 
 
-def conv_torch(x, w, stride, padding):
+def conv_torch(x, w, stride, padding, groups=1):
     import torch  # in the worker process only
 
     tx = torch.tensor(x, requires_grad=True)
     tw = torch.tensor(w, requires_grad=True)
     tb = torch.zeros(w.shape[0], requires_grad=True)
+    options = dict(stride=stride, padding=padding, groups=groups)
     with torch.no_grad():
-        out_shape = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding).shape
+        out_shape = torch.nn.functional.conv2d(tx, tw, tb, **options).shape
     dz = torch.tensor(np.random.default_rng(1).normal(size=tuple(out_shape)).astype(np.float32))
 
     def step():
         tx.grad = tw.grad = tb.grad = None
-        z = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding)
+        z = torch.nn.functional.conv2d(tx, tw, tb, **options)
         z.backward(dz)
+    return step
+
+
+# Depthwise 3x3 (MobileNet's block) and a decoder's upsampling step (DCGAN's 4x4, stride 2,
+# padding 1: 16x16 -> 32x32), forward+backward of the layer, float32.
+DEPTHWISE = ((64, 32, 32, 32), (32, 1, 3, 3), 1, 1)          # x, w, stride, padding
+TRANSPOSED = ((32, 64, 16, 16), (64, 32, 4, 4), 2, 1)        # x, w (C_in, C_out, 4, 4), ...
+
+
+def new_inputs(rng, x_shape, w_shape):
+    """x and w (scaled by 0.1), float32, drawn in turn from ``rng``."""
+    x = rng.normal(size=x_shape).astype(np.float32)
+    return x, (rng.normal(size=w_shape) * 0.1).astype(np.float32)
+
+
+def depthwise_ours(x, w, stride, padding):
+    """A depthwise ``Conv2D`` layer (groups = channels): forward and backward."""
+    c = x.shape[1]
+    layer = Conv2D(c, w.shape[0], w.shape[2:], stride=stride, padding=padding, groups=c,
+                   rng=0, dtype=np.float32)
+    layer.params["weight"][...] = w
+    dz = np.random.default_rng(1).normal(size=(x.shape[0], *layer.output_shape(x.shape[1:])))
+    return layer_step(layer, x, dz.astype(np.float32))
+
+
+def transposed_ours(x, w, stride, padding):
+    """A ``ConvTranspose2D`` layer: forward and backward."""
+    layer = ConvTranspose2D(w.shape[0], w.shape[1], w.shape[2:], stride=stride,
+                            padding=padding, rng=0, dtype=np.float32)
+    layer.params["weight"][...] = w
+    dz = np.random.default_rng(1).normal(size=(x.shape[0], *layer.output_shape(x.shape[1:])))
+    return layer_step(layer, x, dz.astype(np.float32))
+
+
+def depthwise_torch(x, w, stride, padding):
+    return conv_torch(x, w, stride, padding, groups=x.shape[1])
+
+
+def transposed_torch(x, w, stride, padding):
+    import torch  # in the worker process only
+
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    tb = torch.zeros(w.shape[1], requires_grad=True)
+    transposed = torch.nn.functional.conv_transpose2d
+    with torch.no_grad():
+        out_shape = transposed(tx, tw, tb, stride=stride, padding=padding).shape
+    dz = torch.tensor(np.random.default_rng(1).normal(size=tuple(out_shape)).astype(np.float32))
+
+    def step():
+        tx.grad = tw.grad = tb.grad = None
+        transposed(tx, tw, tb, stride=stride, padding=padding).backward(dz)
     return step
 
 

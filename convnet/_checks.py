@@ -1,5 +1,6 @@
 """Argument checks of the functional operations, shared by the three engines, and the saved record.
 
+The convolutions' and padding's checks are in :mod:`convnet._checks_conv`.
 Each engine's public function calls one of these first and then trusts what
 it gets back: arrays of one float dtype and the normalised geometry
 (:class:`convnet.window.Window`).  So the three engines accept and refuse
@@ -15,12 +16,10 @@ import numpy as np
 
 from ._budget import refuse_beyond_budget
 from ._validate import boolean, fail, integer, real_array, real_number, same_shape
-from .geometry import normalize_padding
-from .window import Window, conv_window, pool_window
+from .window import Window, pool_window
 
-__all__ = ["Saved", "saved_contents", "common_dtype", "conv_args",
-           "conv_backward_args", "conv_key", "single_args", "pool_args", "pool_backward_args",
-           "pool_key", "pad_args", "conv_arrays", "pool_arrays", "kernel_arg", "elementwise_arg",
+__all__ = ["Saved", "saved_contents", "common_dtype", "pool_args", "pool_backward_args",
+           "pool_key", "pool_arrays", "area", "itemsize", "kernel_arg", "elementwise_arg",
            "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "jacobian_arg",
            "net_input_args", "net_input_backward_args",
            "linear_args", "linear_backward_args", "BIAS_MODES"]
@@ -84,12 +83,17 @@ def saved_contents(saved, operation: str, engine: str, key: tuple, describe=None
 
 
 def _describe(key) -> str:
-    """``(x shape, w shape or kernel, Window)`` in words, for an error message."""
-    x_shape, kernel, window = key
+    """``(x shape, w shape or kernel, Window, ...)`` in words, for an error message."""
+    x_shape, kernel, window = key[:3]
     if not isinstance(window, Window):     # adaptive pooling, upsampling: (x, output size, rule)
         return f"x {x_shape}, output {kernel[0]}x{kernel[1]}"
-    return (f"x {x_shape}, kernel {kernel}, stride {window.stride}, padding {window.pads}, "
+    text = (f"x {x_shape}, kernel {kernel}, stride {window.stride}, padding {window.pads}, "
             f"dilation {window.dilation}")
+    if window.groups != 1:
+        text += f", groups {window.groups}"
+    if window.padding_mode != "zeros":
+        text += f", padding_mode {window.padding_mode!r}"
+    return text + "".join(f", {part}" for part in key[3:])
 
 
 def common_dtype(*arrays):
@@ -101,98 +105,22 @@ def common_dtype(*arrays):
     return tuple(None if a is None else a.astype(dtype, copy=False) for a in arrays)
 
 
-def _conv_pair(x, w, stride, padding, dilation):
-    """``(x, w, window)``: x (N, C, H, W) and w (F, C, kh, kw) with matching channels."""
-    x = real_array(x, "x", ndim=4)
-    w = real_array(w, "w", ndim=4, layout="(F, C, kh, kw)")
-    if w.shape[1] != x.shape[1]:
-        fail("w", f"of shape (F, {x.shape[1]}, kh, kw) to match the {x.shape[1]} input "
-             f"channel(s) of x {x.shape}", w, given=f"shape {w.shape}")
-    return x, w, conv_window(x.shape[2:], w.shape[2:], stride, padding, dilation)
-
-
 # -- the memory budget (convnet._budget): the largest arrays each operation makes ----------
 #
 # Each helper lists, as (argument a message names, the array in words, bytes in the
 # arrays' dtype), the large arrays any engine makes for the call: the check runs before
 # any of them is made.  Small arrays (kernels, biases, index vectors) are not counted.
 
-def _area(x_shape, window) -> tuple:
+def area(x_shape, window) -> tuple:
     """``(H*W, Hp*Wp)``: the input's area without and with the padding."""
     (top, bottom), (left, right) = window.pads
     h, w = x_shape[-2:]
     return h * w, (h + top + bottom) * (w + left + right)
 
 
-def conv_arrays(x_shape, w_shape, window, itemsize: int, ways=()) -> list:
-    """The large arrays of a convolution or its backward pass, in any engine.
-
-    Always counted: the padded input (N x C x Hp x Wp: the plain and fast
-    engines pad a copy, and the input gradient is that large before it is
-    cropped), the gathered input (im2col, C*kh*kw rows over N*Ho*W' columns,
-    W' the padded width Wp at stride 1, where the fast engine gathers wide
-    rows, else Wo; the scatter's column gradients are as large) and the
-    output (F rows over as many columns; the sensitivities' matrix in a
-    backward pass).  The reference engine makes only the output.  ``ways``
-    adds the arrays of the other ways an engine may take:
-
-    * ``"kernel rows"`` (fast, stride 1): F*kw rows over N*Ho*Wp;
-    * ``"gather"`` (fast, dA as a full correlation whose padding is cut to
-      the input): F*kh*kw rows over N*H*Wz, ``Wz = W + d*(kw-1)``, and dA
-      with C rows over as many columns;
-    * ``"full correlation"`` (plain, dA of Eq. 8.45 as printed): the arrays
-      of that convolution of the spread-out sensitivities (N, F, Hs, Ws) with
-      the flipped kernels, padded by ``d*(k-1)`` (:func:`_full_correlation`).
-    """
-    (n, c, h, w), (f, _, kh, kw), (ho, wo) = x_shape, w_shape, window.out
-    hp, wp = h + sum(window.pads[0]), w + sum(window.pads[1])
-    columns = n * ho * (wp if window.stride == (1, 1) else wo)
-    skip = " (input_gradient=False skips it)"
-    arrays = [("x", "the padded input (N x C x Hp x Wp)", n * c * hp * wp * itemsize),
-              ("x", "the gathered input (C*kh*kw x N*Ho*Wo)", c * kh * kw * columns * itemsize),
-              ("w", "the output (N x F x Ho x Wo)", f * columns * itemsize)]
-    if "kernel rows" in ways:
-        arrays.append(("w", "the products by kernel column (F*kw x N*Ho*Wp)",
-                       f * kw * n * ho * wp * itemsize))
-    if "gather" in ways:
-        pixels = n * h * (w + window.dilation[1] * (kw - 1)) * itemsize
-        arrays += [("x", "the gathered sensitivities (F*kh*kw x N*H*Wz)" + skip,
-                    f * kh * kw * pixels),
-                   ("x", "the input gradient (C x N*H*Wz)" + skip, c * pixels)]
-    if "full correlation" in ways:
-        arrays += [("x", f"{what.split(' (')[0]} of the input gradient's full correlation{skip}",
-                    size)
-                   for _, what, size in _full_correlation(x_shape, w_shape, window, itemsize)]
-    return arrays
-
-
-def _full_correlation(x_shape, w_shape, window, itemsize: int) -> list:
-    """The arrays of the plain engine's dA: conv2d(spread dz, rot180(w), padding="full")."""
-    (n, c), (f, _, kh, kw), (ho, wo), (sh, sw) = x_shape[:2], w_shape, window.out, window.stride
-    spread = (n, f, (ho - 1) * sh + 1, (wo - 1) * sw + 1)
-    full = conv_window(spread[2:], (kh, kw), 1, "full", window.dilation)
-    return conv_arrays(spread, (c, f, kh, kw), full, itemsize)
-
-
-_ESTIMATES: dict = {}       # the arrays of shapes already seen: a layer's calls repeat them
-
-
-def _itemsize(*arrays) -> int:
+def itemsize(*arrays) -> int:
     """The item size of the arrays' common dtype (float32 or float64), before converting."""
     return max(a.dtype.itemsize for a in arrays if a is not None)
-
-
-def _conv_budget(x, w, window, itemsize: int, ways, input_gradient: bool) -> None:
-    """Refuse a convolution whose arrays (:func:`conv_arrays`) exceed the memory budget."""
-    key = (x.shape, w.shape, window, itemsize, ways, input_gradient)
-    arrays = _ESTIMATES.get(key)
-    if arrays is None:
-        named = () if ways is None else ways(x.shape, w.shape, window, input_gradient)
-        arrays = conv_arrays(x.shape, w.shape, window, itemsize, named)
-        if len(_ESTIMATES) >= 256:
-            _ESTIMATES.clear()
-        _ESTIMATES[key] = arrays
-    refuse_beyond_budget(arrays, _area(x.shape, window))
 
 
 def pool_arrays(x_shape, window, itemsize: int, winners: bool = False) -> list:
@@ -205,63 +133,13 @@ def pool_arrays(x_shape, window, itemsize: int, winners: bool = False) -> list:
     plain engine) the position of each window's maximum, int64.
     """
     n, c = x_shape[:2]
-    padded, outputs = n * c * _area(x_shape, window)[1], n * c * window.out[0] * window.out[1]
+    padded, outputs = n * c * area(x_shape, window)[1], n * c * window.out[0] * window.out[1]
     arrays = [("x", "the padded input (N x C x Hp x Wp)", padded * itemsize),
               ("x", "the output (N x C x Ho x Wo)", outputs * itemsize)]
     if winners:
         arrays.append(("x", "the position of each window's maximum (N x C x Ho x Wo, int64)",
                        outputs * 8))
     return arrays
-
-
-def conv_args(x, w, b, stride, padding, dilation, return_saved=False, ways=None):
-    """``(x, w, b, window)`` for conv2d: arrays of one dtype, b None, (F,) or (F, Ho, Wo).
-
-    ``ways(x_shape, w_shape, window, input_gradient)``, if given, names the
-    other ways the engine may compute (see :func:`conv_arrays`); what they
-    make counts against the memory budget too.
-    """
-    boolean(return_saved, "return_saved")
-    x, w, window = _conv_pair(x, w, stride, padding, dilation)
-    if b is not None:
-        b = real_array(b, "b", ndim=(1, 3), layout="(F,) or (F, Ho, Wo)")
-    _conv_budget(x, w, window, _itemsize(x, w, b), ways, False)
-    f = w.shape[0]
-    if b is not None and b.shape not in ((f,), (f, *window.out)):
-        fail("b", f"of shape ({f},) for a tied bias or {(f, *window.out)} for an untied bias",
-             b, given=f"shape {b.shape}")
-    x, w, b = common_dtype(x, w, b)
-    return x, w, b, window
-
-
-def conv_backward_args(dz, x, w, stride, padding, dilation, bias, input_gradient, ways=None):
-    """``(dz, x, w, window)`` for conv2d_backward, all of one dtype (``ways`` as for conv_args)."""
-    x, w, window = _conv_pair(x, w, stride, padding, dilation)
-    if bias not in BIAS_MODES:
-        fail("bias", "one of 'tied', 'untied', None", bias,
-             error=TypeError if not isinstance(bias, str) else ValueError)
-    boolean(input_gradient, "input_gradient")
-    dz = real_array(dz, "dz", ndim=4, layout="(N, F, Ho, Wo)")
-    _conv_budget(x, w, window, _itemsize(dz, x, w), ways, input_gradient)
-    same_shape(dz, "dz", (x.shape[0], w.shape[0], *window.out), "the output of conv2d(x, w)")
-    dz, x, w = common_dtype(dz, x, w)
-    return dz, x, w, window
-
-
-def conv_key(x, w, window) -> tuple:
-    """What a convolution's saved record is valid for (a record of another dtype is not used)."""
-    return x.shape, w.shape, window
-
-
-def single_args(x, k, padding, stride, dilation):
-    """``(x, k, window)`` for correlate2d / convolve2d on one image."""
-    x = real_array(x, "x", ndim=2)
-    k = real_array(k, "k", ndim=2, layout="(rows, cols)")
-    window = conv_window(x.shape, k.shape, stride, padding, dilation)
-    refuse_beyond_budget(conv_arrays((1, 1, *x.shape), (1, 1, *k.shape), window,
-                                     _itemsize(x, k)), _area(x.shape, window))
-    x, k = common_dtype(x, k)
-    return x, k, window
 
 
 def pool_args(x, kernel_size, stride, padding, return_saved=False, name: str = ""):
@@ -271,7 +149,7 @@ def pool_args(x, kernel_size, stride, padding, return_saved=False, name: str = "
     window = pool_window(x.shape[2:], kernel_size, stride, padding)
     winners = return_saved and name == "max_pool2d"
     refuse_beyond_budget(pool_arrays(x.shape, window, x.dtype.itemsize, winners),
-                         _area(x.shape, window))
+                         area(x.shape, window))
     return x, window
 
 
@@ -280,8 +158,8 @@ def pool_backward_args(dz, x, kernel_size, stride, padding, name: str):
     x = real_array(x, "x", ndim=4)
     window = pool_window(x.shape[2:], kernel_size, stride, padding)
     dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
-    refuse_beyond_budget(pool_arrays(x.shape, window, _itemsize(dz, x), name == "max_pool2d"),
-                         _area(x.shape, window))
+    refuse_beyond_budget(pool_arrays(x.shape, window, itemsize(dz, x), name == "max_pool2d"),
+                         area(x.shape, window))
     same_shape(dz, "dz", (*x.shape[:2], *window.out), f"the output of {name}(x, ...)")
     return (*common_dtype(dz, x), window)
 
@@ -289,19 +167,6 @@ def pool_backward_args(dz, x, kernel_size, stride, padding, name: str):
 def pool_key(x, window) -> tuple:
     """What a pooling record is valid for."""
     return x.shape, window.kernel, window
-
-
-def pad_args(x, padding, value, kernel_size):
-    """``(x, pads, fill)`` for pad2d: the padding normalised, the fill in x's dtype."""
-    x = real_array(x, "x", ndim=range(2, 33), layout="(..., H, W)")
-    pads = normalize_padding(padding, kernel_size)
-    (top, bottom), (left, right) = pads
-    (h, w), lead = x.shape[-2:], int(np.prod(x.shape[:-2], dtype=object))
-    padded = (h + top + bottom) * (w + left + right)
-    refuse_beyond_budget([("x", "the padded array", lead * padded * x.dtype.itemsize)],
-                         (h * w, padded))
-    fill = x.dtype.type(real_number(value, "value", finite=False))   # -inf pads for max pooling
-    return x, pads, fill
 
 
 def kernel_arg(k):
@@ -384,7 +249,7 @@ def linear_args(x, w, b):
         b = real_array(b, "b", ndim=1, layout="(out_features,)")
         same_shape(b, "b", (w.shape[0],), "one bias per row of w")
     refuse_beyond_budget([("x", "the output (N x out_features)",
-                           x.shape[0] * w.shape[0] * _itemsize(x, w, b))])
+                           x.shape[0] * w.shape[0] * itemsize(x, w, b))])
     return common_dtype(x, w, b)
 
 

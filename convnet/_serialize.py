@@ -37,9 +37,9 @@ def _entry(layer) -> dict:
     entry = {"type": type(layer).__name__, "config": _jsonable(layer.config())}
     if hasattr(layer, "dtype"):
         entry["dtype"] = np.dtype(layer.dtype).name
-    if hasattr(layer, "groups"):
+    if hasattr(layer, "layer_groups"):
         entry["children"] = {name: [_entry(child) for child in group]
-                             for name, group in layer.groups().items()}
+                             for name, group in layer.layer_groups().items()}
     return entry
 
 

@@ -47,7 +47,7 @@ def summary_rows(path: str, layer, shape: tuple) -> tuple[list, tuple]:
 
     Raises the layer's ValueError when the shape does not get through it.
     """
-    groups = layer.groups() if hasattr(layer, "groups") else None
+    groups = layer.layer_groups() if hasattr(layer, "layer_groups") else None
     if groups is None:                                        # a leaf: one row
         count = layer.parameter_count(shape)
         out = tuple(layer.output_shape(shape))

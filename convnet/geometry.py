@@ -24,15 +24,19 @@ from ._validate import fail, int_pair, integer, one_of
 
 __all__ = [
     "PADDING_MODES",
+    "PADDING_FILLS",
     "normalize_padding",
     "output_size",
     "output_shape2d",
     "same_padding",
     "full_padding",
     "kernel_size_for",
+    "transposed_output_size",
+    "transposed_shape2d",
 ]
 
 PADDING_MODES = ("valid", "same", "full")
+PADDING_FILLS = ("zeros", "reflect", "replicate", "circular")   # what a convolution pads with
 
 _PADDING_FORMS = ("'valid', 'same', 'full', an int >= 0, a pair (ph, pw) or "
                   "((top, bottom), (left, right))")
@@ -277,6 +281,105 @@ def kernel_size_for(n_in, n_out, stride=1, padding=0) -> int:
         fail("n_out", f"reachable from n_in={n_in} with stride {stride} and padding {pad} "
              f"(at most {(n_in + 2 * pad - 1) // stride + 1})", n_out)
     return kernel
+
+
+def _transposed_length(n: int, kernel: int, stride: int, before: int, after: int,
+                       extra: int, dilation: int) -> int:
+    # Eq. 8.18 solved for the input size: (n - 1)*s - p_before - p_after + d*(k - 1) + extra + 1.
+    return (n - 1) * stride - before - after + dilation * (kernel - 1) + extra + 1
+
+
+def output_padding_pair(output_padding, stride, dilation) -> tuple[int, int]:
+    """``output_padding`` as a pair, each below the stride or the dilation (PyTorch's rule).
+
+    Stride and dilation are already ``(rows, cols)`` pairs.
+    """
+    oh, ow = int_pair(output_padding, "output_padding", minimum=0)
+    (sh, sw), (dh, dw) = stride, dilation
+    if oh >= max(sh, dh) or ow >= max(sw, dw):
+        fail("output_padding", f"smaller than the stride or the dilation (at most "
+             f"{max(sh, dh) - 1} rows and {max(sw, dw) - 1} columns for stride {(sh, sw)} and "
+             f"dilation {(dh, dw)}), as in PyTorch", output_padding)
+    return oh, ow
+
+
+def transposed_padding(padding) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A transposed convolution's padding normalised: amounts only, no 'same' (as PyTorch)."""
+    if isinstance(padding, str):
+        fail("padding", "an amount: an int >= 0, a pair (ph, pw) or ((top, bottom), (left, "
+             "right)) (a transposed convolution takes no 'valid', 'same' or 'full', as in "
+             "PyTorch)", padding, error=TypeError)
+    return normalize_padding(padding)
+
+
+def transposed_shape2d(input_hw, kernel_hw, stride=1, padding=0, output_padding=0,
+                       dilation=1) -> tuple[int, int]:
+    """Output ``(Ho, Wo)`` of a transposed convolution (explicit padding only).
+
+    ``Ho = (H - 1)*s - top - bottom + d*(kh - 1) + output_padding + 1``: the
+    input size of a convolution whose output is H (Eq. 8.18 solved for the
+    input), with ``output_padding`` choosing among the sizes a stride above 1
+    maps to the same H.  As in PyTorch, ``output_padding`` must be smaller
+    than the stride or the dilation, and the output at least 1x1.
+
+    Examples
+    --------
+    >>> transposed_shape2d((16, 16), 4, stride=2, padding=1)
+    (32, 32)
+    >>> transposed_shape2d((3, 3), 3, stride=2, padding=1, output_padding=1)
+    (6, 6)
+    """
+    h, w = int_pair(input_hw, "input size", minimum=1)
+    kh, kw = int_pair(kernel_hw, "kernel_size", minimum=1)
+    sh, sw = int_pair(stride, "stride", minimum=1)
+    dh, dw = int_pair(dilation, "dilation", minimum=1)
+    oh, ow = output_padding_pair(output_padding, (sh, sw), (dh, dw))
+    (top, bottom), (left, right) = pads = transposed_padding(padding)
+    ho = _transposed_length(h, kh, sh, top, bottom, oh, dh)
+    wo = _transposed_length(w, kw, sw, left, right, ow, dw)
+    if ho < 1 or wo < 1:
+        fail("padding", f"small enough to leave an output of at least 1x1 (input {h}x{w}, "
+             f"kernel {kh}x{kw}, stride {(sh, sw)}, output_padding {(oh, ow)}, dilation "
+             f"{(dh, dw)})", padding, given=f"{pad_text(pads)} (output would be {ho}x{wo})")
+    return ho, wo
+
+
+def transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Size of the output of a transposed convolution, as PyTorch's ``ConvTranspose2d``.
+
+    ``(n - 1)*s - 2p + d*(k - 1) + output_padding + 1``: the inverse of
+    :func:`output_size`'s map from input to output sizes.
+
+    Parameters
+    ----------
+    n : int or (int, int)
+        Input size (rows, or rows and columns).
+    kernel_size, stride, output_padding, dilation : int or (int, int)
+    padding : int, pair or pair of pairs
+
+    Returns
+    -------
+    int if every argument is a single number, else ``(rows, cols)``.
+
+    Raises
+    ------
+    ValueError
+        ``output_padding`` not below the stride or the dilation, or an output
+        smaller than 1.
+
+    Examples
+    --------
+    A DCGAN-style decoder layer doubles the size: (16 - 1)*2 - 2 + 3 + 1 = 32.
+
+    >>> transposed_output_size(16, 4, stride=2, padding=1)
+    32
+    >>> output_size(32, 4, stride=2, padding=1)    # and the convolution halves it back
+    16
+    """
+    scalar = all(not isinstance(a, (tuple, list))
+                 for a in (n, kernel_size, stride, padding, output_padding, dilation))
+    result = transposed_shape2d(n, kernel_size, stride, padding, output_padding, dilation)
+    return result[0] if scalar and result[0] == result[1] else result
 
 
 # Names that lived here before: the window operations' geometry moved to

@@ -72,6 +72,9 @@ def layer_spec(layer, index: int = 0):
     position, used in error messages.
     """
     name = f"layers[{index}]"
+    if hasattr(layer, "output_padding"):                  # upsamples: another rule entirely
+        fail(name, "a convolution or pooling layer (a transposed convolution's receptive field "
+             "is not worked out here)", layer, error=TypeError)
     if hasattr(layer, "kernel_size") and not isinstance(layer, (tuple, list, dict)):
         spec = (layer.kernel_size, getattr(layer, "stride", 1),
                 getattr(layer, "padding", 0), getattr(layer, "dilation", 1))

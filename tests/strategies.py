@@ -83,3 +83,55 @@ def window_gap(x, cfg):
     top2 = np.sort(taps, axis=0)[-2:]
     gap = top2[1] - top2[0]
     return np.min(gap[np.isfinite(gap)], initial=np.inf)
+
+
+@st.composite
+def grouped_conv_configs(draw, modes=("zeros", "reflect", "replicate", "circular"),
+                         max_groups=3, max_kernel=3, max_stride=3, max_dilation=2):
+    """A conv2d geometry with groups and a padding mode, its padding within the mode's bounds.
+
+    A dict with x_shape, w_shape (F, C/groups, kh, kw), stride, padding
+    ((top, bottom), (left, right)), dilation, groups, padding_mode and seed.
+    One input map per group (depthwise) is drawn often.
+    """
+    mode = draw(st.sampled_from(modes))
+    groups = draw(st.integers(1, max_groups))
+    per_group, maps_per_group = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
+    stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
+    dilation = (draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation)))
+    size, pads = [], []
+    for axis in range(2):
+        reach = dilation[axis] * (kernel[axis] - 1) + 1
+        n = draw(st.integers(1, 6))
+        bound = {"reflect": n - 1, "circular": n}.get(mode, reach + 1)
+        before, after = draw(st.integers(0, bound)), draw(st.integers(0, bound))
+        size.append(max(n, reach - before - after))
+        pads.append((before, after))
+    c = groups * per_group
+    return dict(x_shape=(draw(st.integers(1, 2)), c, *size),
+                w_shape=(groups * maps_per_group, per_group, *kernel), stride=stride,
+                padding=tuple(pads), dilation=dilation, groups=groups, padding_mode=mode,
+                seed=draw(st.integers(0, 2**32 - 1)))
+
+
+@st.composite
+def transposed_configs(draw, max_groups=2, max_kernel=4, max_stride=3, max_dilation=2):
+    """A conv_transpose2d geometry: x_shape, w_shape (C_in, C_out/groups, kh, kw), stride,
+    padding (a pair), output_padding, groups, dilation, seed; the output at least 1x1."""
+    groups = draw(st.integers(1, max_groups))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
+    stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
+    dilation = (draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation)))
+    extra = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    size, padding = [], []
+    for axis in range(2):
+        n = draw(st.integers(1, 4))
+        full = (n - 1) * stride[axis] + dilation[axis] * (kernel[axis] - 1) + extra[axis] + 1
+        padding.append(draw(st.integers(0, (full - 1) // 2)))      # the output stays >= 1
+        size.append(n)
+    return dict(x_shape=(draw(st.integers(1, 2)), c_in, *size),
+                w_shape=(c_in, c_out // groups, *kernel), stride=stride, padding=tuple(padding),
+                output_padding=extra, groups=groups, dilation=dilation,
+                seed=draw(st.integers(0, 2**32 - 1)))

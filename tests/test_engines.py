@@ -111,9 +111,18 @@ def test_an_unknown_engine_is_refused_with_the_three_names():
 @given(conv_configs(), st.sampled_from(["tied", "untied", None]), DTYPES, SPECIALS)
 def test_conv2d_forward_and_backward_agree_in_every_engine(cfg, bias, dtype, special):
     args = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"])
+    conv2d_agrees_in_every_engine(cfg, args, bias, dtype, special)
+
+
+def conv2d_agrees_in_every_engine(cfg, args, bias, dtype, special, slack=1):
+    """conv2d and its backward (with and without the record) equal the loops' in every engine.
+
+    ``slack`` widens the float32 tolerance's scale (padding modes add up copies).
+    """
     x = data(cfg["seed"], cfg["x_shape"], dtype, special)
     w = data(cfg["seed"] + 1, cfg["w_shape"], dtype)
-    out_hw = geometry.output_shape2d(x.shape[2:], w.shape[2:], **args)
+    out_hw = geometry.output_shape2d(x.shape[2:], w.shape[2:], args["stride"], args["padding"],
+                                     args["dilation"])
     b = {"tied": data(cfg["seed"] + 2, cfg["w_shape"][:1], dtype), None: None,
          "untied": data(cfg["seed"] + 2, (cfg["w_shape"][0], *out_hw), dtype)}[bias]
     dz = data(cfg["seed"] + 3, (x.shape[0], w.shape[0], *out_hw), dtype)
@@ -125,7 +134,7 @@ def test_conv2d_forward_and_backward_agree_in_every_engine(cfg, bias, dtype, spe
         return z, with_record, without
 
     results = in_every_engine(run)
-    scale = np.prod(cfg["w_shape"][1:]) * cfg["x_shape"][0] * np.prod(out_hw)
+    scale = np.prod(cfg["w_shape"][1:]) * cfg["x_shape"][0] * np.prod(out_hw) * slack
     z0, grads0, _ = results["reference"]
     for name, (z, with_record, without) in results.items():
         assert_same(z, z0, dtype, scale)

@@ -24,7 +24,7 @@ def test_wrong_ndim():
         convnet.correlate2d(np.ones(3), X2)
     with raises(ValueError, "x must be a 4-D array (N, C, H, W); got shape (3, 5, 5)"):
         conv2d(np.ones((3, 5, 5)), W4)
-    with raises(ValueError, "w must be a 4-D array (F, C, kh, kw); got shape (3, 3)"):
+    with raises(ValueError, "w must be a 4-D array (F, C/groups, kh, kw); got shape (3, 3)"):
         conv2d(X4, np.ones((3, 3)))
 
 

@@ -14,7 +14,8 @@ import pytest
 import convnet
 from convnet import functional as F, layers as L, reference, theory
 from convnet._budget import DEFAULT_MEMORY_BUDGET, format_bytes, parse_budget
-from convnet._checks import conv_arrays, conv_backward_args, pool_arrays
+from convnet._checks import pool_arrays
+from convnet._checks_conv import conv_arrays, conv_backward_args
 from convnet.functional import plain
 from convnet.window import conv_window
 
@@ -89,6 +90,53 @@ def test_convolutions_refuse_a_batch_beyond_the_budget(engine, budget):
         refused(lambda: module.conv2d_backward(dz, x, w), "x", "94.5 KiB")
     budget(2 ** 17)
     assert module.conv2d_backward(dz, x, w)[0].shape == x.shape
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_grouped_padded_and_transposed_convolutions_count_their_arrays(engine, budget):
+    # The arrays of Eq. G.1 and of the convolution a transposed one runs backwards: for
+    # (4, 3, 12, 12) the gathered input is 27 rows x 4*10*12 columns x 4 bytes = 50.6 KiB.
+    module = MODULES[engine]
+    x, w = np.ones((4, 3, 12, 12), np.float32), np.ones((3, 1, 3, 3), np.float32)
+    t = np.ones((4, 3, 10, 10), np.float32)                     # transposed to 12x12
+    budget(2 ** 15)
+    refused(lambda: module.conv2d(x, w, groups=3), "x", "50.6 KiB")
+    refused(lambda: module.conv2d_backward(np.ones((4, 3, 10, 10), np.float32), x, w,
+                                           groups=3), "x", "50.6 KiB")
+    refused(lambda: module.conv2d(x[..., :10], w, groups=3, padding=(0, 1),
+                                  padding_mode="circular"), "x", "50.6 KiB")
+    refused(lambda: module.conv_transpose2d(t, np.ones((3, 3, 3, 3), np.float32)), "x",
+            "50.6 KiB")
+    refused(lambda: module.conv_transpose2d_backward(x, t, np.ones((3, 1, 3, 3), np.float32),
+                                                     groups=3), "x", "50.6 KiB")
+    refused(lambda: module.conv_transpose2d(np.ones((1, 1, 2, 2)), ONE, stride=HUGE), "x")
+    refused(lambda: module.pad2d_backward(np.ones((2, 2)), np.ones((2, 2)), HUGE,
+                                          mode="replicate"), "padding")
+    budget(2 ** 17)
+    assert module.conv_transpose2d(t, np.ones((3, 3, 3, 3), np.float32)).shape == x.shape
+
+
+def test_the_depthwise_taps_count_their_outputs(budget):
+    # 16 maps out per map in: the wide taps write 32 maps over the padded 18x18 planes of a
+    # batch of 64, 32 * 64 * 324 * 4 bytes = 2.5 MiB, more than the output's 32 * 64*16*18
+    # columns (2.25 MiB) or the gathered input's 18 rows; without the padding it would fit.
+    x, w = np.ones((64, 2, 16, 16), np.float32), np.ones((32, 1, 3, 3), np.float32)
+    budget(int(2.4 * 2 ** 20))
+    message = refused(lambda: F.conv2d(x, w, padding=1, groups=2), "padding", "2.5 MiB")
+    assert "the depthwise taps' outputs" in message
+    budget(3 * 2 ** 20)
+    assert F.conv2d(x, w, padding=1, groups=2).shape == (64, 32, 16, 16)
+
+
+def test_the_fast_transposed_convolution_counts_its_sub_pixel_convolution(budget):
+    # 256 maps to 1 by 2x2 kernels at stride 2: the stride-1 convolution the fast engine
+    # runs instead gathers 256 rows over (16 + 4)^2 columns, 400 KiB in float32.
+    x, w = np.ones((1, 256, 16, 16), np.float32), np.ones((256, 1, 2, 2), np.float32)
+    budget(2 ** 18)
+    message = refused(lambda: F.conv_transpose2d(x, w, stride=2), "x", "400.0 KiB")
+    assert "the sub-pixel convolution's gathered input" in message    # the first one over
+    budget(2 ** 19)
+    assert F.conv_transpose2d(x, w, stride=2).shape == (1, 1, 32, 32)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -251,17 +299,17 @@ def test_the_realistic_case_passes_the_checks_under_the_default_budget(budget):
     assert largest[1].startswith("the gathered input") and largest[2] == 147 * 256 * 112 * 112 * 4
     tracemalloc.start()
     try:
-        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", True,
-                           fast_ways)                       # the fast engine: 1.8 GiB at most
-        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", False,
-                           plain_ways)                      # the plain engine without dx
+        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", 1, "zeros",
+                           True, fast_ways)                 # the fast engine: 1.8 GiB at most
+        conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", 1, "zeros",
+                           False, plain_ways)               # the plain engine without dx
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 2 ** 20
     # The plain engine's dA, a full correlation of the spread-out sensitivities, is 161 GiB.
-    refused(lambda: conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied",
-                                       True, plain_ways), "x", "160.9 GiB")
+    refused(lambda: conv_backward_args(arrays["dz"], arrays["x"], arrays["w"], 2, 3, 1, "tied", 1,
+                                       "zeros", True, plain_ways), "x", "160.9 GiB")
 
 
 def test_ten_times_the_realistic_batch_is_refused(budget):

@@ -93,10 +93,9 @@ def _run_backward(args):
 
 def _run_shapes(args):
     if args.model is not None:
-        from ..zoo import MODELS
-        build, designed_for = MODELS[args.model]
-        model = build(shapes_only=True)               # placeholder weights: no memory
-        return _render(explain.summary(model, args.input or designed_for), args)
+        from .. import zoo
+        model = getattr(zoo, args.model)(shapes_only=True)   # placeholder weights: no memory
+        return _render(explain.summary(model, args.input or zoo.MODELS[args.model]), args)
     if args.input is None:
         args.subparser.error("--input is required with --layers")
     return _render(explain.summary(args.layers, args.input), args)

@@ -145,11 +145,12 @@ def summary(model, input_shape) -> Explanation:
                   else Int(result.total, True))
     formula_tex = (r"Convolution and pooling: $o = \left\lfloor \frac{n + 2p - k}{s} "
                    r"\right\rfloor + 1$ (Eq.~8.18--8.19); flatten: $C \cdot H \cdot W$; "
-                   r"parameters: $F \cdot C \cdot k_h \cdot k_w + F$ for a convolution, "
+                   r"parameters: $F \cdot C/G \cdot k_h \cdot k_w + F$ for a convolution in $G$ "
+                   r"groups, "
                    r"$\mathit{out} \cdot \mathit{in} + \mathit{out}$ for a dense layer.")
     formula = Note("Convolution and pooling: o = floor((n + 2p - k)/s) + 1 (Eq. 8.18-8.19); "
-                   "flatten: C·H·W; parameters: F·C·kh·kw + F for a convolution, "
-                   "out·in + out for a dense layer.", formula_tex,
+                   "flatten: C·H·W; parameters: F·C/G·kh·kw + F for a convolution in G "
+                   "groups, out·in + out for a dense layer.", formula_tex,
                    formula_tex.replace("~", " ").replace("--", "-"))
     steps = [Step("Formula", (formula,)),
              Step("Layer by layer", (Table(("Layer", "Configuration", "Output formula",
@@ -246,7 +247,12 @@ def _conv_row(cls, config, shape, where, counters):
     out_hw = output_shape2d((h, w), kernel, stride, pads, dilation)
     formula = _formula_cell((h, w), kernel, stride, pads, dilation, out_hw)
     bias = "tied" if issubclass(cls, ProductBiasConv2D) else config.get("bias", "tied")
-    weights = Prod((Int(f), Int(c), Int(kernel[0]), Int(kernel[1])))     # F·C·kh·kw
+    groups = integer(config.get("groups", 1), "groups", minimum=1)
+    if c % groups or f % groups:
+        fail("groups", f"a divisor of the {c} input channels and the {f} output maps at {where}",
+             groups)
+    c //= groups                                         # the input maps each kernel reads
+    weights = Prod((Int(f), Int(c), Int(kernel[0]), Int(kernel[1])))     # F·C/G·kh·kw
     if bias == "tied":                                   # one per map (or product bias)
         bias_term, bias_count = Int(f), f
     elif bias == "untied":                               # one per output neuron
@@ -257,6 +263,7 @@ def _conv_row(cls, config, shape, where, counters):
     count = f * c * kernel[0] * kernel[1] + bias_count
     count_expr = Sum((weights, bias_term)) if bias_term is not None else weights
     extra = f", D={_pair_text(dilation)}" if dilation != (1, 1) else ""
+    extra += f", G={groups}" if groups != 1 else ""
     settings = _settings(f"{_dims_text(kernel)}, {f}", stride, pads, padding, extra)
     return _numbered(counters, "Conv"), settings, formula, (f, *out_hw), count, count_expr
 

@@ -1,6 +1,6 @@
 """The functional core: pure functions on arrays, each forward beside its backward.
 
-Arrays are NCHW: ``x`` (N, C, H, W), weights (F, C, kh, kw), outputs
+Arrays are NCHW: ``x`` (N, C, H, W), weights (F, C/groups, kh, kw), outputs
 (N, F, Ho, Wo).  Besides the chapter's operations: batch norm and group norm
 (:mod:`convnet.functional.norm`).  Nothing here holds state; the layers in
 :mod:`convnet.layers` are thin classes over these functions.
@@ -23,7 +23,8 @@ from .activations import (leaky_relu, leaky_relu_backward, leaky_relu_derivative
                           tanh_backward, tanh_derivative)
 from .adaptive import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, adaptive_max_pool2d,
                        adaptive_max_pool2d_backward)
-from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, pad2d, rot180
+from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, rot180
+from .conv_transpose import conv_transpose2d, conv_transpose2d_backward
 from .._inference import inference, inferring
 from .engines import (ENGINES, engine, get_engine, release_work_memory, reuse_work_memory,
                       set_engine, step_memory, temporary_work_memory)
@@ -31,13 +32,14 @@ from .linear import linear, linear_backward
 from .norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .net_input import (product_net_input, product_net_input_backward, sum_net_input,
                         sum_net_input_backward)
+from .padding import pad2d, pad2d_backward
 from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward,
                    pool_weight_gradient, sum_pool2d)
 from .upsample import upsample2d, upsample2d_backward
 
 __all__ = [
-    "correlate2d", "convolve2d", "rot180", "pad2d",
-    "conv2d", "conv2d_backward",
+    "correlate2d", "convolve2d", "rot180", "pad2d", "pad2d_backward",
+    "conv2d", "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
     "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",

@@ -21,7 +21,6 @@ from .engines import backward_engine, implementation
 
 __all__ = [
     "rot180",
-    "pad2d",
     "correlate2d",
     "convolve2d",
     "conv2d",
@@ -53,50 +52,23 @@ def rot180(k):
     return implementation().rot180(k)
 
 
-def pad2d(x, padding, value=0.0, kernel_size=None):
-    """Pad the last two axes of ``x`` (rows and columns) with a constant.
-
-    Parameters
-    ----------
-    x : array_like of shape (..., H, W)
-    padding : int, (ph, pw), ((top, bottom), (left, right)) or str
-        ``"same"`` and ``"full"`` need ``kernel_size``.
-    value : float, default 0.0
-        The fill value (zero padding in the chapter, Eq. 8.16).
-    kernel_size : int or (int, int), optional
-
-    Returns
-    -------
-    ndarray of shape (..., H + top + bottom, W + left + right)
-
-    Examples
-    --------
-    >>> pad2d([[1, 2], [3, 4]], 1)
-    array([[0., 0., 0., 0.],
-           [0., 1., 2., 0.],
-           [0., 3., 4., 0.],
-           [0., 0., 0., 0.]])
-    >>> pad2d([[1, 2]], ((0, 1), (0, 0)))
-    array([[1., 2.],
-           [0., 0.]])
-    """
-    return implementation().pad2d(x, padding, value, kernel_size)
-
-
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, *, padding_mode="zeros",
+           return_saved=False):
     """Batched multi-channel 2-D cross-correlation, the convolution layer's weight function.
 
     Computes Eq. 8.20 for every sample and feature map::
 
         z[n, h, i, j] = sum_l sum_u sum_v w[h, l, u, v] * a[n, l, i*s + u*d, j*s + v*d] (+ b)
 
-    where ``a`` is ``x`` after padding.  Same semantics as
-    ``torch.nn.functional.conv2d`` (including any padding it accepts).
+    where ``a`` is ``x`` after padding and, with ``groups``, ``l`` runs over
+    the input maps of output map ``h``'s group only (Eq. G.1).  Same
+    semantics and argument order as ``torch.nn.functional.conv2d``
+    (including any padding it accepts); ``padding_mode`` is ours (see below).
 
     Parameters
     ----------
     x : array_like of shape (N, C, H, W)
-    w : array_like of shape (F, C, kh, kw)
+    w : array_like of shape (F, C/groups, kh, kw)
     b : array_like of shape (F,) or (F, Ho, Wo), optional
         Tied bias (one per feature map, Fig. 8.9) or untied bias (one per
         output neuron, Fig. 8.1).
@@ -105,6 +77,20 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
         Any form of :func:`convnet.geometry.normalize_padding`, any amount:
         padding wider than the kernel only adds outputs whose windows see
         zeros (and the bias), as in PyTorch.
+    groups : int, default 1
+        Split the C input maps and the F output maps into this many groups
+        (it must divide both); output map ``h`` of group ``g`` reads the
+        ``C/groups`` input maps of group ``g`` only.  ``groups == C`` is a
+        *depthwise* convolution: one kernel (or ``F/C`` kernels) per map.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
+        What the padding holds: zeros (Eq. 8.16), or copies of the input's
+        pixels (Eq. P.1): its mirror image about the edge pixel, the edge
+        pixel repeated, or the pixels of the opposite side.  PyTorch's
+        functional ``conv2d`` has no such argument: its ``Conv2d`` layer pads
+        with ``torch.nn.functional.pad`` first and then convolves without
+        padding, which is what this does (``pad2d(x, padding,
+        mode=padding_mode)`` shows the padded input).  As there, reflect needs
+        padding below the input size and circular at most the input size.
     return_saved : bool, default False
         Also return the :class:`~convnet.functional.Saved` record that
         :func:`conv2d_backward` accepts as ``saved=``, so that the backward
@@ -121,15 +107,17 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
 
     Shape
     -----
+    x (N, C, H, W), w (F, C/groups, kh, kw), z (N, F, Ho, Wo) with
     ``Ho = floor((H + top + bottom - d*(kh - 1) - 1) / s) + 1`` (Eq. 8.18),
     likewise ``Wo`` (Eq. 8.19).
 
     Raises
     ------
     ValueError
-        Wrong ndim, channel mismatch, bias of the wrong shape, a kernel that
-        does not fit the padded input, stride or dilation < 1, an array
-        (padded input, gathered input, output) beyond the memory budget
+        Wrong ndim, channel mismatch, groups that do not divide C and F,
+        bias of the wrong shape, a kernel that does not fit the padded input,
+        stride or dilation < 1, padding too wide for its padding_mode, an
+        array (padded input, gathered input, output) beyond the memory budget
         (:func:`convnet.set_memory_budget`).
     TypeError
         Non-numeric, boolean or complex data.
@@ -137,9 +125,11 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     Notes
     -----
     Engines: the plain tier gathers every receptive field into a column
-    (im2col) and multiplies once (:mod:`convnet.functional.plain.conv`); the
-    fast engine picks per shape between im2col and gathering only the
-    kernel's rows (``docs/performance.md``); the reference engine loops.
+    (im2col) and multiplies once, once per group
+    (:mod:`convnet.functional.plain.conv`); the fast engine picks per shape
+    between im2col and gathering only the kernel's rows, and computes a
+    depthwise convolution as ``kh*kw`` multiply-adds of shifted maps
+    (``docs/performance.md``); the reference engine loops.
 
     Examples
     --------
@@ -155,12 +145,25 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     array([[0., 0., 0.],
            [0., 2., 0.],
            [0., 0., 0.]])
+
+    Two maps, depthwise (``groups=2``): each kernel sees its own map only
+    (1*1 + 1*2 = 3 and 10*3 + 10*4 = 70).  With ``"replicate"`` the padded
+    border repeats the edge pixel: 1 + 1, 1 + 2, 2 + 2.
+
+    >>> x = np.array([[[[1.0, 2.0]], [[3.0, 4.0]]]])             # (1, 2, 1, 2)
+    >>> conv2d(x, np.array([[[[1.0, 1.0]]], [[[10.0, 10.0]]]]), groups=2)
+    array([[[[ 3.]],
+    <BLANKLINE>
+            [[70.]]]])
+    >>> conv2d(x[:, :1], np.ones((1, 1, 1, 2)), padding=(0, 1), padding_mode="replicate")
+    array([[[[2., 3., 4.]]]])
     """
-    return implementation().conv2d(x, w, b, stride, padding, dilation, return_saved=return_saved)
+    return implementation().conv2d(x, w, b, stride, padding, dilation, groups,
+                                   padding_mode=padding_mode, return_saved=return_saved)
 
 
-def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, saved=None,
-                    input_gradient=True):
+def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", groups=1, *,
+                    padding_mode="zeros", saved=None, input_gradient=True):
     """Gradients of :func:`conv2d` with respect to its input, weights and bias.
 
     Parameters
@@ -168,7 +171,7 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
     dz : array_like of shape (N, F, Ho, Wo)
         dN = dLZ, the sensitivity at the layer's net input (Eq. 8.35: the
         summation net input passes it through unchanged).
-    x, w, stride, padding, dilation
+    x, w, stride, padding, dilation, groups, padding_mode
         As given to :func:`conv2d`.
     bias : {"tied", "untied", None}, default "tied"
         Which bias the forward pass used (decides the shape of ``db``).
@@ -184,13 +187,20 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
     -------
     dx : ndarray of shape (N, C, H, W), or None
         dA, the full cross-correlation of dLZ with the 180-degree rotated
-        kernels, summed over the output maps (Eq. 8.44-8.45).
-    dw : ndarray of shape (F, C, kh, kw)
+        kernels, summed over the output maps (of the input map's group,
+        Eq. G.3) (Eq. 8.44-8.45); with a padding_mode, the padded input's
+        gradient folded back onto the pixels the padding copied (Eq. P.2).
+    dw : ndarray of shape (F, C/groups, kh, kw)
         dLW = dLZ ⊗ A, the cross-correlation of the sensitivities with the
-        input (Eq. 8.47-8.48).
+        input (Eq. 8.47-8.48; with groups, each map's own group, Eq. G.2).
     db : ndarray of shape (F,) or (F, Ho, Wo), or None
         Sum of dN over batch and positions for a tied bias (Eq. 8.36-8.37),
         over the batch only for an untied bias, None without bias.
+
+    Shape
+    -----
+    As :func:`conv2d`: dz (N, F, Ho, Wo), dx the shape of x, dw the shape
+    of w, db (F,) or (F, Ho, Wo).
 
     Notes
     -----
@@ -202,7 +212,9 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
     *Dilation.*  The rotated kernel is applied with the same dilation.
 
     *Padding.*  The gradient is computed for the padded input and the
-    padding is cropped off: padded zeros are constants, not inputs.
+    padding is cropped off: padded zeros are constants, not inputs.  With a
+    ``padding_mode`` the padded pixels are copies of input pixels, so their
+    gradient is added onto the pixels they copy instead (Eq. P.2).
 
     *Erratum.*  Eq. 8.39-8.44 print the sum over feature maps as
     ``sum_{h=1}^{H^n}`` and Eq. 8.45 as ``sum_{l=1}^{H^n}``; the sum runs over
@@ -222,9 +234,18 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
            [1., 2., 1.]])
     >>> db
     array([4.])
+
+    With ``"replicate"`` padding the edge pixels are read twice more (by
+    the padded copies): the padded input's gradient [1, 2, 2, 1] folds back
+    onto x as [1 + 2, 2 + 1].
+
+    >>> conv2d_backward(np.ones((1, 1, 1, 3)), np.array([[[[1.0, 2.0]]]]), np.ones((1, 1, 1, 2)),
+    ...                 padding=(0, 1), padding_mode="replicate")[0]
+    array([[[[3., 3.]]]])
     """
     return backward_engine(saved).conv2d_backward(dz, x, w, stride, padding, dilation, bias,
-                                                  saved=saved, input_gradient=input_gradient)
+                                                  groups, padding_mode=padding_mode, saved=saved,
+                                                  input_gradient=input_gradient)
 
 
 def correlate2d(x, k, padding="valid", stride=1, dilation=1):

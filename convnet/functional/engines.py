@@ -50,7 +50,8 @@ ENGINES = ("reference", "plain", "fast")
 
 # The operations every engine implements, with the signatures of convnet.functional.
 OPERATIONS = (
-    "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
+    "correlate2d", "convolve2d", "rot180", "pad2d", "pad2d_backward", "conv2d",
+    "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
     "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",

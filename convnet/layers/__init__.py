@@ -12,6 +12,7 @@ from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
 from .containers import Concat, Residual
 from .conv import Conv2D, ProductBiasConv2D
+from .conv_transpose import ConvTranspose2D
 from .dense import Dense, Dropout, Flatten
 from .norm import BatchNorm1D, BatchNorm2D, GroupNorm
 from .pool import (AdaptiveAvgPool2D, AdaptiveMaxPool2D, AvgPool2D, GlobalAvgPool2D,
@@ -21,7 +22,7 @@ from .upsample import Upsample2D
 
 __all__ = [
     "Layer",
-    "Conv2D", "ProductBiasConv2D",
+    "Conv2D", "ProductBiasConv2D", "ConvTranspose2D",
     "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
     "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "Upsample2D",
     "Flatten", "Dense", "Dropout",

@@ -48,7 +48,7 @@ class Container(Layer):
     def _argument(self, group: str, index: str) -> str:
         return f"{group}[{index}]"
 
-    def groups(self) -> dict:
+    def layer_groups(self) -> dict:
         """The groups of layers, by name (a dict of tuples)."""
         return dict(self._groups)
 

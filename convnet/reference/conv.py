@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import (Saved, conv_args, conv_backward_args, conv_key, kernel_arg, pad_args,
-                       saved_contents, single_args)
+from .._checks import Saved, kernel_arg, saved_contents
+from .._checks_conv import conv_args, conv_backward_args, conv_key, single_args
+from .padding import fill, fold
 
-__all__ = ["rot180", "pad2d", "correlate2d", "convolve2d", "conv2d", "conv2d_backward",
+__all__ = ["rot180", "correlate2d", "convolve2d", "conv2d", "conv2d_backward",
            "input_gradient_scatter", "input_gradient_gather", "weight_gradient"]
 
 ENGINE = "reference"
@@ -38,17 +39,6 @@ def rot180(k):
         for j in range(cols):
             flipped[..., i, j] = k[..., rows - 1 - i, cols - 1 - j]
     return flipped
-
-
-def pad2d(x, padding, value=0.0, kernel_size=None):
-    """Eq. 8.16: ``x`` inside a border of ``value``, pixel by pixel."""
-    x, ((top, bottom), (left, right)), fill = pad_args(x, padding, value, kernel_size)
-    *lead, h, w = x.shape
-    out = np.full((*lead, h + top + bottom, w + left + right), fill, dtype=x.dtype)
-    for r in range(h):
-        for c in range(w):
-            out[..., top + r, left + c] = x[..., r, c]
-    return out
 
 
 def correlate2d(x, k, padding="valid", stride=1, dilation=1):
@@ -106,13 +96,15 @@ def convolve2d(x, k, padding="valid", stride=1, dilation=1):
     return z
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, *, padding_mode="zeros",
+           return_saved=False):
     """Multi-channel convolution layer by Eq. 8.20, one loop per index.
 
     ``z[n, h, i, j] = sum_l sum_u sum_v w[h, l, u, v] a[n, l, i + u, j + v] + b``
-    where ``l`` runs over the input maps, ``h`` over the output maps, and
-    ``b`` is tied (shape (F,)) or untied (shape (F, Ho, Wo)).  The saved
-    record is empty: the loops compute every gradient from the inputs.
+    where ``l`` runs over the input maps (of ``h``'s group, Eq. G.1), ``h``
+    over the output maps, and ``b`` is tied (shape (F,)) or untied (shape
+    (F, Ho, Wo)).  The saved record is empty: the loops compute every
+    gradient from the inputs.
 
     Examples
     --------
@@ -120,33 +112,49 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False)
     array([[[[ 8.5, 12.5],
              [20.5, 24.5]]]])
     """
-    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved)
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, groups, padding_mode,
+                                return_saved)
+    key = conv_key(x, w, window)
+    if window.padding_mode != "zeros":     # Eq. P.1: pad with copies, then convolve unpadded
+        x, window = fill(x, window.pads, window.padding_mode), window.on_padded_input()
+    z = correlate_maps(x, w, b, window)
+    if return_saved:
+        return z, Saved(ENGINE, "conv2d", key, ())
+    return z
+
+
+def group_of(h: int, maps_out: int, groups: int) -> int:
+    """The group of output map ``h``: its input maps are ``group*C/groups ...`` (Eq. G.1)."""
+    return h // (maps_out // groups)
+
+
+def correlate_maps(x, w, b, window):
+    """Eq. 8.20 (Eq. G.1 with groups) on x, whose padding reads as zeros."""
     (sh, sw), (dil_h, dil_w), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
-    batch, maps_in = x.shape[:2]
-    maps_out, _, rows, cols = w.shape
+    batch = x.shape[0]
+    maps_out, per_group, rows, cols = w.shape
     ho, wo = window.out
     z = np.zeros((batch, maps_out, ho, wo), dtype=x.dtype)
     for n in range(batch):
         for h in range(maps_out):
+            first = group_of(h, maps_out, window.groups) * per_group    # its group's first map
             for i in range(ho):
                 for j in range(wo):
                     total = 0.0
-                    for l in range(maps_in):
+                    for l in range(per_group):
                         for u in range(rows):
                             for v in range(cols):
-                                a = pixel(x[n, l], i * sh + u * dil_h - top,
+                                a = pixel(x[n, first + l], i * sh + u * dil_h - top,
                                           j * sw + v * dil_w - left)
                                 total += w[h, l, u, v] * a
                     if b is not None:
                         total += b[h] if b.ndim == 1 else b[h, i, j]
                     z[n, h, i, j] = total
-    if return_saved:
-        return z, Saved(ENGINE, "conv2d", conv_key(x, w, window), ())
     return z
 
 
-def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, saved=None,
-                    input_gradient=True):
+def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", groups=1, *,
+                    padding_mode="zeros", saved=None, input_gradient=True):
     """Gradients of :func:`conv2d` as the chapter's sums (Eq. 8.41, 8.47, 8.36).
 
     * ``dx`` by Eq. 8.41 (:func:`input_gradient_scatter`); Eq. 8.45, the same
@@ -154,6 +162,8 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
     * ``dw`` by Eq. 8.47 (:func:`weight_gradient`).
     * ``db[h] = sum_n sum_i sum_j dz[n, h, i, j]`` for a tied bias (Eq. 8.36),
       ``db[h, i, j] = sum_n dz[n, h, i, j]`` for an untied one.
+    * With a ``padding_mode``, ``dx`` is the padded input's gradient folded
+      back onto the pixels the padding copied (Eq. P.2).
 
     Examples
     --------
@@ -164,12 +174,23 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias,
-                                          input_gradient)
+    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias, groups,
+                                          padding_mode, input_gradient)
     if saved is not None:
         saved_contents(saved, "conv2d", ENGINE, conv_key(x, w, window))
-    dx = _scatter(dz, x.shape, w, window) if input_gradient else None     # Eq. 8.41
-    dw = _weight_gradient(dz, x, w.shape, window)                          # Eq. 8.47
+    source, inner = x, window
+    if window.padding_mode != "zeros":     # the padded input, copies of x's pixels (Eq. P.1)
+        source, inner = fill(x, window.pads, window.padding_mode), window.on_padded_input()
+    dx = _scatter(dz, source.shape, w, inner) if input_gradient else None   # Eq. 8.41
+    if dx is not None and source is not x:
+        dx = fold(dx, x.shape, window.pads, window.padding_mode)            # Eq. P.2
+    dw = _weight_gradient(dz, source, w.shape, inner)                        # Eq. 8.47
+    db = _bias_gradient(dz, bias)
+    return dx, dw, db
+
+
+def _bias_gradient(dz, bias):
+    """Eq. 8.36 for a tied bias, the batch sum for an untied one, None without bias."""
     batch, maps_out, ho, wo = dz.shape
     db = None
     if bias == "tied":                     # Eq. 8.36: the bias touches every output of its map
@@ -179,24 +200,28 @@ def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, s
         db = np.zeros((maps_out, ho, wo), dtype=dz.dtype)
         for n in range(batch):
             db += dz[n]
-    return dx, dw, db
+    return db
 
 
 def _scatter(dz, x_shape, w, window):
     # Eq. 8.41: for each input pixel, add up every (output, kernel weight) pair
     # that read it.  Output (i, j) reads pixel (p, q) through weight (u, v) when
-    # i*s + u*d - top == p and j*s + v*d - left == q.
+    # i*s + u*d - top == p and j*s + v*d - left == q.  With groups, input map l is
+    # read by the output maps of its group only (Eq. G.1), as its k-th map.
     (sh, sw), (dil_h, dil_w), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
     batch, maps_in, height, width = x_shape
-    maps_out, _, rows, cols = w.shape
+    maps_out, per_group, rows, cols = w.shape
     ho, wo = window.out
     dx = np.zeros(x_shape, dtype=dz.dtype)
     for n in range(batch):
         for l in range(maps_in):
+            group, k = divmod(l, per_group)
+            readers = range(group * maps_out // window.groups,
+                            (group + 1) * maps_out // window.groups)
             for p in range(height):
                 for q in range(width):
                     total = 0.0
-                    for h in range(maps_out):
+                    for h in readers:
                         for i in range(ho):
                             for j in range(wo):
                                 du, dv = p + top - i * sh, q + left - j * sw   # (u*d, v*d)
@@ -204,7 +229,7 @@ def _scatter(dz, x_shape, w, window):
                                     continue
                                 u, v = du // dil_h, dv // dil_w
                                 if 0 <= u < rows and 0 <= v < cols:
-                                    total += dz[n, h, i, j] * w[h, l, u, v]
+                                    total += dz[n, h, i, j] * w[h, k, u, v]
                     dx[n, l, p, q] = total
     return dx
 
@@ -215,21 +240,25 @@ def _gather(dz, x_shape, w, window):
     # by the dilated kernel's span d*(k - 1) all round ("full"); input pixel
     # (p, q) sits at (p + top, q + left) of the padded input, and the rotated
     # kernel's tap (u, v) reads the spread-out dLZ at (p + top + u*d - d*(r - 1),
-    # ...): outside it, or between its entries, the value is 0.
+    # ...): outside it, or between its entries, the value is 0.  With groups, only
+    # the output maps of input map l's group read it (Eq. G.1).
     (sh, sw), (dil_h, dil_w), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
     batch, maps_in, height, width = x_shape
-    maps_out, _, rows, cols = w.shape
+    maps_out, per_group, rows, cols = w.shape
     ho, wo = window.out
     dx = np.zeros(x_shape, dtype=dz.dtype)
     for n in range(batch):
         for l in range(maps_in):
+            group, k = divmod(l, per_group)
+            readers = range(group * maps_out // window.groups,
+                            (group + 1) * maps_out // window.groups)
             for p in range(height):
                 for q in range(width):
                     total = 0.0
-                    for h in range(maps_out):          # the output maps (erratum 1)
+                    for h in readers:                  # the output maps (erratum 1)
                         for u in range(rows):
                             for v in range(cols):
-                                rotated = w[h, l, rows - 1 - u, cols - 1 - v]   # rot180(W)
+                                rotated = w[h, k, rows - 1 - u, cols - 1 - v]   # rot180(W)
                                 a = p + top + u * dil_h - dil_h * (rows - 1)  # spread dLZ's row
                                 c = q + left + v * dil_w - dil_w * (cols - 1)
                                 if a % sh or c % sw:
@@ -242,39 +271,43 @@ def _gather(dz, x_shape, w, window):
 
 
 def _weight_gradient(dz, x, w_shape, window):
-    # Eq. 8.47: each weight collects dz times the pixel it multiplied.
+    # Eq. 8.47: each weight collects dz times the pixel it multiplied (of h's group).
     (sh, sw), (dil_h, dil_w), ((top, _), (left, _)) = window.stride, window.dilation, window.pads
-    maps_out, maps_in, rows, cols = w_shape
+    maps_out, per_group, rows, cols = w_shape
     batch, _, ho, wo = dz.shape
     dw = np.zeros(w_shape, dtype=dz.dtype)
     for h in range(maps_out):
-        for l in range(maps_in):
+        first = group_of(h, maps_out, window.groups) * per_group
+        for l in range(per_group):
             for u in range(rows):
                 for v in range(cols):
                     total = 0.0
                     for n in range(batch):
                         for i in range(ho):
                             for j in range(wo):
-                                a = pixel(x[n, l], i * sh + u * dil_h - top,
+                                a = pixel(x[n, first + l], i * sh + u * dil_h - top,
                                           j * sw + v * dil_w - left)
                                 total += dz[n, h, i, j] * a
                     dw[h, l, u, v] = total
     return dw
 
 
-def input_gradient_scatter(dz, x, w, stride=1, padding=0, dilation=1):
+def input_gradient_scatter(dz, x, w, stride=1, padding=0, dilation=1, groups=1):
     """dA by Eq. 8.41: each input pixel sums ``dz * w`` over every window that read it."""
-    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, None, True)
+    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, None, groups,
+                                          "zeros", True)
     return _scatter(dz, x.shape, w, window)
 
 
-def input_gradient_gather(dz, x, w, stride=1, padding=0, dilation=1):
+def input_gradient_gather(dz, x, w, stride=1, padding=0, dilation=1, groups=1):
     """dA by Eq. 8.44-8.45 as printed: the full correlation of (spread-out) dLZ with rot180(W)."""
-    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, None, True)
+    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, None, groups,
+                                          "zeros", True)
     return _gather(dz, x.shape, w, window)
 
 
-def weight_gradient(dz, x, w, stride=1, padding=0, dilation=1):
+def weight_gradient(dz, x, w, stride=1, padding=0, dilation=1, groups=1):
     """dLW by Eq. 8.47: ``dw[h, l, u, v] = sum_n sum_i sum_j dz[n, h, i, j] a[n, l, i+u, j+v]``."""
-    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, None, True)
+    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, None, groups,
+                                          "zeros", True)
     return _weight_gradient(dz, x, w.shape, window)

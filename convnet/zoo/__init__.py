@@ -24,9 +24,6 @@ __all__ = ["lenet5", "digits_cnn", "train_digits", "LINE_KERNELS", "squares_vs_d
            "resnet20", "mobilenet", "basic_block", "digits_resnet", "MODELS"]
 
 # The builders `convnet shapes --model NAME` knows, with the input each was designed for.
-MODELS = {
-    "lenet5": (lenet5, (1, 28, 28)), "alexnet": (alexnet, (3, 227, 227)),
-    "vgg11": (vgg11, (3, 224, 224)), "vgg16": (vgg16, (3, 224, 224)),
-    "nin": (nin, (3, 32, 32)), "resnet18": (resnet18, (3, 224, 224)),
-    "resnet20": (resnet20, (3, 32, 32)), "mobilenet": (mobilenet, (3, 224, 224)),
-}
+MODELS = {"lenet5": (1, 28, 28), "alexnet": (3, 227, 227), "vgg11": (3, 224, 224),
+          "vgg16": (3, 224, 224), "nin": (3, 32, 32), "resnet18": (3, 224, 224),
+          "resnet20": (3, 32, 32), "mobilenet": (3, 224, 224)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import fail, one_of, real_number
+from .._validate import fail, generator, one_of, real_number
 from ..layers import (BatchNorm2D, Conv2D, Dense, GlobalAvgPool2D, MaxPool2D, ReLU, Residual,
                       ZeroPadShortcut)
 from ..model import Sequential
@@ -21,9 +21,8 @@ __all__ = ["basic_block", "resnet18", "resnet20", "mobilenet", "digits_resnet"]
 
 def _conv_bn(in_channels, out_channels, kernel_size, stride, kw, groups=1) -> list:
     """Convolution without bias, then batch normalisation (the normalisation's β is the bias)."""
-    grouped = {"groups": groups} if groups != 1 else {}
     return [Conv2D(in_channels, out_channels, kernel_size, stride=stride,
-                   padding=kernel_size // 2, bias=None, **grouped, **kw),
+                   padding=kernel_size // 2, groups=groups, bias=None, **kw),
             BatchNorm2D(out_channels, dtype=kw["dtype"])]
 
 
@@ -37,7 +36,8 @@ def basic_block(in_channels, out_channels, stride=1, shortcut="B", rng=None,
     zero maps, :class:`~convnet.layers.ZeroPadShortcut`, no parameters) or
     ``"B"`` (a 1x1 convolution with the stride, then batch norm).
     """
-    kw = dict(rng=rng, dtype=dtype)
+    one_of(shortcut, "shortcut", ("A", "B"))
+    kw = dict(rng=generator(rng, "rng"), dtype=dtype)
     body = (*_conv_bn(in_channels, out_channels, 3, stride, kw), ReLU(),
             *_conv_bn(out_channels, out_channels, 3, 1, kw))
     path = None

@@ -47,8 +47,12 @@ def _softmax_forward(axis, **arguments):
 IMAGE_LAYERS = (                # forward takes a batch of images (Flatten has its own forward row)
     ("Conv2D", _conv),
     ("ProductBiasConv2D", lambda: L.ProductBiasConv2D(3, 2, 3, rng=0)),
+    ("ConvTranspose2D", lambda: L.ConvTranspose2D(3, 2, 3, stride=2, padding=1, rng=0)),
+    ("Conv2D (grouped)", lambda: L.Conv2D(3, 3, 3, padding=1, groups=3, padding_mode="reflect",
+                                         rng=0)),
     ("MaxPool2D", lambda: L.MaxPool2D(2)), ("AvgPool2D", lambda: L.AvgPool2D(2)),
     ("GlobalAvgPool2D", L.GlobalAvgPool2D), ("BatchNorm2D", lambda: L.BatchNorm2D(3)),
+    ("ZeroPadShortcut", lambda: L.ZeroPadShortcut(3, 4, stride=2)),
 )
 DENSE_LAYERS = (("Dense", _dense), ("BatchNorm1D", lambda: L.BatchNorm1D(3)))
 ELEMENTWISE_LAYERS = (          # forward takes any number of axes
@@ -81,18 +85,37 @@ SUMMARY_EXTRA = [("input_shape", "None", None), ("input_shape", "a string", "3x6
 
 ROWS = (
     # -- layers: constructors -----------------------------------------------------
+    Entry("layers.ZeroPadShortcut", L.ZeroPadShortcut,
+          dict(in_channels=2, out_channels=4, stride=2),
+          dict(in_channels="positive_int", out_channels="positive_int", stride="positive_int"),
+          extra=[("out_channels", "fewer than in_channels", 1)]),
     Entry("layers.Conv2D", L.Conv2D,
           dict(in_channels=1, out_channels=2, kernel_size=3, stride=1, padding=0, dilation=1,
-               bias="tied", init="he", rng=0, dtype=np.float64),
+               groups=1, bias="tied", padding_mode="zeros", init="he", rng=0,
+               dtype=np.float64),
           dict(in_channels="positive_int", out_channels="positive_int",
                kernel_size="positive_int", stride="positive_int", padding="padding",
-               dilation="positive_int", bias="choice", init="choice", rng="seed", dtype="dtype"),
+               dilation="positive_int", groups="positive_int", bias="choice",
+               padding_mode="choice", init="choice", rng="seed", dtype="dtype"),
           allow={"padding": {"huge"}},      # any padding, as in PyTorch; forward checks the size
-          extra=[("kernel_size", "huge", 10 ** 6), ("input_size", "zeros", (0, 0))]),
+          extra=[("kernel_size", "huge", 10 ** 6), ("input_size", "zeros", (0, 0)),
+                 ("groups", "not a divisor of in_channels", 2)]),
     Entry("layers.ProductBiasConv2D", L.ProductBiasConv2D,
-          dict(in_channels=1, out_channels=2, kernel_size=3),
+          dict(in_channels=1, out_channels=2, kernel_size=3, groups=1, padding_mode="zeros"),
           dict(in_channels="positive_int", out_channels="positive_int",
-               kernel_size="positive_int")),
+               kernel_size="positive_int", groups="positive_int", padding_mode="choice")),
+    Entry("layers.ConvTranspose2D", L.ConvTranspose2D,
+          dict(in_channels=2, out_channels=4, kernel_size=3, stride=2, padding=1,
+               output_padding=1, dilation=1, groups=2, bias=True, init="he", rng=0,
+               dtype=np.float32),
+          dict(in_channels="positive_int", out_channels="positive_int",
+               kernel_size="positive_int", stride="positive_int", padding="padding",
+               output_padding="non_negative_int", dilation="positive_int",
+               groups="positive_int", bias="bool", init="choice", rng="seed", dtype="dtype"),
+          allow={"padding": {"huge"}},      # forward checks the output size
+          extra=[("kernel_size", "huge", 10 ** 6), ("output_padding", "as large as the stride", 2),
+                 ("groups", "not a divisor of out_channels", 4),
+                 ("padding", "'same'", "same")]),
     *each(("MaxPool2D", "AvgPool2D"), "layers.{}", in_module(L),
           valid=dict(kernel_size=2, stride=2, padding=0),
           kinds=dict(kernel_size="positive_int", stride="positive_int", padding="padding")),

@@ -196,7 +196,8 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.explain", "convnet.viz"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
-    "PADDING_MODES": "a constant", "DPI": "a constant", "MAX_TERMS": "a constant",
+    "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
+    "MAX_TERMS": "a constant",
     "LINE_KERNELS": "a constant", "ReceptiveField": "a record returned by receptive_field",
     "Window": "a record built only by conv_window / pool_window", "Layer": "the base class",
     "Loss": "the base class", "Optimizer": "the base class", "History": "a record",
@@ -208,7 +209,7 @@ EXEMPT = {
     "Tanh": "no arguments (forward/backward are)",
     "designed_squares_vs_diamonds": "no arguments",
     "SoftmaxCrossEntropy": "no arguments (forward is)", "MSELoss": "no arguments (forward is)",
-    "Saved": "a record returned by the forward functions", "ENGINES": "a constant",
+    "Saved": "a record returned by the forward functions", "ENGINES": "a constant", "MODELS": "a constant",
     "get_engine": "no arguments", "step_memory": "no arguments",
     "temporary_work_memory": "no arguments", "inference": "no arguments",
     "inferring": "no arguments",

@@ -31,7 +31,7 @@ from .gather import all_finite, im2col, im2col_wide, padded_channels_first, wide
 from .memory import Lease, Scratch, output
 
 __all__ = ["Gathered", "uses_wide_rows", "blas_rows", "run_guard", "forward_method",
-           "gather_input", "conv2d_forward", "forward_by_kernel_rows"]
+           "gather_input", "conv2d_forward", "grouped_forward", "forward_by_kernel_rows"]
 
 
 @dataclass
@@ -139,9 +139,10 @@ def forward_method(w_shape, window: Window, wide: bool) -> str:
 
     The smaller count wins (wide rows, so stride 1, only).  On every shape
     we timed both ways (``docs/performance.md``) it named the faster one.
+    A grouped convolution always takes im2col, one product per group.
     """
     f, c, kh, kw = w_shape
-    if not wide or kw == 1:
+    if not wide or kw == 1 or window.groups > 1:
         return "im2col"
     im2col_cost = 3 * c * kh * kw + f
     split_cost = 3 * c * kh + f * kw + 3 * f * (kw - 1)
@@ -195,10 +196,12 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: Scr
     """
     n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
     tied = b is not None and b.ndim == 1
-    gathered = gather_input(x, window, scratch, tied, w.shape)              # (C, kh, kw, N, ...)
+    gathered = gather_input(x, window, scratch, tied and window.groups == 1, w.shape)
     if gathered.split_kernel:
         z = forward_by_kernel_rows(gathered, w, b, window, scratch)
         return z.transpose(1, 0, 2, 3), gathered                             # (N, F, Ho, Wo)
+    if window.groups > 1:
+        return grouped_forward(gathered, w, b, window), gathered
     cols = gathered.cols
     row_count, matrix = blas_rows(f), cols.reshape(c * kh * kw, -1)
     weights = np.zeros((row_count, c * kh * kw + tied), x.dtype)            # zero rows beyond F
@@ -212,6 +215,26 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: Scr
     if b is not None and not tied:  # untied (F, Ho, Wo): one bias per output neuron
         z += b[:, None]
     return z.transpose(1, 0, 2, 3), gathered                                 # (N, F, Ho, Wo)
+
+
+def grouped_forward(gathered: Gathered, w: np.ndarray, b, window: Window) -> np.ndarray:
+    """Eq. G.1 from the im2col columns: one product per group, a stacked matmul.
+
+    The columns' rows are ordered by channel, so the first ``C/G*kh*kw``
+    rows belong to group 0, the next to group 1, ...: ``cols`` reshaped to
+    (G, C/G*kh*kw, N*L) and the kernels to (G, F/G, C/G*kh*kw) multiply
+    group by group into the output maps (F, N*L).  Returns z (N, F, Ho, Wo).
+    """
+    g, (f, per_group, kh, kw), n = window.groups, w.shape, gathered.cols.shape[3]
+    (ho, wo), rows = window.out, g * per_group * kh * kw
+    width = gathered.cols.size // (rows * n * ho)                           # W' = Wp or Wo
+    matrix = gathered.cols.reshape(g, per_group * kh * kw, -1)
+    product = output("output", (f, n, ho, width), w.dtype)
+    np.matmul(w.reshape(g, f // g, -1), matrix, out=product.reshape(g, f // g, -1))  # Eq. G.1
+    z = product[..., :wo]                                                    # (F, N, Ho, Wo)
+    if b is not None:                                           # tied (F,) or untied (F, Ho, Wo)
+        z += b[:, None, None, None] if b.ndim == 1 else b[:, None]
+    return z.transpose(1, 0, 2, 3)                                           # (N, F, Ho, Wo)
 
 
 def forward_by_kernel_rows(gathered: Gathered, w: np.ndarray, b, window: Window,

@@ -55,8 +55,11 @@ def input_gradient_method(w_shape, x_shape, window: Window, wide: bool = True) -
     few (``F*kw`` well below ``C``), scatter when it widens few into many at
     small kernels or any stride above 1, kernel rows in between (LeNet's
     second layer, 3x3 layers with as many maps out as in).  Padding wider
-    than ``d*(k-1)`` rules the gather out.
+    than ``d*(k-1)`` rules the gather out.  A grouped convolution always
+    scatters, one product per group.
     """
+    if window.groups > 1:
+        return "scatter"
     (f, c, kh, kw), (n, h, w), (ho, wo) = w_shape, (x_shape[0], *x_shape[2:]), window.out
     (top, bottom), (left, right) = window.pads
     width = w + left + right if wide else wo                       # W' of the outputs
@@ -113,14 +116,20 @@ def input_gradient_scatter(dz2: np.ndarray, w: np.ndarray, x_shape, window: Wind
     output's sensitivity, times the kernel, is added onto the pixels its
     window covered (the transpose of the forward matrix product, as for a
     fully connected layer).  ``dz2`` is the (F, N*Ho*W') sensitivity matrix,
-    in wide rows when ``wide``.
+    in wide rows when ``wide``.  With groups, each group's columns come from
+    its own maps' sensitivities (Eq. G.3): one product per group.
     """
     n, c, h, wid = x_shape
-    f, _, kh, kw = w.shape
+    f, per_group, kh, kw = w.shape
+    g = window.groups
     (top, bottom), (left, right) = window.pads
     padded_shape = (c, n, h + top + bottom, wid + left + right)
     dcols = scratch.get("column gradients", (c * kh * kw, dz2.shape[1]), dz2.dtype)
-    np.matmul(w.reshape(f, c * kh * kw).T, dz2, out=dcols)         # (C*kh*kw, N*Ho*W')
+    if g == 1:
+        np.matmul(w.reshape(f, c * kh * kw).T, dz2, out=dcols)     # (C*kh*kw, N*Ho*W')
+    else:                                                           # Eq. G.3, group by group
+        np.matmul(w.reshape(g, f // g, per_group * kh * kw).transpose(0, 2, 1),
+                  dz2.reshape(g, f // g, -1), out=dcols.reshape(g, per_group * kh * kw, -1))
     if wide:
         dsrc = col2im_wide(dcols.reshape(c, kh, kw, n, -1), padded_shape, window,
                            run_guard(window))

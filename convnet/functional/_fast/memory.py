@@ -260,6 +260,10 @@ class Scratch:
         self._lent.append((key, buffer))
         return buffer
 
+    def lent(self, buffer: np.ndarray) -> bool:
+        """Whether ``buffer`` (or the array it views) is one this scratch lent."""
+        return any(lent is buffer or lent is buffer.base for _, lent in self._lent)
+
     def keep(self, buffer: np.ndarray) -> "Lease":
         """Take ``buffer`` (or a view of it) out of this call's scratch: a lease for later."""
         for index, (key, lent) in enumerate(self._lent):

@@ -7,9 +7,15 @@ written the way a course puts them on the board.  One screen per function,
 no work buffers, no per-shape rules; the equation stands on the line that
 implements it.
 
-* :mod:`~convnet.functional.plain.conv` - im2col and one product (Eq. 8.20);
-  dLW as one product (Eq. 8.48), db as a sum (Eq. 8.36), dA as the full
-  correlation of the dilated dLZ with rot180(W) (Eq. 8.45);
+* :mod:`~convnet.functional.plain.conv` - im2col and one product (Eq. 8.20),
+  one per group (Eq. G.1); dLW as one product (Eq. 8.48), db as a sum
+  (Eq. 8.36), dA as the full correlation of the dilated dLZ with rot180(W)
+  (Eq. 8.45);
+* :mod:`~convnet.functional.plain.padding` - padding with zeros (Eq. 8.16)
+  or copies of the border (Eq. P.1), the gradient folded back (Eq. P.2);
+* :mod:`~convnet.functional.plain.conv_transpose` - the transposed
+  convolution: the convolution's dA as its forward pass, the convolution's
+  forward pass and dLW as its backward (Eq. T.1-T.3);
 * :mod:`~convnet.functional.plain.pool` - max, mean and sum over a window
   view (Eq. 8.22, 8.24), the backward passes of E8.8, P8.3 and P8.4;
 * :mod:`~convnet.functional.plain.norm` - batch norm and group norm
@@ -31,7 +37,9 @@ from .activations import (leaky_relu, leaky_relu_backward, leaky_relu_derivative
                           tanh_backward, tanh_derivative)
 from .adaptive import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, adaptive_max_pool2d,
                        adaptive_max_pool2d_backward)
-from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, pad2d, rot180
+from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, rot180
+from .conv_transpose import conv_transpose2d, conv_transpose2d_backward
+from .padding import pad2d, pad2d_backward
 from .linear import linear, linear_backward
 from .net_input import (product_net_input, product_net_input_backward, sum_net_input,
                         sum_net_input_backward)
@@ -41,7 +49,8 @@ from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backw
 from .upsample import upsample2d, upsample2d_backward
 
 __all__ = [
-    "correlate2d", "convolve2d", "rot180", "pad2d", "conv2d", "conv2d_backward",
+    "correlate2d", "convolve2d", "rot180", "pad2d", "pad2d_backward", "conv2d",
+    "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "sum_pool2d", "pool_weight_gradient",
     "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",

@@ -12,6 +12,13 @@ to the chapter:
   sensitivities (spread out by the stride) with the rotated kernels, done by
   this tier's own :func:`conv2d`.
 
+With ``groups`` the channels are split into groups and each output map
+reads its own group's input maps only (Eq. G.1): the one product becomes one
+product per group, a stacked ``matmul``.  A ``padding_mode`` other than
+zeros pads the input with copies of its pixels first (Eq. P.1,
+:mod:`convnet.functional.plain.padding`) and folds the gradient back
+(Eq. P.2), as PyTorch's ``Conv2d`` does.
+
 Layout: ``x`` and ``dx`` (N, C, H, W); ``w`` and ``dw`` (F, C, kh, kw);
 ``z`` and ``dz`` (N, F, Ho, Wo).
 """
@@ -20,12 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._checks import (Saved, conv_args, conv_backward_args, conv_key, kernel_arg, pad_args,
-                       saved_contents, single_args)
+from ..._checks import Saved, kernel_arg, saved_contents
+from ..._checks_conv import conv_args, conv_backward_args, conv_key, single_args
+from .padding import copy_pad, fold
 from .windows import crop, pad, padded_zeros, receptive_fields
 
-__all__ = ["rot180", "pad2d", "im2col", "conv2d", "conv2d_backward", "conv_input_gradient",
-           "dilate", "correlate2d", "convolve2d"]
+__all__ = ["rot180", "im2col", "conv2d", "conv2d_backward", "conv_input_gradient",
+           "weight_gradient", "dilate", "correlate2d", "convolve2d", "read_input"]
 
 ENGINE = "plain"
 
@@ -34,12 +42,6 @@ def rot180(k):
     """The kernel rotated by 180 degrees: ``rot180(k)[..., i, j] = k[..., r-1-i, c-1-j]`` (P8.1)."""
     k = kernel_arg(k)
     return k[..., ::-1, ::-1].copy()
-
-
-def pad2d(x, padding, value=0.0, kernel_size=None):
-    """``x`` surrounded by rows and columns of ``value`` (zero padding: Eq. 8.16)."""
-    x, pads, fill = pad_args(x, padding, value, kernel_size)
-    return pad(x, pads, fill)
 
 
 def im2col(x: np.ndarray, window) -> np.ndarray:
@@ -54,43 +56,65 @@ def im2col(x: np.ndarray, window) -> np.ndarray:
     return fields.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, *, return_saved=False):
-    """Eq. 8.20-8.21: im2col, then one product with every kernel as a row."""
-    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, return_saved)
-    n, (f, c, kh, kw), (ho, wo) = x.shape[0], w.shape, window.out
-    cols = im2col(x, window)                                          # (C*kh*kw, N*Ho*Wo)
-    z = w.reshape(f, c * kh * kw) @ cols                              # (F, N*Ho*Wo), Eq. 8.20
+def read_input(x: np.ndarray, window):
+    """``(x, window)`` as the convolution reads them: padded with copies (Eq. P.1) unless zeros."""
+    if window.padding_mode == "zeros":
+        return x, window
+    return copy_pad(x, window.pads, window.padding_mode), window.on_padded_input()
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, *, padding_mode="zeros",
+           return_saved=False):
+    """Eq. 8.20-8.21: im2col, then one product with every kernel as a row (per group, Eq. G.1)."""
+    x, w, b, window = conv_args(x, w, b, stride, padding, dilation, groups, padding_mode,
+                                return_saved)
+    key = conv_key(x, w, window)
+    source, inner = read_input(x, window)
+    n, g, (f, c, kh, kw), (ho, wo) = x.shape[0], window.groups, w.shape, window.out  # c = C/G
+    cols = im2col(source, inner)                                      # (C*kh*kw, N*Ho*Wo)
+    z = w.reshape(g, f // g, c * kh * kw) @ cols.reshape(g, c * kh * kw, -1)   # Eq. 8.20, G.1
     z = z.reshape(f, n, ho, wo).transpose(1, 0, 2, 3)                 # (N, F, Ho, Wo)
     if b is not None:                                                 # N = LZ + b, Eq. 8.32
         z = z + (b[:, None, None] if b.ndim == 1 else b)      # tied (F,) or untied (F, Ho, Wo)
     if return_saved:
-        return z, Saved(ENGINE, "conv2d", conv_key(x, w, window), cols)
+        return z, Saved(ENGINE, "conv2d", key, cols)
     return z
 
 
 def _ways(x_shape, w_shape, window, input_gradient: bool) -> tuple:
-    """For the memory budget: dA is a full correlation (``convnet._checks.conv_arrays``)."""
+    """For the memory budget: dA is a full correlation (``convnet._checks_conv.conv_arrays``)."""
     return ("full correlation",) if input_gradient else ()
 
 
-def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", *, saved=None,
-                    input_gradient=True):
+def weight_gradient(dz: np.ndarray, cols: np.ndarray, w_shape, groups: int) -> np.ndarray:
+    """Eq. 8.48, dLW = dLZ ⊗ A, as one product per group with the im2col matrix (Eq. G.2)."""
+    f, c, kh, kw = w_shape
+    dz2 = dz.transpose(1, 0, 2, 3).reshape(groups, f // groups, -1)  # (G, F/G, N*Ho*Wo)
+    group_cols = cols.reshape(groups, c * kh * kw, -1)                # (G, C/G*kh*kw, N*Ho*Wo)
+    return (dz2 @ group_cols.transpose(0, 2, 1)).reshape(w_shape)    # Eq. 8.48: dLZ ⊗ A
+
+
+def conv2d_backward(dz, x, w, stride=1, padding=0, dilation=1, bias="tied", groups=1, *,
+                    padding_mode="zeros", saved=None, input_gradient=True):
     """The three gradients of a convolution layer: dA (Eq. 8.45), dLW (Eq. 8.48), db (Eq. 8.36)."""
-    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias,
-                                          input_gradient, _ways)
+    dz, x, w, window = conv_backward_args(dz, x, w, stride, padding, dilation, bias, groups,
+                                          padding_mode, input_gradient, _ways)
     cols = None if saved is None else saved_contents(saved, "conv2d", ENGINE,
                                                      conv_key(x, w, window))
+    source, inner = read_input(x, window)                             # Eq. P.1 with a mode
     if cols is None or cols.dtype != x.dtype:
-        cols = im2col(x, window)                                      # (C*kh*kw, N*Ho*Wo)
-    f = w.shape[0]
-    dz2 = dz.transpose(1, 0, 2, 3).reshape(f, -1)                     # (F, N*Ho*Wo): a row per map
-    dw = (dz2 @ cols.T).reshape(w.shape)                              # Eq. 8.48: dLW = dLZ ⊗ A
+        cols = im2col(source, inner)                                  # (C*kh*kw, N*Ho*Wo)
+    dw = weight_gradient(dz, cols, w.shape, window.groups)            # Eq. 8.48
     db = None
     if bias == "tied":
         db = dz.sum(axis=(0, 2, 3))                                   # (F,), Eq. 8.36
     elif bias == "untied":
         db = dz.sum(axis=0)                                           # (F, Ho, Wo): one per neuron
-    dx = conv_input_gradient(dz, w, x.shape, window) if input_gradient else None
+    dx = None
+    if input_gradient:
+        dx = conv_input_gradient(dz, w, source.shape, inner)          # Eq. 8.45
+        if source is not x:
+            dx = fold(dx, x.shape, window.pads, window.padding_mode)  # Eq. P.2
     return dx, dw, db
 
 
@@ -109,11 +133,14 @@ def conv_input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window) -> np.nd
     The full correlation of the spread-out sensitivities gives the gradient
     of every padded-input pixel that some window read; pixels beyond the
     last window (the stride's remainder) get zero, and the padding is cut
-    off: padded zeros are constants, not inputs.
+    off: padded zeros are constants, not inputs.  With groups, each input
+    map's gradient sums over the output maps of its group only (Eq. G.3).
     """
-    kernels = rot180(w).transpose(1, 0, 2, 3)     # (C, F, kh, kw): sum over the maps h (erratum 1)
+    g, (f, c, kh, kw) = window.groups, w.shape
+    kernels = rot180(w).reshape(g, f // g, c, kh, kw).transpose(0, 2, 1, 3, 4)  # sum over maps h
+    kernels = kernels.reshape(g * c, f // g, kh, kw)  # (C, F/G, kh, kw), erratum 1; Eq. G.3
     reached = conv2d(dilate(dz, window.stride), kernels, padding="full",
-                     dilation=window.dilation)                        # Eq. 8.45: (N, C, Hr, Wr)
+                     dilation=window.dilation, groups=g)              # Eq. 8.45: (N, C, Hr, Wr)
     dxp = padded_zeros(x_shape, window.pads, dz.dtype)               # (N, C, Hp, Wp)
     dxp[:, :, :reached.shape[2], :reached.shape[3]] = reached
     return crop(dxp, window.pads)                                     # (N, C, H, W)

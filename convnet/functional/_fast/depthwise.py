@@ -1,0 +1,214 @@
+"""The fast engine's depthwise convolution: ``kh*kw`` multiply-adds of shifted maps (trusted input).
+
+In a depthwise convolution (``groups == C``, w of shape (F, 1, kh, kw) with
+``F = m*C``) every output map reads one input map.  Eq. G.1 is then, for
+each kernel offset (i, j), one number per map times the map shifted by
+(i*d, j*d)::
+
+    z[n, c*m + r, h, w] = sum_{i, j} w[c*m + r, 0, i, j] * xp[n, c, h*s + i*d, w*s + j*d]
+
+im2col would copy the input ``kh*kw`` times only for a product with one row
+per group (a matrix-vector product per map, which BLAS does no faster than
+NumPy's elementwise loops); here each tap is a multiply and an add over
+views of the padded maps, with no copy, over blocks of channels small
+enough to stay in the CPU's cache across the taps (:data:`BLOCK`).
+
+* *Wide taps* (stride 1, finite data): as in :mod:`.gather`'s wide rows, an
+  output row runs on across the padded width, so that a tap reads, for every
+  image and position of a map, one contiguous run of the flat padded maps:
+  ``zw[c, t] += w[c, k] * flat[c, t + i*d*Wp + j*d]`` over the whole
+  (N, Hp, Wp) plane at once.  The positions past (Ho, Wo) are garbage and
+  never read.  3x3 on (64, 32, 32, 32) float32, measured alone: the forward
+  pass took 5.8 ms this way, 9.5 ms through strided views of the maps.
+* *Strided taps* (any stride, or inf or NaN in the data, which the garbage
+  positions would multiply by zero): each tap reads a strided (N, Ho, Wo)
+  view of each map.
+
+The backward pass has the same taps: dA adds ``w * dz`` onto each shifted
+window (Eq. 8.41, each map alone), dLW is a dot product of dz with each
+shifted map (Eq. 8.47), the wide sensitivities zero past (Ho, Wo).
+Layout as in :mod:`.gather`: maps channels first, (C, N, Hp, Wp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...window import Window
+from .conv_backward import bias_gradient
+from .gather import all_finite, channels_first, padded_channels_first, strided, unpad
+from .gather import wide_channels_first
+from .memory import Lease, Scratch, output
+
+__all__ = ["BLOCK", "PaddedMaps", "is_depthwise", "pad_maps", "depthwise_forward",
+           "depthwise_backward", "depthwise_input_gradient"]
+
+BLOCK = 1 << 16     # numbers per block of channels (256 KiB of float32: within L2 cache)
+
+
+@dataclass
+class PaddedMaps:
+    """What the depthwise forward pass keeps for its backward: the padded input, channels first.
+
+    Attributes
+    ----------
+    cols : ndarray (C, N, Hp, Wp)
+        The padded maps (the taps read their shifted windows; named as the
+        :class:`~.conv_forward.Gathered` record's gathered input).
+    flat : ndarray or None
+        For wide taps: the same maps as one flat array, followed by a guard
+        of zeros as long as the longest tap's shift.
+    lease : Lease or None
+        Gives the work buffer back to the pool (:meth:`release`); None when
+        ``cols`` is a view of x itself (no padding) or no record keeps it.
+    """
+
+    cols: np.ndarray
+    flat: np.ndarray | None = None
+    lease: Lease | None = None
+
+    @property
+    def buffer(self) -> np.ndarray:
+        """The array a saved record keeps."""
+        return self.cols if self.flat is None else self.flat
+
+    def release(self) -> None:
+        if self.lease is not None:
+            self.lease.end()
+
+
+def is_depthwise(w_shape, window: Window) -> bool:
+    """Whether each group has one input map (and the taps of this module apply)."""
+    return window.groups > 1 and w_shape[1] == 1
+
+
+def _shift(window: Window, wp: int, i: int, j: int) -> int:
+    """How far tap (i, j) reads ahead in the flat padded maps of width ``wp``."""
+    return i * window.dilation[0] * wp + j * window.dilation[1]
+
+
+def pad_maps(x: np.ndarray, window: Window, scratch: Scratch) -> PaddedMaps:
+    """x (N, C, H, W) padded with zeros, channels first; flat with a guard for wide taps."""
+    if window.stride != (1, 1) or not all_finite(x):
+        return PaddedMaps(padded_channels_first(x, window.pads, scratch, "padded input"))
+    wp = x.shape[3] + sum(window.pads[1])
+    guard = _shift(window, wp, window.kernel[0] - 1, window.kernel[1] - 1)
+    maps, flat = wide_channels_first(x, window.pads, scratch, "padded input", guard)
+    return PaddedMaps(maps, flat)
+
+
+def _blocks(channels: int, per_channel: int) -> list:
+    """Slices of channels, each about :data:`BLOCK` numbers (at least one channel)."""
+    step = max(1, BLOCK // max(1, per_channel))
+    return [slice(start, min(start + step, channels)) for start in range(0, channels, step)]
+
+
+def _taps(window: Window, maps: np.ndarray, flat, block: slice):
+    """``(k, tap)`` for every kernel offset: what it reads for the maps of ``block``.
+
+    Wide (``flat`` given): a (c, 1, N*Hp*Wp) run of the flat maps.  Else a
+    strided (c, 1, N, Ho, Wo) view.  ``c`` counts the block's channels.
+    """
+    c, n, hp, wp = maps.shape
+    count, plane = block.stop - block.start, n * hp * wp
+    for k, (i, j) in enumerate(window.offsets()):
+        if flat is not None:
+            yield k, strided(flat, block.start * plane + _shift(window, wp, i, j),
+                             (count, 1, plane), (plane, 0, 1))
+        else:
+            rows, cols = window.tap(i, j)
+            yield k, maps[block, None, :, rows, cols]
+
+
+def depthwise_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: Scratch):
+    """Eq. G.1, one map per group: ``(z, record)``, z the (N, F, Ho, Wo) view of a new array."""
+    c, (f, _, kh, kw), n, (ho, wo) = x.shape[1], w.shape, x.shape[0], window.out
+    m = f // c                                                    # maps out per map in
+    padded = pad_maps(x, window, scratch)
+    flat = padded.flat if np.isfinite(w).all() else None          # inf * garbage: strided
+    hp, wp = padded.cols.shape[2:]
+    shape = (f, n, hp, wp) if flat is not None else (f, n, ho, wo)
+    z = output("output", shape, x.dtype)                          # (F, N, Hp or Ho, Wp or Wo)
+    outputs = z.reshape(c, m, *((-1,) if flat is not None else (n, ho, wo)))
+    weights = w.reshape(c, m, kh * kw, *(1,) * (outputs.ndim - 2))
+    blocks = _blocks(c, m * z[0].size)
+    room = scratch.get("depthwise products", (blocks[0].stop, *outputs.shape[1:]), x.dtype)
+    for block in blocks:
+        out, products = outputs[block], room[:block.stop - block.start]
+        for k, tap in _taps(window, padded.cols, flat, block):
+            if k == 0:
+                np.multiply(tap, weights[block, :, k], out=out)
+            else:
+                np.multiply(tap, weights[block, :, k], out=products)
+                out += products                                   # Eq. G.1, tap by tap
+    z = z[:, :, :ho, :wo]                                         # (F, N, Ho, Wo)
+    if b is not None:                                             # tied (F,) or untied (F, Ho, Wo)
+        z += b[:, None, None, None] if b.ndim == 1 else b[:, None]
+    return z.transpose(1, 0, 2, 3), padded                        # (N, F, Ho, Wo)
+
+
+def _sensitivities(dz: np.ndarray, hw, window: Window, scratch: Scratch, wide: bool):
+    """dz (N, F, Ho, Wo) channels first as (F, N, Ho, Wo), or zero-bordered (F, N, Hp, Wp)."""
+    dz_cf = channels_first(dz)
+    if not wide:
+        return dz_cf
+    ho, wo = window.out
+    f, n = dz_cf.shape[:2]
+    room = scratch.get("depthwise sensitivities", (f, n, *hw), dz.dtype, 0.0, layout=(ho, wo))
+    room[:, :, :ho, :wo] = dz_cf                                  # the rest stays zero
+    return room
+
+
+def depthwise_input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Window,
+                             scratch: Scratch, wide_dz=None) -> np.ndarray:
+    """dA (Eq. 8.41, one map per group): every tap adds ``w * dz`` onto the window it read.
+
+    ``wide_dz``, the zero-bordered (F, N, Hp, Wp) sensitivities, may be given.
+    """
+    n, c, h, wid = x_shape
+    (f, _, kh, kw), m = w.shape, w.shape[0] // c
+    (top, bottom), (left, right) = window.pads
+    hp, wp = h + top + bottom, wid + left + right
+    wide = window.stride == (1, 1) and np.isfinite(w).all()       # inf * garbage: strided
+    if wide and wide_dz is None:
+        wide_dz = _sensitivities(dz, (hp, wp), window, scratch, True)
+    sensitivities = wide_dz if wide else channels_first(dz)
+    sensitivities = sensitivities.reshape(c, m, *((-1,) if wide else sensitivities.shape[1:]))
+    guard = _shift(window, wp, kh - 1, kw - 1) if wide else 0
+    flat = output("input gradient", (c * n * hp * wp + guard,), dz.dtype, zero=True)
+    dsrc = flat[:c * n * hp * wp].reshape(c, n, hp, wp)           # (C, N, Hp, Wp)
+    weights = w.reshape(c, m, kh * kw, *(1,) * (sensitivities.ndim - 2))
+    blocks = _blocks(c, m * sensitivities[0, 0].size)
+    room = scratch.get("depthwise products", (blocks[0].stop, *sensitivities.shape[2:]),
+                       dz.dtype)
+    for block in blocks:
+        products = room[:block.stop - block.start]
+        for k, target in _taps(window, dsrc, flat if wide else None, block):
+            if m == 1:
+                np.multiply(sensitivities[block, 0], weights[block, 0, k], out=products)
+            else:                                                 # sum over the m maps of c
+                np.sum(sensitivities[block] * weights[block, :, k], axis=1, out=products)
+            target[:, 0] += products                              # Eq. 8.41
+    return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
+
+
+def depthwise_backward(dz: np.ndarray, padded: PaddedMaps, w: np.ndarray, x_shape,
+                       window: Window, bias, scratch: Scratch, need_input_gradient=True):
+    """dA, dLW, db of a depthwise convolution from the forward's padded maps (trusted input)."""
+    n, c = x_shape[:2]
+    (f, _, kh, kw), m, maps = w.shape, w.shape[0] // c, padded.cols
+    wide = padded.flat is not None                                # x was finite, stride 1
+    sensitivities = _sensitivities(dz, maps.shape[2:], window, scratch, wide)
+    grouped = sensitivities.reshape(c, m, *((-1,) if wide else sensitivities.shape[1:]))
+    dw = np.empty((c, m, kh * kw), dz.dtype)
+    for block in _blocks(c, m * grouped[0, 0].size):
+        for k, tap in _taps(window, maps, padded.flat, block):   # Eq. 8.47: dz times the tap
+            dw[block, :, k] = (np.vecdot(grouped[block], tap) if wide else
+                               np.einsum("cmnhw,cnhw->cm", grouped[block], tap[:, 0]))
+    dx = None
+    if need_input_gradient:
+        dx = depthwise_input_gradient(dz, w, x_shape, window, scratch,
+                                      sensitivities if wide else None)
+    return dx, dw.reshape(w.shape), bias_gradient(dz, bias)
