@@ -61,14 +61,15 @@ from convnet.layers import AvgPool2D, MaxPool2D  # noqa: E402
 from machine import THREADS, machine, setting_lines  # noqa: E402
 from timing import alternate, compare, fmt, measure, timings  # noqa: E402
 from torch_worker import TorchWorker, steady_allocator  # noqa: E402
-from workloads import (DEPTHWISE, TRANSPOSED, batchnorm_ours, conv_functional,  # noqa: E402
-                       conv_inputs, conv_ours, depthwise_ours, lenet_ours, new_inputs,
-                       peak_memory_c, pool_ours, small_workloads, transposed_ours)
+from workloads import (DEPTHWISE, RESNET_BLOCK, TRANSPOSED, batchnorm_ours,  # noqa: E402
+                       conv_functional, conv_inputs, conv_ours, depthwise_ours, lenet_ours,
+                       new_inputs, peak_memory_c, pool_ours, resnet20_ours, resnet_block_ours,
+                       small_workloads, transposed_ours)
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
 
 TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0, "batchnorm": 1.5,
-           "depthwise": 2.0, "conv_transpose": 2.0,
+           "depthwise": 2.0, "conv_transpose": 2.0, "resnet_block": 2.0, "resnet20": 2.0,
            "functional": 1.15,   # functional API / layer path, both in the fast engine
            "plain": 3}           # plain engine / fast engine, the layer path
 
@@ -167,6 +168,7 @@ def against_torch(results: dict, worker, repeat: int) -> list:
     rows.append(("BatchNorm2D fwd+bwd, training, (64, 32, 32, 32)", ours, theirs,
                  TARGETS["batchnorm"]))
     rows += more_convolutions(results, remote, repeat)
+    rows += residual_networks(results, remote, repeat)
     return rows
 
 
@@ -185,6 +187,24 @@ def more_convolutions(results: dict, remote, repeat: int) -> list:
         results[key] = {"x": x.shape, "w": w.shape, "stride": stride, "padding": padding,
                         "convnet_layer": mine, "torch": theirs, "ratio": ratio(mine, theirs)}
         rows.append((f"{label} {x.shape} * {w.shape}", mine, theirs, TARGETS[key]))
+    return rows
+
+
+def residual_networks(results: dict, remote, repeat: int) -> list:
+    """A ResNet basic block's forward+backward and a ResNet-20 training step, into ``results``."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=RESNET_BLOCK).astype(np.float32)
+    ours, theirs = compare(resnet_block_ours(x), remote("resnet_block_torch", x), repeat)
+    results["resnet_block"] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs)}
+    rows = [(f"ResNet basic block fwd+bwd, training, {RESNET_BLOCK}", ours, theirs,
+             TARGETS["resnet_block"])]
+    x = rng.normal(size=(64, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    ours, theirs = compare(resnet20_ours(x, y), remote("resnet20_torch", x, y), repeat)
+    results["resnet20"] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs),
+                           "images_per_second": 64 / ours["median"]}
+    rows.append(("ResNet-20 training step, batch 64 x 3x32x32", ours, theirs,
+                 TARGETS["resnet20"]))
     return rows
 
 

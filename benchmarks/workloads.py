@@ -18,7 +18,7 @@ from convnet.functional import conv2d, conv2d_backward
 from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D
 from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
-from convnet.zoo import lenet5
+from convnet.zoo import basic_block, lenet5, resnet20
 
 CONV_CASES = {  # name: (x shape, w shape, stride, padding)
     "a": ((64, 1, 28, 28), (6, 1, 5, 5), 1, 0),
@@ -182,6 +182,75 @@ def lenet_torch(x, y):
         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
         nn.ReLU(), nn.Linear(84, 10))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+
+    def step():
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(tx), ty).backward()
+        optimizer.step()
+    return step
+
+
+RESNET_BLOCK = (32, 64, 32, 32)      # a basic block's input: batch 32, 64 maps of 32 x 32
+
+
+def resnet_block_ours(x):
+    """He et al.'s basic block (conv-BN-ReLU-conv-BN plus the identity), training mode."""
+    block = basic_block(x.shape[1], x.shape[1], rng=0, dtype=np.float32)
+    dz = np.random.default_rng(1).normal(size=x.shape).astype(np.float32)
+    return layer_step(block, x, dz)
+
+
+def resnet_block_torch(x):
+    import torch  # in the worker process only
+
+    nn, channels = torch.nn, x.shape[1]
+    body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(channels), nn.ReLU(),
+                         nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(channels))
+    tx = torch.tensor(x, requires_grad=True)
+    dz = torch.tensor(np.random.default_rng(1).normal(size=x.shape).astype(np.float32))
+
+    def step():
+        tx.grad = None
+        body.zero_grad(set_to_none=True)
+        (body(tx) + tx).backward(dz)
+    return step
+
+
+def resnet20_ours(x, y):
+    model = resnet20(seed=0, dtype=np.float32)
+    loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=0.1, momentum=0.9)
+    return lambda: model.train_batch(x, y, loss, optimizer)
+
+
+def resnet20_torch(x, y):
+    import torch  # in the worker process only
+
+    nn = torch.nn
+
+    class Block(nn.Module):         # option A: subsample and append zero maps on the shortcut
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.body = nn.Sequential(
+                nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+            self.stride, self.extra = stride, cout - cin
+
+        def forward(self, t):
+            short = t[:, :, ::self.stride, ::self.stride]
+            if self.extra:
+                short = nn.functional.pad(short, (0, 0, 0, 0, 0, self.extra))
+            return torch.relu(self.body(t) + short)
+
+    layers, cin = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
+    for width in (16, 32, 64):
+        for block in range(3):
+            layers.append(Block(cin, width, 2 if block == 0 and width != 16 else 1))
+            cin = width
+    model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     tx, ty = torch.tensor(x), torch.tensor(y)
 
     def step():

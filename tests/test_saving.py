@@ -282,3 +282,39 @@ def test_a_model_without_containers_is_still_written_as_version_1(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         assert json.loads(bytes(archive["__convnet__"]).decode())["version"] == 1
     assert repr(convnet.load(path)[0]) == repr(L.Upsample2D(2))
+
+
+def test_every_layer_the_loader_knows_round_trips(tmp_path):
+    # One model holding every layer class that convnet.load can build (a new layer must be
+    # added here), trained one step so that running statistics and weights have moved.
+    from convnet._description import layer_classes
+    rng = np.random.default_rng(7)
+    model = convnet.Sequential(
+        L.Conv2D(1, 4, 3, padding=1, padding_mode="reflect", rng=rng), L.BatchNorm2D(4),
+        L.GroupNorm(2, 4), L.LeakyReLU(0.1),
+        L.Residual(L.Conv2D(4, 4, 3, stride=2, padding=1, groups=2, rng=rng), L.Tanh(),
+                   shortcut=L.ZeroPadShortcut(4, 4, stride=2)),
+        L.ConvTranspose2D(4, 3, 2, stride=2, rng=rng), L.ProductBiasConv2D(3, 3, 1, rng=rng),
+        L.Concat([L.MaxPool2D(2), L.Upsample2D(2)], [L.AvgPool2D(2, stride=1, padding=1),
+                                                      L.AdaptiveMaxPool2D(8)],
+                 L.AdaptiveAvgPool2D(8)),
+        L.Sigmoid(),                                                     # 9 maps of 8 x 8
+        L.Concat(L.GlobalAvgPool2D(), L.GlobalMaxPool2D(), [L.AdaptiveMaxPool2D(1), L.Flatten()]),
+        L.Dropout(0.2, rng=rng), L.Dense(27, 6, rng=rng), L.BatchNorm1D(6), L.ReLU(), L.Dense(6, 3, rng=rng), L.Softmax())
+    names = {type(layer).__name__ for _, layer in _walk(model.layers)}
+    assert names == set(layer_classes())
+    x = rng.normal(size=(4, 1, 8, 8))
+    model.train_batch(x, np.array([0, 1, 2, 0]), "mse", convnet.optim.SGD(0.1))
+    path = tmp_path / "every.npz"
+    model.save(path)
+    loaded = convnet.load(path)
+    for name, value in {**model.parameters(), **model.state()}.items():
+        np.testing.assert_array_equal({**loaded.parameters(), **loaded.state()}[name], value)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def _walk(layers):
+    for layer in layers:
+        yield None, layer
+        for _, child in layer.children():
+            yield from _walk([child])
