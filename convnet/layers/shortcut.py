@@ -77,7 +77,7 @@ class ZeroPadShortcut(Layer):
             fail("x", f"of shape (N, {self.in_channels}, H, W) for {self!r}", x,
                  given=f"shape {x.shape}")
         sh, sw = self.stride
-        kept = x[:, :, ::sh, ::sw]                                        # (N, C, Ho, Wo)
+        kept = x[:, :, ::sh, ::sw]                                  # (N, C, Ho, Wo), Eq. B.6
         y = np.zeros((x.shape[0], self.out_channels, *kept.shape[2:]), x.dtype)
         y[:, :self.in_channels] = kept                                    # (N, F, Ho, Wo)
         self._keep((x.shape, x.dtype))
@@ -88,5 +88,5 @@ class ZeroPadShortcut(Layer):
         (sh, sw), (n, c, h, w) = self.stride, shape
         dy = self._grad_output(dy, (n, self.out_channels, -(-h // sh), -(-w // sw)), dtype)
         dx = np.zeros(shape, dtype)                                    # (N, C, H, W)
-        dx[:, :, ::sh, ::sw] = dy[:, :c]            # the appended maps depend on no input
+        dx[:, :, ::sh, ::sw] = dy[:, :c]      # Eq. B.7: the appended maps depend on no input
         return dx
