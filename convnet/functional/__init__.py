@@ -17,6 +17,7 @@ reuses what the forward computed.
 """
 
 from .._checks import Saved
+from .._operations import OPERATIONS
 from .activations import (leaky_relu, leaky_relu_backward, leaky_relu_derivative, log_softmax,
                           relu, relu_backward, relu_derivative, sigmoid, sigmoid_backward,
                           sigmoid_derivative, softmax, softmax_backward, softmax_derivative, tanh,
@@ -38,19 +39,7 @@ from .pool import (avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backw
 from .upsample import upsample2d, upsample2d_backward
 
 __all__ = [
-    "correlate2d", "convolve2d", "rot180", "pad2d", "pad2d_backward",
-    "conv2d", "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward",
-    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
-    "sum_pool2d", "pool_weight_gradient",
-    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
-    "adaptive_max_pool2d_backward", "upsample2d", "upsample2d_backward",
-    "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
-    "linear", "linear_backward",
-    "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
-    "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
-    "tanh", "tanh_derivative", "tanh_backward",
-    "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
-    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
+    *OPERATIONS,
     "Saved", "ENGINES", "engine", "set_engine", "get_engine",
     "reuse_work_memory", "release_work_memory", "step_memory", "temporary_work_memory",
     "inference", "inferring",

@@ -39,6 +39,7 @@ import importlib
 from contextvars import ContextVar
 
 from .._context import ContextSetting
+from .._operations import OPERATIONS  # noqa: F401 - re-exported: engines.OPERATIONS
 from .._validate import boolean, fail
 from .._checks import Saved
 
@@ -48,22 +49,6 @@ __all__ = ["ENGINES", "OPERATIONS", "engine", "set_engine", "get_engine", "imple
 
 ENGINES = ("reference", "plain", "fast")
 
-# The operations every engine implements, with the signatures of convnet.functional.
-OPERATIONS = (
-    "correlate2d", "convolve2d", "rot180", "pad2d", "pad2d_backward", "conv2d",
-    "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward",
-    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
-    "sum_pool2d", "pool_weight_gradient",
-    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
-    "adaptive_max_pool2d_backward", "upsample2d", "upsample2d_backward",
-    "sum_net_input", "sum_net_input_backward", "product_net_input", "product_net_input_backward",
-    "linear", "linear_backward",
-    "relu", "relu_derivative", "relu_backward", "leaky_relu", "leaky_relu_derivative",
-    "leaky_relu_backward", "sigmoid", "sigmoid_derivative", "sigmoid_backward",
-    "tanh", "tanh_derivative", "tanh_backward",
-    "softmax", "softmax_derivative", "softmax_backward", "log_softmax",
-    "batch_norm", "batch_norm_backward", "group_norm", "group_norm_backward",
-)
 
 _MODULES = {"reference": "convnet.reference",
             "plain": "convnet.functional.plain",
