@@ -58,16 +58,31 @@ def update_running(running_mean, running_var, mean, var, count: int, momentum: f
 
 
 def _normalised(x, mean, var, eps: float):
-    """``(x_hat, inv_std)``: Eq. N.3 with a (C,) mean and variance; inv_std = 1/σ, (C,)."""
+    """``(x_hat, inv_std)``: Eq. N.3 with a (C,) mean and variance; inv_std = 1/σ, (C,).
+
+    Computed in the precision of the statistics (float64 for a batch's own, see
+    :func:`moments`); the results keep x's dtype.
+    """
     inv_std = 1 / np.sqrt(var + eps)                                             # (C,)
-    return (x - per_channel(mean, x.ndim)) * per_channel(inv_std, x.ndim), inv_std  # Eq. N.3
+    x_hat = (x - per_channel(mean, x.ndim)) * per_channel(inv_std, x.ndim)        # Eq. N.3
+    return x_hat.astype(x.dtype, copy=False), inv_std.astype(x.dtype, copy=False)
+
+
+def moments(x, axes):
+    """The mean (Eq. N.1) and biased variance (Eq. N.2) over ``axes``, kept, in float64.
+
+    In float64 whatever x's dtype: a channel or group may hold two float32 values
+    near 30 a hundredth apart, and a float32 mean (rounded to 2e-6) would then
+    cost x̂ three digits.
+    """
+    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)                    # Eq. N.1
+    return mean, ((x - mean) ** 2).mean(axis=axes, keepdims=True)               # Eq. N.2
 
 
 def _batch_moments(x):
-    """The batch's mean (Eq. N.1) and biased variance (Eq. N.2) of every channel, (C,) each."""
-    axes = (0, *range(2, x.ndim))                     # every axis but the channels
-    mean = x.mean(axis=axes)                                                     # Eq. N.1
-    return mean, ((x - per_channel(mean, x.ndim)) ** 2).mean(axis=axes)          # Eq. N.2
+    """The batch's mean and biased variance of every channel, (C,) each, in float64."""
+    mean, var = moments(x, (0, *range(2, x.ndim)))    # every axis but the channels
+    return mean.reshape(-1), var.reshape(-1)
 
 
 def batch_norm(x, gamma=None, beta=None, running_mean=None, running_var=None, training=True,
@@ -115,10 +130,10 @@ def batch_norm_backward(dz, x, gamma=None, beta=None, running_mean=None, running
 def group_statistics(x, num_groups: int, eps: float):
     """``(x_hat, inv_std)``: each sample's groups normalised (Eq. N.1-N.3); inv_std (N, G, 1)."""
     groups = x.reshape(x.shape[0], num_groups, -1)                               # (N, G, C/G*L)
-    mean = groups.mean(axis=2, keepdims=True)                                    # Eq. N.1
-    var = ((groups - mean) ** 2).mean(axis=2, keepdims=True)                     # Eq. N.2
+    mean, var = moments(groups, 2)                                # Eq. N.1-N.2, in float64
     inv_std = 1 / np.sqrt(var + eps)                                            # (N, G, 1)
-    return ((groups - mean) * inv_std).reshape(x.shape), inv_std                 # Eq. N.3
+    x_hat = ((groups - mean) * inv_std).astype(x.dtype).reshape(x.shape)         # Eq. N.3
+    return x_hat, inv_std.astype(x.dtype)
 
 
 def group_norm(x, num_groups, gamma=None, beta=None, eps=1e-5, *, return_saved=False):
