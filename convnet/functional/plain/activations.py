@@ -98,20 +98,7 @@ def softmax(x, axis=-1):
 
 
 def softmax_derivative(x):
-    """The Jacobian of softmax over the last axis: ``diag(s) - s s^T``.
-
-    Unlike the elementwise functions, each output depends on every input of
-    its row, so ``f'`` is a matrix per row.
-
-    Parameters
-    ----------
-    x : array_like of shape (..., K)
-
-    Returns
-    -------
-    ndarray of shape (..., K, K)
-        ``J[..., i, j] = d s_i / d x_j = s_i * (delta_ij - s_j)``.
-    """
+    """The Jacobian of softmax over the last axis, (..., K, K): ``diag(s) - s s^T`` per row."""
     s = softmax(jacobian_arg(x), axis=-1)
     return s[..., :, None] * (np.eye(s.shape[-1], dtype=s.dtype) - s[..., None, :])
 
