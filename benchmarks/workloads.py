@@ -167,10 +167,28 @@ def batchnorm_torch(x):
     return step
 
 
-def lenet_ours(x, y):
-    model = lenet5(seed=0, dtype=np.float32)
-    loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=0.01, momentum=0.9)
+def training_step_ours(model, x, y, lr):
+    """One ``train_batch`` of ``model`` (cross-entropy, SGD with momentum 0.9), a call."""
+    loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=lr, momentum=0.9)
     return lambda: model.train_batch(x, y, loss, optimizer)
+
+
+def training_step_torch(model, x, y, lr):
+    """The same step in PyTorch: zero the gradients, cross-entropy backward, SGD."""
+    import torch  # in the worker process only
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+
+    def step():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(tx), ty).backward()
+        optimizer.step()
+    return step
+
+
+def lenet_ours(x, y):
+    return training_step_ours(lenet5(seed=0, dtype=np.float32), x, y, lr=0.01)
 
 
 def lenet_torch(x, y):
@@ -181,14 +199,7 @@ def lenet_torch(x, y):
         nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
         nn.ReLU(), nn.Linear(84, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    tx, ty = torch.tensor(x), torch.tensor(y)
-
-    def step():
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(tx), ty).backward()
-        optimizer.step()
-    return step
+    return training_step_torch(model, x, y, lr=0.01)
 
 
 RESNET_BLOCK = (32, 64, 32, 32)      # a basic block's input: batch 32, 64 maps of 32 x 32
@@ -220,9 +231,7 @@ def resnet_block_torch(x):
 
 
 def resnet20_ours(x, y):
-    model = resnet20(seed=0, dtype=np.float32)
-    loss, optimizer = SoftmaxCrossEntropy(), SGD(lr=0.1, momentum=0.9)
-    return lambda: model.train_batch(x, y, loss, optimizer)
+    return training_step_ours(resnet20(seed=0, dtype=np.float32), x, y, lr=0.1)
 
 
 def resnet20_torch(x, y):
@@ -250,14 +259,7 @@ def resnet20_torch(x, y):
             layers.append(Block(cin, width, 2 if block == 0 and width != 16 else 1))
             cin = width
     model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    tx, ty = torch.tensor(x), torch.tensor(y)
-
-    def step():
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(tx), ty).backward()
-        optimizer.step()
-    return step
+    return training_step_torch(model, x, y, lr=0.1)
 
 
 def small_workloads() -> dict:
