@@ -14,7 +14,6 @@ only measured here.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile

@@ -10,8 +10,6 @@ layer held by a container: the path through the tree of layers).  Its
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import training
 from ._archive import ModelFileError, open_archive, write_archive
 from ._serialize import arrays_wanted, build_layers, describe

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import convnet
-from convnet import explain, functional, geometry
+from convnet import explain, functional
 from convnet.window import conv_window
 
 from .explain_helpers import (K, SHEET_SUMS, X, check_links, equations, evaluate, last_matrix,

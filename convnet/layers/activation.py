@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import functional as F
 from .._validate import integer, real_number
 from .base import Layer

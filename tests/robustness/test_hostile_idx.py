@@ -6,7 +6,6 @@ by ``tracemalloc`` while a file is refused.  No test measures time.
 """
 
 import gzip
-import struct
 
 import numpy as np
 import pytest

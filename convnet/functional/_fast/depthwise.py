@@ -168,7 +168,7 @@ def depthwise_input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Win
     ``wide_dz``, the zero-bordered (F, N, Hp, Wp) sensitivities, may be given.
     """
     n, c, h, wid = x_shape
-    (f, _, kh, kw), m = w.shape, w.shape[0] // c
+    (_, _, kh, kw), m = w.shape, w.shape[0] // c
     (top, bottom), (left, right) = window.pads
     hp, wp = h + top + bottom, wid + left + right
     wide = window.stride == (1, 1) and np.isfinite(w).all()       # inf * garbage: strided
@@ -198,7 +198,7 @@ def depthwise_backward(dz: np.ndarray, padded: PaddedMaps, w: np.ndarray, x_shap
                        window: Window, bias, scratch: Scratch, need_input_gradient=True):
     """dA, dLW, db of a depthwise convolution from the forward's padded maps (trusted input)."""
     n, c = x_shape[:2]
-    (f, _, kh, kw), m, maps = w.shape, w.shape[0] // c, padded.cols
+    (_, _, kh, kw), m, maps = w.shape, w.shape[0] // c, padded.cols
     wide = padded.flat is not None                                # x was finite, stride 1
     sensitivities = _sensitivities(dz, maps.shape[2:], window, scratch, wide)
     grouped = sensitivities.reshape(c, m, *((-1,) if wide else sensitivities.shape[1:]))

@@ -54,7 +54,7 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=Non
                                                       pool_key(x, window))
     if index is None:
         index = first_maxima(x, window)                             # (N, C, Ho, Wo)
-    (kh, kw), (sh, sw), (ho, wo) = window.kernel, window.stride, window.out
+    (_, kw), (sh, sw), (ho, wo) = window.kernel, window.stride, window.out
     # Window (i, j) starts at padded row i*sh and column j*sw; its winner lies index // kw
     # rows and index % kw columns further in.
     rows = np.arange(ho)[:, None] * sh + index // kw                # (N, C, Ho, Wo)
