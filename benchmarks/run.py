@@ -61,15 +61,17 @@ from convnet.layers import AvgPool2D, MaxPool2D  # noqa: E402
 from machine import THREADS, machine, setting_lines  # noqa: E402
 from timing import alternate, compare, fmt, measure, timings  # noqa: E402
 from torch_worker import TorchWorker, steady_allocator  # noqa: E402
-from workloads import (DEPTHWISE, RESNET_BLOCK, TRANSPOSED, batchnorm_ours,  # noqa: E402
-                       conv_functional, conv_inputs, conv_ours, depthwise_ours, lenet_ours,
-                       new_inputs, peak_memory_c, pool_ours, resnet20_ours, resnet_block_ours,
-                       small_workloads, transposed_ours)
+from workloads import (CIFAR_EPOCH, DEPTHWISE, RESNET_BLOCK, TRANSPOSED,  # noqa: E402
+                       batchnorm_ours, cifar_epoch_ours, conv_functional, conv_inputs,
+                       conv_ours, depthwise_ours, lenet_ours, new_inputs, peak_memory_c,
+                       pool_ours, resnet20_ours, resnet_block_ours, small_workloads,
+                       transposed_ours)
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
 
 TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0, "batchnorm": 1.5,
            "depthwise": 2.0, "conv_transpose": 2.0, "resnet_block": 2.0, "resnet20": 2.0,
+           "cifar_epoch": 1.5,
            "functional": 1.15,   # functional API / layer path, both in the fast engine
            "plain": 3}           # plain engine / fast engine, the layer path
 
@@ -169,6 +171,7 @@ def against_torch(results: dict, worker, repeat: int) -> list:
                  TARGETS["batchnorm"]))
     rows += more_convolutions(results, remote, repeat)
     rows += residual_networks(results, remote, repeat)
+    rows += cifar_epoch(results, remote, repeat)
     return rows
 
 
@@ -206,6 +209,19 @@ def residual_networks(results: dict, remote, repeat: int) -> list:
     rows.append(("ResNet-20 training step, batch 64 x 3x32x32", ours, theirs,
                  TARGETS["resnet20"]))
     return rows
+
+
+def cifar_epoch(results: dict, remote, repeat: int) -> list:
+    """One ``fit`` epoch of issue 15's small CIFAR-style network (32 batches), into ``results``."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=CIFAR_EPOCH).astype(np.float32)
+    y = rng.integers(0, 10, CIFAR_EPOCH[0])
+    ours, theirs = compare(cifar_epoch_ours(x, y), remote("cifar_epoch_torch", x, y),
+                           max(6, repeat // 4))
+    results["cifar_epoch"] = {"convnet": ours, "torch": theirs, "ratio": ratio(ours, theirs),
+                              "images_per_second": CIFAR_EPOCH[0] / ours["median"]}
+    return [("small CIFAR net, one fit epoch, 2,048 x 3x32x32, batch 64", ours, theirs,
+             TARGETS["cifar_epoch"])]
 
 
 def engines_side_by_side(repeat: int) -> dict:

@@ -13,9 +13,9 @@ import tracemalloc
 
 import numpy as np
 
-from convnet import functional
+from convnet import Sequential, functional
 from convnet.functional import conv2d, conv2d_backward
-from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D
+from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D, Dense, Flatten, MaxPool2D, ReLU
 from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
 from convnet.zoo import basic_block, lenet5, resnet20
@@ -260,6 +260,46 @@ def resnet20_torch(x, y):
             cin = width
     model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
     return training_step_torch(model, x, y, lr=0.1)
+
+
+CIFAR_EPOCH = (2048, 3, 32, 32)     # issue 15's epoch: 2,048 images in 32 batches of 64
+
+
+def cifar_epoch_ours(x, y):
+    """One ``fit`` epoch of the small CIFAR-style network (float32, SGD with momentum 0.9)."""
+    kw = dict(rng=0, dtype=np.float32)
+    model = Sequential(Conv2D(3, 32, 3, padding=1, **kw), ReLU(), MaxPool2D(2),
+                       Conv2D(32, 64, 3, padding=1, **kw), ReLU(), MaxPool2D(2),
+                       Flatten(), Dense(64 * 8 * 8, 10, **kw))
+    optimizer = SGD(lr=0.01, momentum=0.9)
+    return lambda: model.fit(x, y, epochs=1, batch_size=64, loss="cross_entropy",
+                             optimizer=optimizer, seed=0, verbose=False)
+
+
+def cifar_epoch_torch(x, y):
+    """The same epoch as a PyTorch user writes it: shuffle, then step through the batches."""
+    import torch  # in the worker process only
+
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(64 * 8 * 8, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+    generator = torch.Generator().manual_seed(0)
+
+    def epoch():
+        total = 0.0
+        order = torch.randperm(tx.shape[0], generator=generator)
+        for first in range(0, tx.shape[0], 64):
+            index = order[first:first + 64]
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(tx[index]), ty[index])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * index.numel()
+        return total
+    return epoch
 
 
 def small_workloads() -> dict:
