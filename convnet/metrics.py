@@ -15,7 +15,7 @@ import html
 
 import numpy as np
 
-from ._validate import fail, integer
+from ._validate import fail, integer, real_array
 from .losses import class_labels
 
 __all__ = ["confusion_matrix", "ConfusionMatrix", "top_k_accuracy"]
@@ -47,12 +47,9 @@ def top_k_accuracy(scores, y, k=5):
     >>> top_k_accuracy(scores, [2, 0], k=1), top_k_accuracy(scores, [2, 0], k=2)
     (0.0, 0.5)
     """
-    scores = np.asarray(scores)
-    if scores.ndim != 2 or scores.dtype.kind not in "iuf" or scores.size == 0:
-        fail("scores", "a non-empty array (N, K) of real numbers", scores,
-             given=f"shape {scores.shape}, dtype {scores.dtype}")
+    scores = real_array(scores, "scores", ndim=2, layout="(N, K)")
     n, classes = scores.shape
-    labels = class_labels(y, n, classes, "y")                                 # (N,)
+    labels = class_labels(_array(y, "y"), n, classes, "y")                    # (N,)
     k = integer(k, "k", minimum=1)
     own = scores[np.arange(n), labels][:, None]                               # (N, 1)
     lower = np.arange(classes)[None, :] < labels[:, None]                     # (N, K)
@@ -90,23 +87,32 @@ def confusion_matrix(y_true, y_pred, num_classes=None, classes=None):
     >>> cm.per_class_accuracy()          # 1 of 2, then 2 of 3
     array([0.5       , 0.66666667])
     """
-    truth = np.asarray(y_true)
-    predicted = np.asarray(y_pred)
+    truth = _array(y_true, "y_true")
+    predicted = _array(y_pred, "y_pred")
     if predicted.ndim == 2 and predicted.dtype.kind in "iuf" and predicted.shape[1] > 0:
         num_classes = predicted.shape[1] if num_classes is None else num_classes
         predicted = predicted.argmax(axis=1)
     names = _class_names(classes)
+    given = "" if num_classes is None else f" (num_classes={num_classes})"
     if num_classes is None:
         num_classes = max(len(names or ()), _labels_seen(truth, predicted))
     num_classes = integer(num_classes, "num_classes", minimum=1)
     if truth.ndim != 1 or truth.size == 0:
         fail("y_true", "a non-empty 1-D array of class labels (N,)", y_true,
              given=f"shape {truth.shape}")
-    truth = class_labels(truth, truth.size, num_classes, "y_true")                # (N,)
-    predicted = class_labels(predicted, truth.size, num_classes, "y_pred")        # (N,)
+    truth = class_labels(truth, truth.size, num_classes, "y_true" + given)        # (N,)
+    predicted = class_labels(predicted, truth.size, num_classes, "y_pred" + given)  # (N,)
     counts = np.bincount(truth * num_classes + predicted,
                          minlength=num_classes * num_classes)                      # (K*K,)
     return ConfusionMatrix(counts.reshape(num_classes, num_classes), names)       # (K, K)
+
+
+def _array(value, name: str) -> np.ndarray:
+    """``np.asarray(value)``, or the library's error naming ``name`` for a ragged sequence."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):
+        fail(name, "a rectangular array of numbers", value)
 
 
 def _labels_seen(*arrays) -> int:
@@ -145,7 +151,7 @@ class ConfusionMatrix:
     """
 
     def __init__(self, counts, classes=None):
-        array = np.asarray(counts)
+        array = _array(counts, "counts")
         if (array.ndim != 2 or array.shape[0] != array.shape[1] or array.size == 0
                 or array.dtype.kind not in "iuf" or np.any(array < 0)
                 or not np.all(array == np.round(array))):

@@ -38,10 +38,9 @@ def _saved(fig, path):
     return fig
 
 
-def _model(model):
+def _model(model, name="model", rule="a model with predict(x), such as a convnet.Sequential"):
     if not hasattr(model, "predict"):
-        fail("model", "a model with predict(x), such as a convnet.Sequential", model,
-             error=TypeError)
+        fail(name, rule, model, error=TypeError)
     return model
 
 
@@ -84,7 +83,7 @@ def plot_confusion_matrix(cm, x=None, y=None, classes=None, normalize=False, pat
         fig = plot_confusion_matrix(confusion_matrix(y_test, y_pred), path="cm.png")
     """
     if not isinstance(cm, ConfusionMatrix):
-        model = _model(cm)
+        model = _model(cm, "cm", "a ConfusionMatrix, or a model with predict(x) and x, y")
         if x is None or y is None:
             fail("x", "images (N, C, H, W) with labels y when cm is a model", x,
                  error=TypeError)
