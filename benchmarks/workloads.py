@@ -13,11 +13,12 @@ import tracemalloc
 
 import numpy as np
 
-from convnet import functional
+from convnet import Sequential, functional
 from convnet.functional import conv2d, conv2d_backward
-from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D
+from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D, Dense, Flatten, MaxPool2D, ReLU
 from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
+from convnet.transforms import Compose, RandomCrop, RandomHorizontalFlip
 from convnet.zoo import basic_block, lenet5, resnet20
 
 CONV_CASES = {  # name: (x shape, w shape, stride, padding)
@@ -260,6 +261,27 @@ def resnet20_torch(x, y):
             cin = width
     model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
     return training_step_torch(model, x, y, lr=0.1)
+
+
+def small_cifar_net():
+    """Issue 15's small CIFAR network: conv 32@3x3 p1, ReLU, pool 2, conv 64@3x3 p1, ReLU,
+    pool 2, dense 10; float32."""
+    f32 = np.float32
+    return Sequential(Conv2D(3, 32, 3, padding=1, rng=0, dtype=f32), ReLU(), MaxPool2D(2),
+                      Conv2D(32, 64, 3, padding=1, rng=1, dtype=f32), ReLU(), MaxPool2D(2),
+                      Flatten(), Dense(64 * 8 * 8, 10, rng=2, dtype=f32))
+
+
+def cifar_step_ours(x, y):
+    """One training step of :func:`small_cifar_net` (SGD with momentum), a call."""
+    return training_step_ours(small_cifar_net(), x, y, lr=0.01)
+
+
+def augment_ours(x):
+    """The usual CIFAR augmentation of one batch: pad 4 and crop 32x32, flip half, a call."""
+    augment = Compose(RandomCrop(32, padding=4), RandomHorizontalFlip())
+    rng = np.random.default_rng(0)
+    return lambda: augment(x, rng)
 
 
 def small_workloads() -> dict:
