@@ -48,7 +48,8 @@ def test_confusion_matrix_shows_itself():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: confusion_matrix([0, 1], [0]), ValueError, "y_pred must be of shape \\(2,\\)"),
-    (lambda: confusion_matrix([0, 3], [0, 1], num_classes=3), ValueError, "y_true must be"),
+    (lambda: confusion_matrix([0, 3], [0, 1], num_classes=3), ValueError,
+     "y_true \\(num_classes=3\\) must be class labels in \\[0, 2\\]"),
     (lambda: confusion_matrix([0, 1], [0, -1]), ValueError, "y_pred must be class labels"),
     (lambda: confusion_matrix([], []), ValueError, "y_true must be a non-empty"),
     (lambda: confusion_matrix([0, 1], [0, 1], classes=["a"]), ValueError, "classes must be 2"),
