@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._budget import format_bytes, get_memory_budget
 from .._streams import read_into, read_upto
 from .._validate import boolean
 from ._common import DatasetError, float_dtype
@@ -137,6 +138,11 @@ class _Batches:
         self.buffer = None        # one batch's bytes, allocated once a declared size fits
         self.arrays = None        # the results, allocated once a first batch has been read
         self.done = set()
+        images = 6 * self.records * PIXELS * np.dtype(dtype).itemsize
+        if images > get_memory_budget():
+            raise DatasetError(f"CIFAR-10: the 60,000 images in {np.dtype(dtype).name} would take "
+                               f"{format_bytes(images)}, more than the memory budget of "
+                               f"{format_bytes(get_memory_budget())} (convnet.set_memory_budget)")
 
     def add(self, name: str, stream, size: int, where: str) -> None:
         """Read the batch ``name`` of ``size`` declared bytes from ``stream`` into its place."""

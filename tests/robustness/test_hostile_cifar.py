@@ -10,6 +10,7 @@ import gzip
 import io
 import tarfile
 
+import convnet
 from convnet.datasets import DatasetError, load_cifar10
 from .hostile_files import peak_of
 
@@ -55,3 +56,13 @@ def test_a_gzip_bomb_behind_a_small_member_is_refused(tmp_path):
     (tmp_path / "cifar-10-binary.tar.gz").write_bytes(stream.getvalue())
     refused(tmp_path, "member 'cifar-10-batches-bin/readme.html' of 2,147,483,648 bytes",
             peak=2.0)
+
+
+def test_the_images_must_fit_the_memory_budget(tmp_path):
+    previous = convnet.set_memory_budget(2 ** 29)                   # 512 MiB
+    try:
+        # 60,000 x 3,072 float32 = 737,280,000 bytes, checked before any file is opened
+        refused(tmp_path / "nothing-here", "the 60,000 images in float32 would take 703.1 MiB, "
+                "more than the memory budget of 512.0 MiB", peak=1.0)
+    finally:
+        convnet.set_memory_budget(previous)
