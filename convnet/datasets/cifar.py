@@ -39,8 +39,8 @@ CIFAR10_MIRROR = "https://www.cs.toronto.edu/~kriz/"
 ARCHIVE = "cifar-10-binary.tar.gz"
 FOLDER = "cifar-10-batches-bin"
 
-# The publisher's MD5 of the binary version, from its page https://www.cs.toronto.edu/~kriz/cifar.html
-# (table "CIFAR-10 binary version (suitable for C programs)"); it gives no SHA-256.
+# The publisher's MD5 of the binary version, from https://www.cs.toronto.edu/~kriz/cifar.html
+# (table row "CIFAR-10 binary version (suitable for C programs)"); it gives no SHA-256.
 CIFAR10_MD5 = {ARCHIVE: "c32a1d4ab5d03f1284b67883e8d87530"}
 
 # Label k names class CIFAR10_CLASSES[k] (batches.meta.txt in the archive, one name a line).
@@ -225,7 +225,7 @@ def _read_archive(batches: _Batches, archive: Path) -> tuple:
 
 
 def _member_name(member: tarfile.TarInfo, count: int, where: str) -> str | None:
-    """The batch a member holds (its base name), or None for a member to skip; refuses the unsafe."""
+    """The batch a member holds (its base name), None for a member to skip; refuses the unsafe."""
     if count > MAX_MEMBERS:
         raise DatasetError(f"CIFAR-10: {where!r} has more than {MAX_MEMBERS} members; the "
                            f"official archive has 8")
