@@ -63,8 +63,9 @@ from timing import alternate, compare, fmt, measure, timings  # noqa: E402
 from torch_worker import TorchWorker, steady_allocator  # noqa: E402
 from workloads import (DEPTHWISE, RESNET_BLOCK, TRANSPOSED, augment_ours,  # noqa: E402
                        batchnorm_ours, cifar_step_ours, conv_functional, conv_inputs,
-                       conv_ours, depthwise_ours, lenet_ours, new_inputs, peak_memory_c, pool_ours, resnet20_ours, resnet_block_ours,
-                       small_workloads, transposed_ours)
+                       conv_ours, depthwise_ours, lenet_ours, new_inputs, peak_memory_c,
+                       pool_ours, resnet20_ours, resnet_block_ours, small_workloads,
+                       transposed_ours)
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios against PyTorch
 
