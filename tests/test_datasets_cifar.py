@@ -254,3 +254,12 @@ def test_argument_errors(tmp_path, kwargs, error, match):
     kwargs.setdefault("root", tmp_path)
     with pytest.raises(error, match=match):
         load_cifar10(**kwargs)
+
+
+def test_the_default_folder_without_the_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONVNET_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as caught:
+        load_cifar10()
+    assert repr(str(tmp_path / ".convnet" / "datasets" / "cifar-10")) in str(caught.value)
+    assert not (tmp_path / ".convnet").exists()                  # nothing created
