@@ -62,7 +62,8 @@ from machine import THREADS, machine, setting_lines  # noqa: E402
 from timing import alternate, compare, fmt, measure, timings  # noqa: E402
 from torch_worker import TorchWorker, steady_allocator  # noqa: E402
 from workloads import (CIFAR_EPOCH, DEPTHWISE, RESNET_BLOCK, TRANSPOSED,  # noqa: E402
-                       batchnorm_ours, cifar_epoch_ours, conv_functional, conv_inputs,
+                       augment_ours, batchnorm_ours, cifar_epoch_ours, cifar_step_ours,
+                       conv_functional, conv_inputs,
                        conv_ours, depthwise_ours, lenet_ours, new_inputs, peak_memory_c,
                        pool_ours, resnet20_ours, resnet_block_ours, small_workloads,
                        transposed_ours)
@@ -72,6 +73,7 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None  # else no ratios agai
 TARGETS = {"conv2d": 2.0, "pool": 1.0, "lenet": 1.5, "memory": 2.0, "batchnorm": 1.5,
            "depthwise": 2.0, "conv_transpose": 2.0, "resnet_block": 2.0, "resnet20": 2.0,
            "cifar_epoch": 1.5,
+           "augmentation": 0.10,  # RandomCrop + flip of a batch / a training step on it
            "functional": 1.15,   # functional API / layer path, both in the fast engine
            "plain": 3}           # plain engine / fast engine, the layer path
 
@@ -115,10 +117,12 @@ def run(args, worker, steady: bool) -> dict:
     for name, paths in paths_and_engines(args.repeat).items():
         results["conv2d"][name]["paths"] = paths
         results["conv2d"][name]["convnet_functional"] = paths["functional"]  # as earlier versions
+    results["augmentation"] = augmentation(args.repeat)
 
     print_against_torch(results, rows, worker)
     print_engines(results["engines"])
     print_paths({name: entry["paths"] for name, entry in results["conv2d"].items()})
+    print_augmentation(results["augmentation"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2, default=list))
     print(f"\nwrote {args.json}")
@@ -242,6 +246,18 @@ def engines_side_by_side(repeat: int) -> dict:
     return rows
 
 
+def augmentation(repeat: int) -> dict:
+    """What RandomCrop(32, padding=4) + RandomHorizontalFlip cost on a batch of 64 CIFAR-sized
+    images, against one training step of the small CIFAR network on the same batch."""
+    rng = np.random.default_rng(2)
+    x = rng.random((64, 3, 32, 32), dtype=np.float32)
+    y = rng.integers(0, 10, size=64)
+    stats = alternate({"augment": lambda n: timings(augment_ours(x), n),
+                       "step": lambda n: timings(cifar_step_ours(x, y), n)}, repeat)
+    stats["ratio"] = ratio(stats["augment"], stats["step"])
+    return stats
+
+
 def in_engine(engine: str, step):
     """``n -> n timings`` of ``step``, run in ``engine`` for the whole block."""
     def sample(n):
@@ -315,6 +331,14 @@ def print_engines(engines: dict) -> None:
                  for engine in ("plain", "fast")]
         print(f"  {name:<52} {milliseconds(row['reference']['median']):>10} "
               f"{cells[0]:>20} {cells[1]:>20}")
+
+
+def print_augmentation(stats: dict) -> None:
+    print("\naugmentation, RandomCrop(32, padding=4) + RandomHorizontalFlip, batch 64 x 3x32x32:")
+    print(f"  {'augment the batch':<40} {fmt(stats['augment']):>30}")
+    print(f"  {'training step, small CIFAR net':<40} {fmt(stats['step']):>30}")
+    print(f"  {'augment / step':<40} {stats['ratio']:>29.2%} "
+          f"{judged(stats['ratio'], TARGETS['augmentation'])}")
 
 
 def print_paths(cases: dict) -> None:

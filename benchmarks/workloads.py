@@ -18,6 +18,7 @@ from convnet.functional import conv2d, conv2d_backward
 from convnet.layers import BatchNorm2D, Conv2D, ConvTranspose2D, Dense, Flatten, MaxPool2D, ReLU
 from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
+from convnet.transforms import Compose, RandomCrop, RandomHorizontalFlip
 from convnet.zoo import basic_block, lenet5, resnet20
 
 CONV_CASES = {  # name: (x shape, w shape, stride, padding)
@@ -262,16 +263,33 @@ def resnet20_torch(x, y):
     return training_step_torch(model, x, y, lr=0.1)
 
 
+def small_cifar_net():
+    """Issue 15's small CIFAR network: conv 32@3x3 p1, ReLU, pool 2, conv 64@3x3 p1, ReLU,
+    pool 2, dense 10; float32."""
+    f32 = np.float32
+    return Sequential(Conv2D(3, 32, 3, padding=1, rng=0, dtype=f32), ReLU(), MaxPool2D(2),
+                      Conv2D(32, 64, 3, padding=1, rng=1, dtype=f32), ReLU(), MaxPool2D(2),
+                      Flatten(), Dense(64 * 8 * 8, 10, rng=2, dtype=f32))
+
+
+def cifar_step_ours(x, y):
+    """One training step of :func:`small_cifar_net` (SGD with momentum), a call."""
+    return training_step_ours(small_cifar_net(), x, y, lr=0.01)
+
+
+def augment_ours(x):
+    """The usual CIFAR augmentation of one batch: pad 4 and crop 32x32, flip half, a call."""
+    augment = Compose(RandomCrop(32, padding=4), RandomHorizontalFlip())
+    rng = np.random.default_rng(0)
+    return lambda: augment(x, rng)
+
+
 CIFAR_EPOCH = (2048, 3, 32, 32)     # issue 15's epoch: 2,048 images in 32 batches of 64
 
 
 def cifar_epoch_ours(x, y):
     """One ``fit`` epoch of the small CIFAR-style network (float32, SGD with momentum 0.9)."""
-    kw = dict(rng=0, dtype=np.float32)
-    model = Sequential(Conv2D(3, 32, 3, padding=1, **kw), ReLU(), MaxPool2D(2),
-                       Conv2D(32, 64, 3, padding=1, **kw), ReLU(), MaxPool2D(2),
-                       Flatten(), Dense(64 * 8 * 8, 10, **kw))
-    optimizer = SGD(lr=0.01, momentum=0.9)
+    model, optimizer = small_cifar_net(), SGD(lr=0.01, momentum=0.9)
     return lambda: model.fit(x, y, epochs=1, batch_size=64, loss="cross_entropy",
                              optimizer=optimizer, seed=0, verbose=False)
 

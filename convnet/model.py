@@ -16,7 +16,8 @@ from ._serialize import arrays_wanted, build_layers, describe
 from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
 from .layers.base import Layer, check_dtype, named_arrays, walk
-from .functional import release_work_memory
+from .functional import release_work_memory, softmax
+from .layers.activation import Softmax
 from .training import DivergenceError, History, TrainingPolicy
 
 __all__ = ["Sequential", "History", "Summary", "DivergenceError", "TrainingPolicy", "load",
@@ -158,16 +159,57 @@ class Sequential:
         """Outputs for ``x`` in evaluation mode, computed ``batch_size`` samples at a time."""
         return training.predict(self, x, batch_size, self.policy)
 
-    def evaluate(self, x, y, loss="cross_entropy", batch_size=256):
-        """Mean loss and accuracy on ``(x, y)`` in evaluation mode.
+    def predict_proba(self, x, batch_size=256):
+        """Class probabilities for ``x``: the softmax of :meth:`predict`'s scores, row by row.
+
+        ``softmax(z)_k = exp(z_k - max z) / sum_j exp(z_j - max z)``, shifted
+        by the row's maximum so that large scores cannot overflow.  For a
+        model whose outputs are class scores (logits) ``(N, K)``, as
+        :class:`convnet.losses.SoftmaxCrossEntropy` trains them; a model
+        ending in a :class:`~convnet.layers.Softmax` layer already gives
+        probabilities from ``predict`` and is refused here.
+
+        Returns
+        -------
+        ndarray of shape (N, K)
+            Rows of non-negative numbers summing to 1, in the model's dtype.
+        """
+        if self.layers and isinstance(self.layers[-1], Softmax):
+            raise ValueError("the model ends with a Softmax layer, so predict(x) already "
+                             "returns probabilities; predict_proba would apply softmax twice")
+        scores = self.predict(x, batch_size)
+        if scores.ndim != 2:
+            raise ValueError(f"predict_proba needs class scores (N, K) from the model; its "
+                             f"outputs for x have shape {scores.shape}")
+        return softmax(scores, axis=1)                                   # (N, K)
+
+    def evaluate(self, x, y, loss="cross_entropy", batch_size=256, top_k=None):
+        """Mean loss and accuracy on ``(x, y)`` in evaluation mode, and top-k accuracy if asked.
+
+        Parameters
+        ----------
+        top_k : int, optional
+            Also return the share of samples whose label is among the
+            ``top_k`` largest outputs (:func:`convnet.metrics.top_k_accuracy`;
+            ``top_k=1`` equals the accuracy).
 
         Returns
         -------
         (loss, accuracy) : (float, float or None)
-            Accuracy is the fraction of samples whose largest output is the
-            label (None when ``y`` holds no class labels).
+            Without ``top_k``.  Accuracy is the fraction of samples whose
+            largest output is the label (None when ``y`` holds no class
+            labels).
+        (loss, accuracy, top_k_accuracy) : (float, float or None, float or None)
+            With ``top_k``.
+
+        Examples
+        --------
+        ::
+
+            loss, accuracy = model.evaluate(x_test, y_test)
+            loss, accuracy, top5 = model.evaluate(x_test, y_test, top_k=5)
         """
-        return training.evaluate(self, x, y, loss, batch_size, self.policy)
+        return training.evaluate(self, x, y, loss, batch_size, self.policy, top_k)
 
     def train_batch(self, x, y, loss, optimizer, policy=None) -> float:
         """One optimisation step on one batch: forward, loss, backward, update.

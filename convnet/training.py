@@ -22,6 +22,7 @@ from ._validate import boolean, fail, generator, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
 from .layers.base import run_backward, run_forward, walk
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
+from .metrics import top_k_accuracy
 from .policy import TrainingPolicy, checked_policy
 
 # The loop's functions (run_forward, run_backward, train_step, predict,
@@ -156,13 +157,21 @@ def predict(model, x, batch_size=256, policy: TrainingPolicy = TrainingPolicy())
 
 
 def evaluate(model, x, y, loss="cross_entropy", batch_size=256,
-             policy: TrainingPolicy = TrainingPolicy()):
-    """``(mean loss, accuracy)`` on ``(x, y)`` in evaluation mode (accuracy None without labels)."""
+             policy: TrainingPolicy = TrainingPolicy(), top_k=None):
+    """``(mean loss, accuracy)`` on ``(x, y)`` in evaluation mode (accuracy None without labels).
+
+    With ``top_k=k``: ``(mean loss, accuracy, top-k accuracy)``.
+    """
     loss = checked_loss(loss)
     x, y = checked_data(x, y)
+    top_k = None if top_k is None else integer(top_k, "top_k", minimum=1)
     check_targets(model, x, y, "y")
     outputs = predict(model, x, batch_size, policy)
-    return loss.forward(outputs, y), accuracy(outputs, y)
+    result = loss.forward(outputs, y), accuracy(outputs, y)
+    if top_k is None:
+        return result
+    labelled = outputs.ndim == 2 and y.ndim == 1
+    return result + (top_k_accuracy(outputs, y, top_k) if labelled else None,)
 
 
 # -- fit ----------------------------------------------------------------------------

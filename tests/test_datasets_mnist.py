@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convnet.datasets import DatasetError, load_mnist, read_idx
+from convnet.datasets import _download as download_module
 from convnet.datasets import mnist as mnist_module
 
 MNIST_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -153,7 +154,7 @@ def test_load_mnist_reads_raw_and_gzip_files(tmp_path, gz):
 
 @pytest.mark.parametrize("change, problem", [
     (lambda a: a.update({MNIST_NAMES[1]: a[MNIST_NAMES[1]][:4]}), "5 images in .* but 4 labels"),
-    (lambda a: a.update({MNIST_NAMES[3]: np.array([1, 2, 10], np.uint8)}), "digits 0..9"),
+    (lambda a: a.update({MNIST_NAMES[3]: np.array([1, 2, 10], np.uint8)}), "labels 0..9"),
     (lambda a: a.update({MNIST_NAMES[2]: a[MNIST_NAMES[2]][:, 0]}), "3-D uint8"),
     (lambda a: a.update({MNIST_NAMES[1]: a[MNIST_NAMES[1]].astype(np.int32)}), "1-D uint8"),
     (lambda a: a.update({MNIST_NAMES[2]: a[MNIST_NAMES[2]][:, :20, :20]}), "28x28 but test"),
@@ -234,13 +235,13 @@ def test_download_fetches_only_missing_files(tmp_path, monkeypatch):
     root = tmp_path / "root"
     write_mnist(root, {MNIST_NAMES[0]: arrays[MNIST_NAMES[0]]}, gz=(False,))
     fetched = []
-    real_urlopen = mnist_module.urlopen
+    real_urlopen = download_module.urlopen
 
     def counting_urlopen(address, *args, **kwargs):
         fetched.append(address.rsplit("/", 1)[-1])
         return real_urlopen(address, *args, **kwargs)
 
-    monkeypatch.setattr(mnist_module, "urlopen", counting_urlopen)
+    monkeypatch.setattr(download_module, "urlopen", counting_urlopen)
     upper = {name: digest.upper() for name, digest in checksums.items()}
     check_mnist(load_mnist(root, download=True, mirror=url.rstrip("/"), checksums=upper), arrays)
     assert fetched == [f"{name}.gz" for name in MNIST_NAMES[1:]]
@@ -281,7 +282,7 @@ class BrokenResponse:
 
 def test_interrupted_download_leaves_no_file(tmp_path, monkeypatch):
     response = BrokenResponse()
-    monkeypatch.setattr(mnist_module, "urlopen", lambda url, *args, **kwargs: response)
+    monkeypatch.setattr(download_module, "urlopen", lambda url, *args, **kwargs: response)
     root = tmp_path / "root"
     with pytest.raises(OSError, match="connection reset"):
         load_mnist(root, download=True, mirror="https://example.invalid/mnist/")

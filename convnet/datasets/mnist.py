@@ -6,32 +6,30 @@ dimensions -- then each dimension as a big-endian uint32, then the values
 in C order, big-endian.  MNIST uses type 0x08 (uint8): images
 ``(N, 28, 28)`` (magic 0x00000803) and labels ``(N,)`` (magic 0x00000801).
 
-A download writes into a temporary file beside the target while hashing
-what arrives, compares the SHA-256 with the expected one, and only then
-renames the file into place with ``os.replace``; on any failure the
-temporary file is deleted.  A file under its final name is therefore always
-complete and verified.
+Downloads go through the data sets' one checked path
+(:mod:`convnet.datasets._download`): hashed while they arrive, renamed into
+place only when the digest matches, so a file under its final name is
+always complete and verified.  :func:`load_idx_set` loads any MNIST-shaped
+set of four IDX files (Fashion-MNIST uses it too).
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import hashlib
 import math
 import os
-import string
-import tempfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.request import urlopen
 
 import numpy as np
 
 from .._streams import byte_view, read_into, read_upto
 from .._budget import format_bytes, get_memory_budget
-from .._validate import fail
+from .._validate import boolean, fail
 from ._common import DatasetError, float_dtype
+from ._download import checked_digests, checked_mirror, dataset_root, missing_files
+from ._download import download as fetch
 
 __all__ = ["load_mnist", "read_idx", "DEFAULT_MIRROR", "SHA256"]
 
@@ -56,8 +54,6 @@ SHA256 = {
 # IDX type code -> big-endian NumPy dtype, as listed in the format's description.
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 16           # bytes per read while downloading
-_TIMEOUT = 60              # seconds without an answer before a download gives up
 _MAX_NDIM = 64              # NumPy's limit (numpy.lib.format reads at most as many)
 _TRAILING_LOOK = 4096      # bytes read past the data to tell (and count) trailing ones
 
@@ -176,16 +172,31 @@ def _truncated(name: str, shape: tuple, expected: int, found: int):
                        f"data but only {found} follow the header")
 
 
-def load_mnist(root, download=False, mirror=DEFAULT_MIRROR, checksums=None,
+@dataclass(frozen=True)
+class IdxSet:
+    """An MNIST-shaped data set: four IDX files, where to fetch them, their published digests."""
+
+    title: str          # for messages: "MNIST", "Fashion-MNIST"
+    folder: str         # the folder under the default root
+    mirror: str         # the default base URL
+    digests: dict       # hex digest by ".gz" file name (64 digits SHA-256, 32 MD5)
+
+
+MNIST = IdxSet("MNIST", "mnist", DEFAULT_MIRROR, SHA256)
+
+
+def load_mnist(root=None, download=False, mirror=DEFAULT_MIRROR, checksums=None,
                dtype=np.float32):
     """Load MNIST from the folder ``root``, downloading missing files if asked.
 
     Parameters
     ----------
-    root : str or os.PathLike
+    root : str or os.PathLike, optional
         Folder holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
         ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or
-        with ``.gz`` added (a raw file is used if both exist).
+        with ``.gz`` added (a raw file is used if both exist).  None means
+        ``$CONVNET_DATA/mnist`` if that environment variable is set, else
+        ``~/.convnet/datasets/mnist``.
     download : bool, default False
         Fetch each missing file as ``<name>.gz`` from ``mirror`` into ``root``
         (created if needed).  Files already present are not fetched again.
@@ -194,9 +205,10 @@ def load_mnist(root, download=False, mirror=DEFAULT_MIRROR, checksums=None,
         ``https://ossci-datasets.s3.amazonaws.com/mnist/`` by default; any
         URL ``urllib.request.urlopen`` reads works, ``file://`` included.
     checksums : dict of str to str, optional
-        SHA-256 hex digests by ``.gz`` file name, overriding the standard ones
-        in ``SHA256`` (for a mirror with other files).  Every download is
-        checked; a file is kept only if its digest matches.
+        SHA-256 hex digests (or MD5s, 32 digits) by ``.gz`` file name,
+        overriding the standard ones in ``SHA256`` (for a mirror with other
+        files).  Every download is checked; a file is kept only if its digest
+        matches.
     dtype : float32 or float64, default float32
         Floating-point type of the images.
 
@@ -215,7 +227,7 @@ def load_mnist(root, download=False, mirror=DEFAULT_MIRROR, checksums=None,
     FileNotFoundError
         If files are missing and ``download`` is False; the message lists them.
     DatasetError
-        (a ``ValueError``) naming the file, if a download's SHA-256 differs
+        (a ``ValueError``) naming the file, if a download's digest differs
         from the expected one, if a file is not valid IDX (see ``read_idx``),
         or if it does not fit MNIST: images not 3-D uint8, labels not 1-D
         uint8 or outside 0..9, image and label counts different, training
@@ -241,64 +253,40 @@ def load_mnist(root, download=False, mirror=DEFAULT_MIRROR, checksums=None,
     >>> x_train.shape, x_test.shape                                               # doctest: +SKIP
     ((60000, 1, 28, 28), (10000, 1, 28, 28))
     """
-    if not isinstance(root, (str, os.PathLike)):
-        fail("root", "a str or os.PathLike folder name", root, error=TypeError)
-    if not isinstance(download, (bool, np.bool_)):
-        fail("download", "True or False", download, error=TypeError)
-    if not isinstance(mirror, str):
-        fail("mirror", "a base URL string", mirror, error=TypeError)
-    digests = _checksums(checksums)
+    return load_idx_set(MNIST, root, download, mirror, checksums, dtype)
+
+
+def load_idx_set(spec: IdxSet, root, download, mirror, checksums, dtype):
+    """Load the four IDX files of ``spec``; see :func:`load_mnist` for the arguments."""
+    root = dataset_root(root, spec.folder)
+    download = boolean(download, "download")
+    base = checked_mirror(mirror)
+    digests = checked_digests(checksums, spec.digests)
     dtype = float_dtype(dtype)
-    root = Path(os.fspath(root))
 
     paths = {part: _find(root, name) for part, name in FILES.items()}
     missing = [FILES[part] for part, path in paths.items() if path is None]
     if missing and not download:
-        names = ", ".join(f"{name}[.gz]" for name in missing)
-        raise FileNotFoundError(
-            f"MNIST: {len(missing)} file(s) missing from {str(root)!r}: {names}; pass "
-            f"download=True to fetch them from {mirror}, or put the files (raw or .gz) "
-            f"there yourself")
-    if missing:
-        root.mkdir(parents=True, exist_ok=True)
-        base = mirror if mirror.endswith("/") else mirror + "/"
-        for part, name in FILES.items():
-            if paths[part] is None:
-                target = root / f"{name}.gz"
-                _download(base + target.name, target, digests[target.name])
-                paths[part] = target
+        raise missing_files(spec.title, root, [f"{name}[.gz]" for name in missing], base)
+    for part, name in FILES.items():
+        if paths[part] is None:
+            target = root / f"{name}.gz"
+            fetch(spec.title, base + target.name, target, digests[target.name])
+            paths[part] = target
 
     arrays = {part: read_idx(path) for part, path in paths.items()}
-    train = _pair(arrays["train_images"], arrays["train_labels"],
+    train = _pair(spec.title, arrays["train_images"], arrays["train_labels"],
                   paths["train_images"], paths["train_labels"])
-    test = _pair(arrays["test_images"], arrays["test_labels"],
+    test = _pair(spec.title, arrays["test_images"], arrays["test_labels"],
                  paths["test_images"], paths["test_labels"])
     if train[0].shape[1:] != test[0].shape[1:]:
         raise DatasetError(
-            f"MNIST: training images {str(paths['train_images'])!r} are "
+            f"{spec.title}: training images {str(paths['train_images'])!r} are "
             f"{train[0].shape[1]}x{train[0].shape[2]} but test images "
             f"{str(paths['test_images'])!r} are {test[0].shape[1]}x{test[0].shape[2]}")
     return tuple((images[:, np.newaxis].astype(dtype) / dtype(255),   # (N, 1, 28, 28)
                   labels.astype(np.int64))                            # (N,)
                  for images, labels in (train, test))
-
-
-def _checksums(checksums) -> dict[str, str]:
-    """The standard digests, updated with the caller's (validated, lower-cased)."""
-    digests = dict(SHA256)
-    if checksums is None:
-        return digests
-    if not isinstance(checksums, dict):
-        fail("checksums", "None or a dict of file name to SHA-256 hex digest", checksums,
-             error=TypeError)
-    for key, value in checksums.items():
-        if key not in SHA256:
-            fail("checksums keys", "one of " + ", ".join(repr(k) for k in SHA256), key)
-        if (not isinstance(value, str) or len(value) != 64
-                or not set(value) <= set(string.hexdigits)):
-            fail(f"checksums[{key!r}]", "a SHA-256 digest of 64 hex digits", value)
-        digests[key] = value.lower()
-    return digests
 
 
 def _find(root: Path, name: str) -> Path | None:
@@ -309,45 +297,18 @@ def _find(root: Path, name: str) -> Path | None:
     return None
 
 
-def _download(url: str, target: Path, expected: str) -> None:
-    """Fetch ``url`` into ``target`` through a verified temporary file; see the module notes."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                         dir=target.parent)
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as out:
-            with urlopen(url, timeout=_TIMEOUT) as response:
-                while chunk := response.read(_CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-        actual = digest.hexdigest()
-        if actual != expected:
-            raise DatasetError(
-                f"MNIST: checksum mismatch for {target.name!r} downloaded from {url}: "
-                f"expected SHA-256 {expected}, got {actual}; the file was discarded")
-        os.replace(temporary, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise OSError(f"MNIST: downloading {url} to {str(target)!r} failed: {exc}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _pair(images: np.ndarray, labels: np.ndarray, image_path, label_path):
-    """Check that an images file and a labels file make one MNIST split."""
+def _pair(title: str, images: np.ndarray, labels: np.ndarray, image_path, label_path):
+    """Check that an images file and a labels file make one split of an MNIST-shaped set."""
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise DatasetError(f"MNIST: images file {str(image_path)!r} must hold a 3-D uint8 "
+        raise DatasetError(f"{title}: images file {str(image_path)!r} must hold a 3-D uint8 "
                            f"array (N, 28, 28); got shape {images.shape}, dtype {images.dtype}")
     if labels.ndim != 1 or labels.dtype != np.uint8:
-        raise DatasetError(f"MNIST: labels file {str(label_path)!r} must hold a 1-D uint8 "
+        raise DatasetError(f"{title}: labels file {str(label_path)!r} must hold a 1-D uint8 "
                            f"array (N,); got shape {labels.shape}, dtype {labels.dtype}")
     if images.shape[0] != labels.shape[0]:
-        raise DatasetError(f"MNIST: {images.shape[0]} images in {str(image_path)!r} but "
+        raise DatasetError(f"{title}: {images.shape[0]} images in {str(image_path)!r} but "
                            f"{labels.shape[0]} labels in {str(label_path)!r}")
     if labels.size and labels.max() > 9:
-        raise DatasetError(f"MNIST: labels file {str(label_path)!r} must hold digits 0..9; "
-                           f"got a label {int(labels.max())}")
+        raise DatasetError(f"{title}: labels file {str(label_path)!r} must hold class labels "
+                           f"0..9; got a label {int(labels.max())}")
     return images, labels

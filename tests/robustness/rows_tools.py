@@ -44,7 +44,7 @@ ROWS = (
           extra=MAKE_SHAPES_EXTRA),
     Entry("datasets.load_mnist", datasets.load_mnist,
           dict(root=os.path.dirname(SCRATCH), download=False),
-          dict(root="path", download="bool"),
+          dict(root="path", download="bool"), allow={"root": {"None"}},
           extra=[("mirror", "a number", 3), ("checksums", "a list", ["abc"]),
                  ("checksums", "a bad digest", {"train-images-idx3-ubyte.gz": "xyz"})]),
     Entry("datasets.read_idx", datasets.read_idx, dict(path=SCRATCH), dict(path="path")),

@@ -177,7 +177,7 @@ def test_a_checksum_mismatch_leaves_no_file_a_later_load_would_trust(tmp_path, m
 
 
 def test_an_interrupted_download_leaves_no_file(tmp_path, mirror, monkeypatch):
-    import convnet.datasets.mnist as mnist
+    import convnet.datasets._download as mnist   # the one download path
     folder, digests = mirror
     root = tmp_path / "data"
     real_urlopen = mnist.urlopen
