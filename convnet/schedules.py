@@ -183,6 +183,11 @@ class OneCycleLR(Schedule):
         if not isinstance(three_phase, bool):
             fail("three_phase", "True or False", three_phase, error=TypeError)
         self.three_phase = three_phase
+        ends = [0.0] + [end for end, _, _ in self._phases()]
+        if any(a == b for a, b in zip(ends, ends[1:])):
+            fail("pct_start", f"a share giving every phase of the cycle some steps (with "
+                 f"total_steps={self.total_steps} a phase has none: PyTorch divides by zero)",
+                 pct_start)
 
     def _phases(self):
         """(end step, start rate, end rate) of each phase, as PyTorch's ``_schedule_phases``."""
