@@ -104,8 +104,9 @@ class EarlyStopping(_Monitor):
 
     An epoch improves on the best so far when the value is lower by more than
     ``min_delta`` (higher, for a monitor with "acc" in its name or
-    ``mode="max"``), as Keras's EarlyStopping decides it.  Training stops after
-    ``patience + 1`` epochs in a row without improvement.  With
+    ``mode="max"``), and training stops after ``patience`` epochs in a row
+    without improvement (after the first one with ``patience=0``), as Keras's
+    EarlyStopping decides it.  With
     ``restore_best=True`` the model's parameters and layer state (running
     statistics) are set back at the end of training to those of the best
     epoch, whether training stopped early or ran out of epochs (Keras
@@ -141,7 +142,7 @@ class EarlyStopping(_Monitor):
                 self._kept = {name: array.copy() for name, array in _arrays(self.model).items()}
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.stop_training = True
 
