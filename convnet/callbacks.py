@@ -22,10 +22,12 @@ Examples
 >>> class Tell(Callback):
 ...     def on_epoch_end(self, epoch, logs):
 ...         print(f"epoch {epoch}: lr {logs['lr']}")
+>>> from convnet import Sequential
 >>> from convnet.layers import Dense
 >>> from convnet.optim import SGD
+>>> from convnet.schedules import StepLR
 >>> x, y = np.eye(4), np.arange(4)
->>> model = convnet.Sequential(Dense(4, 4, rng=0))
+>>> model = Sequential(Dense(4, 4, rng=0))
 >>> _ = model.fit(x, y, epochs=2, batch_size=4, loss="cross_entropy", optimizer=SGD(0.1),
 ...               callbacks=[LearningRateScheduler(StepLR(1, 0.5)), Tell()], verbose=0)
 epoch 0: lr 0.1

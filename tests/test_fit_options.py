@@ -120,3 +120,32 @@ def test_a_notebook_without_ipywidgets_gets_lines_and_no_warning(monkeypatch, ca
 def test_train_digits_quiet_prints_nothing(capsys):
     convnet.zoo.train_digits(epochs=1, verbose=False)
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_notebook_with_ipywidgets_gets_one_widget_bar(monkeypatch, capsys):
+    import tqdm.notebook
+    made = []
+
+    class Widget:                       # stands in for tqdm.notebook.tqdm: no kernel here
+        def __init__(self, **options):
+            made.append(options)
+            self.steps = 0
+
+        def set_description(self, text, refresh=True):
+            self.description = text
+
+        def set_postfix(self, postfix, refresh=True):
+            self.postfix = postfix
+
+        def update(self, n):
+            self.steps += n
+
+        def close(self):
+            made.append(("closed", self.steps, self.description, sorted(self.postfix)))
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(progress, "has_widgets", lambda: True)
+    monkeypatch.setattr(tqdm.notebook, "tqdm", Widget)
+    fit(epochs=2, verbose=1)                        # 40 samples: 5 batches an epoch
+    assert made[0]["total"] == 10 and made[1] == ("closed", 10, "epoch 2/2",
+                                                  ["accuracy", "loss"])
+    assert len(made) == 2 and len(capsys.readouterr().out.splitlines()) == 2
