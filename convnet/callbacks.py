@@ -202,11 +202,14 @@ class ModelCheckpoint(_Monitor):
 class LearningRateScheduler(Callback):
     """Set ``optimizer.lr = schedule(epoch, base_lr)`` at the start of every epoch.
 
-    ``base_lr`` is the optimizer's rate when this callback first sees it
-    (kept across ``fit`` calls, so resuming at ``initial_epoch`` continues
-    the schedule).  ``schedule`` is one of :mod:`convnet.schedules` or any
-    callable ``(epoch, base_lr) -> lr`` (Keras passes the current rate
-    instead of the first; a schedule here depends on the epoch alone).
+    ``base_lr`` is the optimizer's rate before any schedule changed it: the
+    first time a scheduler sees an optimizer it keeps that rate as
+    ``optimizer.initial_lr`` (PyTorch keeps ``initial_lr`` in the same way),
+    and checkpoints save it, so a run resumed at ``initial_epoch`` with a new
+    scheduler continues the same schedule.  ``schedule`` is one of
+    :mod:`convnet.schedules` or any callable ``(epoch, base_lr) -> lr``
+    (Keras passes the current rate instead of the first; a schedule here
+    depends on the epoch alone).
     """
 
     def __init__(self, schedule):
@@ -214,14 +217,13 @@ class LearningRateScheduler(Callback):
             fail("schedule", "a schedule such as convnet.schedules.StepLR(10) or a function "
                  "(epoch, base_lr) -> lr", schedule, error=TypeError)
         self.schedule = schedule
-        self.base_lr = None
 
     def on_train_begin(self, logs):
-        if self.base_lr is None:
-            self.base_lr = self.optimizer.lr
+        if getattr(self.optimizer, "initial_lr", None) is None:
+            self.optimizer.initial_lr = self.optimizer.lr
 
     def on_epoch_begin(self, epoch, logs):
-        lr = self.schedule(epoch, self.base_lr)
+        lr = self.schedule(epoch, self.optimizer.initial_lr)
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
             fail("schedule", "a function returning a learning rate > 0", self.schedule,
                  given=f"{lr!r} for epoch {epoch}")

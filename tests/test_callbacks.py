@@ -11,7 +11,7 @@ from convnet.callbacks import (Callback, EarlyStopping, LearningRateScheduler, M
                                StopOnDivergence, load_checkpoint)
 from convnet.model import DivergenceError
 from convnet.optim import SGD, Adam
-from convnet.schedules import StepLR
+from convnet.schedules import ExponentialLR, StepLR
 
 from .test_model import toy_data
 
@@ -110,16 +110,21 @@ def test_a_monitor_that_is_not_logged_is_named():
 
 def test_a_checkpoint_resumes_the_run_bit_for_bit_running_statistics_and_adam_included(
         tmp_path):
+    def schedule():                       # a new scheduler on each side, as after a restart
+        return LearningRateScheduler(ExponentialLR(0.5))
     whole = norm_model()
-    full = train(whole, Adam(1e-2), epochs=4)
+    full = train(whole, Adam(1e-2), epochs=4, callbacks=[schedule()])
     path = tmp_path / "run.npz"
-    first = train(norm_model(), Adam(1e-2), epochs=2, callbacks=[ModelCheckpoint(path)])
+    first = train(norm_model(), Adam(1e-2), epochs=2,
+                  callbacks=[schedule(), ModelCheckpoint(path)])
     assert (tmp_path / "run.optimizer.npz").exists()
-    optimizer = Adam(1e-2)
+    optimizer = Adam(1.0)
     model, epoch, history = load_checkpoint(path, optimizer)
     assert epoch == 2 and history.loss == first.loss
     assert optimizer.state["0.weight"]["t"] == 6                 # 2 epochs of 3 batches
-    rest = train(model, optimizer, epochs=4, history=history)     # initial_epoch from history
+    assert (optimizer.lr, optimizer.initial_lr) == (1e-2 * 0.5, 1e-2)   # epoch 1's rate
+    rest = train(model, optimizer, epochs=4, history=history,     # initial_epoch from history
+                 callbacks=[schedule()])
     assert rest is history and rest.epoch == [1, 2, 3, 4]
     assert rest.loss == full.loss and rest.accuracy == full.accuracy
     for name, value in snapshot(whole).items():
