@@ -15,7 +15,7 @@ from ._archive import ModelFileError, open_archive, write_archive
 from ._serialize import arrays_wanted, build_layers, describe
 from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
-from .layers.base import Layer, check_dtype, named_arrays, walk
+from .layers.base import Layer, check_dtype, convert_dtype, named_arrays, walk
 from .functional import release_work_memory
 from .training import DivergenceError, History, TrainingPolicy
 
@@ -119,15 +119,7 @@ class Sequential:
 
     def astype(self, dtype):
         """Convert every parameter (and future computations) to float32 or float64."""
-        dtype = check_dtype(dtype)
-        for _, layer in walk(enumerate(self.layers)):
-            if hasattr(layer, "dtype"):
-                layer.dtype = dtype
-            for arrays in (layer.params, layer.state):
-                for key in list(arrays):
-                    if arrays[key].dtype.kind == "f":
-                        arrays[key] = arrays[key].astype(dtype)
-            layer.grads.clear()
+        convert_dtype(enumerate(self.layers), check_dtype(dtype))
         return self
 
     def free_memory(self) -> None:

@@ -39,7 +39,7 @@ class _BatchNorm(Layer):
     _NDIM: tuple = ()
     _LAYOUT = ""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float64):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
         super().__init__()
         self.num_features = integer(num_features, "num_features", minimum=1)
         self.eps = real_number(eps, "eps", minimum=0.0)
@@ -116,7 +116,7 @@ class BatchNorm2D(_BatchNorm):
     affine : bool, default True
         Learn γ (``params["weight"]``, ones at first) and β
         (``params["bias"]``, zeros); without, the output is x̂ itself.
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -195,7 +195,7 @@ class GroupNorm(Layer):
     eps : float >= 0, default 1e-5
     affine : bool, default True
         Learn γ (ones at first) and β (zeros), one per channel.
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -214,7 +214,7 @@ class GroupNorm(Layer):
 
     skips_input_gradient = True
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float64):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32):
         super().__init__()
         self.num_groups = integer(num_groups, "num_groups", minimum=1)
         self.num_channels = integer(num_channels, "num_channels", minimum=1)
