@@ -10,7 +10,7 @@ from convnet.optim import SGD, Adam
 
 
 def one_weight(value=1.0):
-    layer = Dense(1, 1, bias=False, rng=0)
+    layer = Dense(1, 1, bias=False, rng=0, dtype=np.float64)
     layer.params["weight"][...] = value
     return layer
 
@@ -61,7 +61,7 @@ def test_adam_two_steps():
 
 
 def test_state_is_kept_per_parameter_name():
-    layer = Dense(1, 1, rng=0)
+    layer = Dense(1, 1, rng=0, dtype=np.float64)
     layer.params["weight"][...] = 1.0
     opt = SGD(lr=0.1, momentum=0.5)
     layer.grads = {"weight": np.array([[1.0]]), "bias": np.array([2.0])}
