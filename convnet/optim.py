@@ -83,7 +83,7 @@ class SGD(Optimizer):
     >>> layer.grads["weight"] = np.array([[0.5]])
     >>> SGD(lr=0.1).step(layer)
     >>> layer.params["weight"]
-    array([[0.95]])
+    array([[0.95]], dtype=float32)
     """
 
     def __init__(self, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
@@ -144,7 +144,7 @@ class Adam(Optimizer):
     >>> layer.grads["weight"] = np.array([[0.5]])
     >>> Adam(lr=0.1).step(layer)
     >>> np.round(layer.params["weight"], 6)
-    array([[0.9]])
+    array([[0.9]], dtype=float32)
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):

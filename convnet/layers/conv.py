@@ -253,7 +253,7 @@ class ProductBiasConv2D(Conv2D):
     --------
     >>> layer = ProductBiasConv2D(1, 1, 2, rng=0)
     >>> layer.params["bias"]
-    array([1.])
+    array([1.], dtype=float32)
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,

@@ -132,11 +132,11 @@ class BatchNorm2D(_BatchNorm):
 
     >>> layer = BatchNorm2D(1)
     >>> layer.forward(np.array([1.0, 3.0]).reshape(2, 1, 1, 1)).ravel()
-    array([-0.999995,  0.999995])
+    array([-0.999995,  0.999995], dtype=float32)
     >>> layer.state["running_mean"], layer.state["running_var"]
-    (array([0.2]), array([1.1]))
+    (array([0.2], dtype=float32), array([1.1], dtype=float32))
     >>> layer.eval().forward(np.full((1, 1, 1, 1), 1.3)).ravel()    # (1.3 - 0.2) / sqrt(1.1)
-    array([1.0488])
+    array([1.0488], dtype=float32)
     """
 
     _NDIM = (4,)
@@ -164,7 +164,7 @@ class BatchNorm1D(_BatchNorm):
     >>> layer = BatchNorm1D(2, eps=0.0)
     >>> layer.forward(np.array([[1.0, 10.0], [3.0, 30.0]]))   # each column: mean, spread
     array([[-1., -1.],
-           [ 1.,  1.]])
+           [ 1.,  1.]], dtype=float32)
     """
 
     _NDIM = (2, 3)
@@ -207,9 +207,9 @@ class GroupNorm(Layer):
 
     >>> x = np.array([-7.0, -1.0, 1.0, 7.0]).reshape(1, 2, 2, 1)
     >>> GroupNorm(1, 2, eps=0.0).forward(x).ravel()    # layer norm: mean 0, variance 100/4
-    array([-1.4, -0.2,  0.2,  1.4])
+    array([-1.4, -0.2,  0.2,  1.4], dtype=float32)
     >>> GroupNorm(2, 2, eps=0.0).forward(x).ravel()    # instance norm: (-7, -1), (1, 7)
-    array([-1.,  1., -1.,  1.])
+    array([-1.,  1., -1.,  1.], dtype=float32)
     """
 
     skips_input_gradient = True
