@@ -166,7 +166,8 @@ class Sequential:
 
         Returns the batch loss.  If the loss is not finite, or the update
         makes a parameter non-finite, raises :class:`DivergenceError` and
-        leaves the parameters as they were before this batch.  ``policy``
+        leaves the parameters and the optimizer's state as they were before
+        this batch.  ``policy``
         (default ``self.policy``) is the :class:`TrainingPolicy` of the step.
         """
         policy = self.policy if policy is None else training.checked_policy(policy)
@@ -203,10 +204,9 @@ class Sequential:
         ------
         DivergenceError
             When the loss becomes NaN or infinite; the message names the epoch
-            and batch, and the parameters are those after the last good step.
-            (The optimizer's running state, such as momentum or Adam's moment
-            estimates, is not rolled back; call ``optimizer.zero_state()`` to
-            start it afresh.)
+            and batch, and the parameters, the layers' running statistics and
+            the optimizer's state (momentum, Adam's moment estimates, step
+            counts) are those after the last good step.
         """
         return training.fit(self, x, y, epochs=epochs, batch_size=batch_size, loss=loss,
                             optimizer=optimizer, validation_data=validation_data,
