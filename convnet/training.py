@@ -122,7 +122,8 @@ def _step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
     params = model.parameters()
     saved = _copies(params)
     undo_optimizer = _optimizer_undo(optimizer)   # momentum, moments, step counts
-    optimizer.step(model)
+    with np.errstate(over="ignore", invalid="ignore"):      # a non-finite update is raised below
+        optimizer.step(model)
     broken = [name for name, array in params.items() if not np.all(np.isfinite(array))]
     if broken:
         _restore(params, saved)
