@@ -7,17 +7,16 @@ name, then a rename):
 * ``run.npz``, the model file of :meth:`Sequential.save` (parameters and the
   layers' ``state`` such as BatchNorm's running statistics), loadable with
   :func:`convnet.load` alone;
-* ``run.optimizer.npz``, the optimizer's per-parameter arrays (``optimizer.state``:
-  momentum, Adam's moments) named ``<parameter>/<key>``, and a JSON entry with
-  the optimizer's class, ``lr`` (and ``initial_lr``, the rate a schedule
-  started from), its scalar state (Adam's step count), the
+* ``run.optimizer.npz``, the arrays of the optimizer's ``state_dict()``
+  (momentum, Adam's moments) named ``<parameter>/<key>``, and a JSON entry with
+  the rest of it (the optimizer's class, its configuration such as ``lr``,
+  its step counts), ``initial_lr`` (the rate a schedule started from), the
   epoch, the History so far and a digest of the model's arrays.
 
 The optimizer file is written first; the digest ties it to the model file it
 was written with, so a save killed between the two files is detected when
-loading (an error, never a silently mismatched resume).  Optimizers with a
-``state_dict()`` are not needed: the state is read from ``optimizer.state``,
-which every optimizer of :mod:`convnet.optim` keeps.
+loading (an error, never a silently mismatched resume).  An optimizer of
+another kind without ``state_dict()`` is saved from its ``state`` and ``lr``.
 """
 
 from __future__ import annotations
@@ -53,8 +52,9 @@ def model_digest(model) -> str:
 def save_checkpoint(path, model, optimizer, epoch: int, history) -> None:
     """Write the model (``path``) and the optimizer state beside it, each atomically."""
     path = file_path(path)
+    saved = _state_dict(optimizer)
     arrays, scalars = {}, {}
-    for name, entries in optimizer.state.items():
+    for name, entries in saved["state"].items():
         for key, value in entries.items():
             if isinstance(value, np.ndarray):
                 arrays[f"{name}/{key}"] = value
@@ -62,12 +62,21 @@ def save_checkpoint(path, model, optimizer, epoch: int, history) -> None:
                 scalars.setdefault(name, {})[key] = value.item() if hasattr(value, "item") \
                     else value
     initial_lr = getattr(optimizer, "initial_lr", None)      # set by LearningRateScheduler
-    meta = {"kind": KIND, "optimizer": type(optimizer).__name__, "lr": float(optimizer.lr),
+    meta = {"kind": KIND, "optimizer": saved["optimizer"], "config": saved["config"],
             "initial_lr": None if initial_lr is None else float(initial_lr),
             "scalars": scalars, "epoch": int(epoch), "model": model_digest(model),
             "history": None if history is None else history.as_dict()}
     write_archive(optimizer_path(path), [meta], arrays)
     model.save(path)
+
+
+def _state_dict(optimizer) -> dict:
+    """``optimizer.state_dict()``, or the same made of ``state`` and ``lr`` (another object)."""
+    if callable(getattr(optimizer, "state_dict", None)):
+        return optimizer.state_dict()
+    return {"optimizer": type(optimizer).__name__,
+            "config": {"lr": getattr(optimizer, "lr", None)},
+            "state": getattr(optimizer, "state", {})}
 
 
 def load_checkpoint_parts(path) -> tuple:
@@ -94,10 +103,7 @@ def load_checkpoint_parts(path) -> tuple:
 
 
 def restore_optimizer(optimizer, meta: dict, arrays: dict, path) -> None:
-    """Fill ``optimizer.state`` and ``optimizer.lr`` from a checkpoint's optimizer file."""
-    if not hasattr(optimizer, "state") or not hasattr(optimizer, "lr"):
-        fail("optimizer", "an optimizer of convnet.optim (with .state and .lr)", optimizer,
-             error=TypeError)
+    """Give ``optimizer`` the state, configuration and ``initial_lr`` of a checkpoint."""
     if type(optimizer).__name__ != meta["optimizer"]:
         fail("optimizer", f"a {meta['optimizer']}, the optimizer whose state "
              f"{optimizer_path(path)!r} holds", optimizer)
@@ -107,8 +113,11 @@ def restore_optimizer(optimizer, meta: dict, arrays: dict, path) -> None:
         state.setdefault(parameter, {})[key] = value
     for parameter, entries in meta["scalars"].items():
         state.setdefault(parameter, {}).update(entries)
-    optimizer.state.clear()
-    optimizer.state.update(state)
-    optimizer.lr = meta["lr"]
+    if callable(getattr(optimizer, "load_state_dict", None)):
+        optimizer.load_state_dict({"optimizer": meta["optimizer"], "config": meta["config"],
+                                   "state": state})
+    else:
+        optimizer.state = state
+        optimizer.lr = meta["config"]["lr"]
     if meta["initial_lr"] is not None:
         optimizer.initial_lr = meta["initial_lr"]

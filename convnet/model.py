@@ -15,7 +15,7 @@ from ._archive import ModelFileError, open_archive, write_archive
 from ._serialize import arrays_wanted, build_layers, describe
 from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
-from .layers.base import Layer, check_dtype, named_arrays, walk
+from .layers.base import Layer, check_dtype, convert_dtype, named_arrays, walk
 from .functional import release_work_memory
 from .training import DivergenceError, History, TrainingPolicy
 
@@ -119,15 +119,7 @@ class Sequential:
 
     def astype(self, dtype):
         """Convert every parameter (and future computations) to float32 or float64."""
-        dtype = check_dtype(dtype)
-        for _, layer in walk(enumerate(self.layers)):
-            if hasattr(layer, "dtype"):
-                layer.dtype = dtype
-            for arrays in (layer.params, layer.state):
-                for key in list(arrays):
-                    if arrays[key].dtype.kind == "f":
-                        arrays[key] = arrays[key].astype(dtype)
-            layer.grads.clear()
+        convert_dtype(enumerate(self.layers), check_dtype(dtype))
         return self
 
     def free_memory(self) -> None:
@@ -174,7 +166,8 @@ class Sequential:
 
         Returns the batch loss.  If the loss is not finite, or the update
         makes a parameter non-finite, raises :class:`DivergenceError` and
-        leaves the parameters as they were before this batch.  ``policy``
+        leaves the parameters and the optimizer's state as they were before
+        this batch.  ``policy``
         (default ``self.policy``) is the :class:`TrainingPolicy` of the step.
         """
         policy = self.policy if policy is None else training.checked_policy(policy)
@@ -236,10 +229,9 @@ class Sequential:
         ------
         DivergenceError
             When the loss becomes NaN or infinite; the message names the epoch
-            and batch, and the parameters are those after the last good step.
-            (The optimizer's running state, such as momentum or Adam's moment
-            estimates, is not rolled back; call ``optimizer.zero_state()`` to
-            start it afresh.)  With
+            and batch, and the parameters, the layers' running statistics and
+            the optimizer's state (momentum, Adam's moment estimates, step
+            counts) are those after the last good step.  With
             ``callbacks=[convnet.callbacks.StopOnDivergence(raise_error=False)]``
             training ends quietly instead.
         """

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._optim_base import Optimizer
 from ._validate import fail, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
 from .layers.base import run_backward, run_forward, walk
@@ -119,13 +120,33 @@ def _step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
         run_backward(order, loss.backward(), not policy.skip_first_input_gradient)
     params = model.parameters()
     saved = _copies(params)
-    optimizer.step(model)
+    undo_optimizer = _optimizer_undo(optimizer)   # momentum, moments, step counts
+    with np.errstate(over="ignore", invalid="ignore"):      # a non-finite update is raised below
+        optimizer.step(model)
     broken = [name for name, array in params.items() if not np.all(np.isfinite(array))]
     if broken:
         _restore(params, saved)
         _restore(state, kept)
+        undo_optimizer()
         raise DivergenceError(f"the update made parameter {broken[0]!r} non-finite")
     return value, out
+
+
+def _optimizer_undo(optimizer):
+    """A function that puts ``optimizer``'s state back as it is now.
+
+    convnet's optimizers replace their state arrays rather than writing into
+    them, so a shallow snapshot suffices; another object with
+    ``state_dict()`` / ``load_state_dict()`` is copied through them.
+    """
+    if isinstance(optimizer, Optimizer):
+        snapshot = optimizer._snapshot()
+        return lambda: optimizer._restore(snapshot)
+    if callable(getattr(optimizer, "state_dict", None)) and \
+            callable(getattr(optimizer, "load_state_dict", None)):
+        copy = optimizer.state_dict()
+        return lambda: optimizer.load_state_dict(copy)
+    return lambda: None
 
 
 def _copies(arrays: dict) -> dict:

@@ -81,8 +81,8 @@ def test_fit_leaves_the_global_random_state_alone():
 
 
 def small_model():
-    return convnet.Sequential(L.Conv2D(1, 2, 3, rng=0), L.ReLU(), L.Flatten(),
-                              L.Dense(2 * 6 * 6, 2, rng=1))
+    return convnet.Sequential(L.Conv2D(1, 2, 3, rng=0, dtype=np.float64), L.ReLU(), L.Flatten(),
+                              L.Dense(2 * 6 * 6, 2, rng=1, dtype=np.float64))
 
 
 def test_nan_in_the_data_is_named_before_the_first_step():

@@ -58,7 +58,7 @@ class Conv2D(Layer):
         C/groups*kh*kw``, ``fan_out = F*kh*kw``.
     rng : None, int or numpy.random.Generator
         Source of the initial weights.
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -93,7 +93,7 @@ class Conv2D(Layer):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias="tied", padding_mode="zeros", input_size=None, init="he",
-                 rng=None, dtype=np.float64):
+                 rng=None, dtype=np.float32):
         super().__init__()
         self.in_channels = integer(in_channels, "in_channels", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", minimum=1)
@@ -253,11 +253,11 @@ class ProductBiasConv2D(Conv2D):
     --------
     >>> layer = ProductBiasConv2D(1, 1, 2, rng=0)
     >>> layer.params["bias"]
-    array([1.])
+    array([1.], dtype=float32)
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, padding_mode="zeros", init="he", rng=None, dtype=np.float64):
+                 groups=1, padding_mode="zeros", init="he", rng=None, dtype=np.float32):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias=None, padding_mode=padding_mode, init=init, rng=rng,
                          dtype=dtype)

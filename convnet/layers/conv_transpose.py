@@ -48,7 +48,7 @@ class ConvTranspose2D(Layer):
         C_out/groups, kh, kw): ``fan_in = C_out/groups*kh*kw``,
         ``fan_out = C_in*kh*kw``.
     rng : None, int or numpy.random.Generator
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -81,7 +81,7 @@ class ConvTranspose2D(Layer):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, dilation=1, groups=1, bias=True, init="he", rng=None,
-                 dtype=np.float64):
+                 dtype=np.float32):
         super().__init__()
         self.in_channels = integer(in_channels, "in_channels", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", minimum=1)

@@ -22,7 +22,7 @@ class Dense(Layer):
     bias : bool, default True
     init : {"glorot", "he"}, default "glorot"
     rng : None, int or numpy.random.Generator
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -37,7 +37,7 @@ class Dense(Layer):
     """
 
     def __init__(self, in_features, out_features, bias=True, init="glorot", rng=None,
-                 dtype=np.float64):
+                 dtype=np.float32):
         super().__init__()
         self.in_features = integer(in_features, "in_features", minimum=1)
         self.out_features = integer(out_features, "out_features", minimum=1)

@@ -230,7 +230,7 @@ ROWS = (
                  ("x", "float32", np.ones(3, np.float32)), ("x", "None", None)]),
     Entry("gradcheck.check_gradients", gradcheck.check_gradients,
           dict(layer=L.Dense(3, 2, rng=0), x=LOGITS), dict(x=ARRAY),
-          extra=[("layer", "float32 parameters", L.Dense(3, 2, rng=0, dtype=np.float32)),
+          extra=[("layer", "not a layer", "dense"),
                  ("x", "the wrong width", np.ones((4, 5)))]),
     Entry("gradcheck.check_loss_gradient", gradcheck.check_loss_gradient,
           dict(loss=losses.MSELoss(), prediction=LOGITS, target=LOGITS), dict(prediction=ARRAY),
