@@ -35,17 +35,24 @@ __all__ = ["fit"]
 
 @dataclass
 class _Run:
-    """What stays fixed during one ``fit``."""
+    """One ``fit``'s checked arguments (the training data after any validation split)."""
 
     model: object
     x: np.ndarray
     y: np.ndarray
+    validation_data: tuple | None
+    epochs: int                  # the number of the last epoch
+    first: int                   # epochs already done (initial_epoch)
     batch_size: int
     loss: object
     optimizer: object
     policy: object
     transform: object
     callbacks: list
+    history: History
+    rng: np.random.Generator     # the shuffling's
+    shuffle: bool
+    verbose: int
     progress: object = None
 
 
@@ -53,31 +60,31 @@ def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=Non
         validation_split=0.0, shuffle=True, seed=None, verbose=1, callbacks=None,
         initial_epoch=None, history=None, transform=None, policy=None) -> History:
     """Mini-batch training; see :meth:`convnet.Sequential.fit` for the parameters."""
-    run, validation_data, rng, first, epochs, history, shuffle, verbose = _prepare(
-        model, x, y, epochs, batch_size, loss, optimizer, validation_data, validation_split,
-        shuffle, seed, verbose, callbacks, initial_epoch, history, transform, policy)
-    n = run.x.shape[0]
-    for _ in range(first if shuffle else 0):
-        rng.permutation(n)                            # the epochs a resumed run has done
-    transform_seed = int(rng.spawn(1)[0].integers(2 ** 63))
+    run = _prepare(model, x, y, epochs, batch_size, loss, optimizer, validation_data,
+                   validation_split, shuffle, seed, verbose, callbacks, initial_epoch, history,
+                   transform, policy)
+    n, history = run.x.shape[0], run.history
+    for _ in range(run.first if run.shuffle else 0):
+        run.rng.permutation(n)                        # the epochs a resumed run has done
+    transform_seed = int(run.rng.spawn(1)[0].integers(2 ** 63))
     for callback in run.callbacks:
         callback.model, callback.optimizer, callback.history = model, optimizer, history
         callback.stop_training = False
     _call(run.callbacks, "on_train_begin", {})
-    run.progress = FitProgress(first + 1, epochs, math.ceil(n / run.batch_size), verbose)
+    run.progress = FitProgress(run.first + 1, run.epochs, math.ceil(n / run.batch_size),
+                               run.verbose)
     try:
-        for epoch in range(first, epochs):
+        for epoch in range(run.first, run.epochs):
             _call(run.callbacks, "on_epoch_begin", epoch, {"lr": getattr(optimizer, "lr", None)})
             start = time.perf_counter()
             model.train()
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            augment = np.random.default_rng([transform_seed, epoch])
-            done = _epoch(run, epoch, order, augment)
+            order = run.rng.permutation(n) if run.shuffle else np.arange(n)
+            done = _epoch(run, epoch, order, np.random.default_rng([transform_seed, epoch]))
             if done is None:                           # diverged, and told to stop quietly
                 break
-            _record(history, run, epoch + 1, *done, validation_data)
+            _record(run, epoch + 1, *done)
             history.time.append(time.perf_counter() - start)
-            run.progress.end_epoch(_epoch_line(history, epochs))
+            run.progress.end_epoch(_epoch_line(history, run.epochs))
             _call(run.callbacks, "on_epoch_end", epoch, _logs(history, optimizer))
             if any(callback.stop_training for callback in run.callbacks):
                 break
@@ -90,7 +97,7 @@ def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=Non
 
 def _prepare(model, x, y, epochs, batch_size, loss, optimizer, validation_data, split, shuffle,
              seed, verbose, callbacks, initial_epoch, history, transform, policy):
-    """Check every argument; split off validation data; the fixed part of the run."""
+    """Check every argument and split off the validation data."""
     policy = model.policy if policy is None else checked_policy(policy)
     loss = checked_loss(loss)
     x, y = checked_data(x, y)
@@ -116,9 +123,8 @@ def _prepare(model, x, y, epochs, batch_size, loss, optimizer, validation_data, 
                         inclusive=(True, False))
     if split:
         x, y, validation_data = _split(x, y, split, validation_data, split_rng)
-    run = _Run(model, x, y, batch_size, loss, optimizer, policy, transform,
-               _callbacks(callbacks))
-    return run, validation_data, rng, first, epochs, history, bool(shuffle), verbose
+    return _Run(model, x, y, validation_data, epochs, first, batch_size, loss, optimizer, policy,
+                transform, _callbacks(callbacks), history, rng, bool(shuffle), verbose)
 
 
 def _history(history, initial_epoch, epochs):
@@ -215,8 +221,8 @@ def _transformed(run: _Run, x, rng):
     return out
 
 
-def _record(history, run: _Run, epoch, total, correct, validation_data):
-    n = run.x.shape[0]
+def _record(run: _Run, epoch, total, correct):
+    n, history, validation_data = run.x.shape[0], run.history, run.validation_data
     history.epoch.append(epoch)
     history.loss.append(total / n)
     history.accuracy.append(None if correct is None else correct / n)
