@@ -182,3 +182,15 @@ def test_divergence_raises_by_default_and_can_stop_quietly():
     history = model.fit(x, y2, callbacks=[quiet], **small)
     assert len(history) == 0 and "training stopped at epoch 1" in str(quiet.error)
     assert all(np.all(np.isfinite(v)) for v in model.parameters().values())
+
+
+def test_a_damaged_optimizer_file_is_named(tmp_path):
+    train(norm_model(), SGD(0.1, momentum=0.9), epochs=1,
+          callbacks=[ModelCheckpoint(tmp_path / "a.npz")])
+    state = tmp_path / "a.optimizer.npz"
+    state.write_bytes(state.read_bytes()[:100])                   # truncated
+    with pytest.raises(ValueError, match="cannot load the optimizer state '.*a.optimizer.npz'"):
+        load_checkpoint(tmp_path / "a.npz")
+    state.unlink()
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "a.npz")
