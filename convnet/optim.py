@@ -5,56 +5,27 @@ name such as ``"0.weight"`` to an array; the gradients are those of the last
 ``backward``) and keeps its own state, such as momentum, per parameter name.
 Anything with those two methods can be optimised, a single layer or a
 container such as ``Residual`` included (names by path: ``"body.0.weight"``).
+
+Each optimizer follows the update rule and the defaults of the PyTorch
+optimizer of the same name (``torch.optim``; AdaGrad is ``Adagrad`` there).
+``optimizer.state_dict()`` copies what the next steps depend on (the
+arguments, and per parameter its arrays and step count) and
+``optimizer.load_state_dict(d)`` takes such a copy back: that is how a
+checkpoint saves an optimizer and how training resumes.  When a training step
+makes a parameter non-finite, :meth:`convnet.Sequential.fit` and
+``train_batch`` put the optimizer's state back as it was before that step,
+with the parameters.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._optim_adaptive import AdaGrad, RMSprop
+from ._optim_base import Optimizer, checked_betas
 from ._validate import fail, real_number
 
-__all__ = ["Optimizer", "SGD", "Adam"]
-
-
-def _arrays(model):
-    if hasattr(model, "parameters") and callable(model.parameters):
-        return model.parameters(), model.gradients()
-    if hasattr(model, "params") and hasattr(model, "grads"):
-        return model.params, model.grads
-    fail("model", "a Sequential or a layer (with parameters()/gradients() or params/grads)",
-         model, error=TypeError)
-
-
-class Optimizer:
-    """Base class: subclasses implement ``_update(name, param, grad)``."""
-
-    def __init__(self, lr):
-        self.lr = real_number(lr, "lr", minimum=0.0, inclusive=(False, True))
-        self.state: dict[str, dict] = {}
-
-    def step(self, model) -> None:
-        """Update each parameter of ``model`` in place from its gradient."""
-        params, grads = _arrays(model)
-        for name, param in params.items():
-            if name not in grads:
-                raise RuntimeError(f"no gradient for parameter {name!r}: call backward() "
-                                   "before step()")
-            grad = grads[name]
-            if grad.shape != param.shape:
-                fail(f"gradient {name!r}", f"of shape {param.shape} like its parameter", grad,
-                     given=f"shape {grad.shape}")
-            self._update(name, param, grad.astype(param.dtype, copy=False))
-
-    def zero_state(self) -> None:
-        """Forget momentum and moment estimates (start afresh)."""
-        self.state.clear()
-
-    def _update(self, name, param, grad):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        return f"{type(self).__name__}({args})"
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "AdaGrad"]
 
 
 class SGD(Optimizer):
@@ -83,7 +54,7 @@ class SGD(Optimizer):
     >>> layer.grads["weight"] = np.array([[0.5]])
     >>> SGD(lr=0.1).step(layer)
     >>> layer.params["weight"]
-    array([[0.95]])
+    array([[0.95]], dtype=float32)
     """
 
     def __init__(self, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
@@ -108,9 +79,8 @@ class SGD(Optimizer):
             state = self.state.setdefault(name, {})
             if "velocity" not in state:
                 state["velocity"] = grad.copy()
-            else:
-                state["velocity"] *= param.dtype.type(self.momentum)
-                state["velocity"] += grad
+            else:                                    # a new array: see Optimizer
+                state["velocity"] = param.dtype.type(self.momentum) * state["velocity"] + grad
             velocity = state["velocity"]
             grad = grad + param.dtype.type(self.momentum) * velocity if self.nesterov else velocity
         param -= param.dtype.type(self.lr) * grad
@@ -144,15 +114,12 @@ class Adam(Optimizer):
     >>> layer.grads["weight"] = np.array([[0.5]])
     >>> Adam(lr=0.1).step(layer)
     >>> np.round(layer.params["weight"], 6)
-    array([[0.9]])
+    array([[0.9]], dtype=float32)
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            fail("betas", "a pair (beta1, beta2)", betas, error=TypeError)
-        self.betas = tuple(real_number(b, "betas", minimum=0.0, maximum=1.0,
-                                       inclusive=(True, False)) for b in betas)
+        self.betas = checked_betas(betas)
         self.eps = real_number(eps, "eps", minimum=0.0, inclusive=(False, True))
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
 
@@ -160,19 +127,66 @@ class Adam(Optimizer):
         return dict(lr=self.lr, betas=self.betas, eps=self.eps, weight_decay=self.weight_decay)
 
     def _update(self, name, param, grad):
-        beta1, beta2 = self.betas
         if self.weight_decay:
-            grad = grad + param.dtype.type(self.weight_decay) * param
+            grad = grad + param.dtype.type(self.weight_decay) * param    # L2 penalty
+        self._adam_step(name, param, grad)
+
+    def _adam_step(self, name, param, grad):
+        beta1, beta2 = self.betas
+        kind = param.dtype.type
         state = self.state.setdefault(name, {})
         if not state:
             state.update(t=0, m=np.zeros_like(param), v=np.zeros_like(param))
-        state["t"] += 1
-        t, m, v = state["t"], state["m"], state["v"]
-        m *= param.dtype.type(beta1)
-        m += param.dtype.type(1 - beta1) * grad                 # first moment
-        v *= param.dtype.type(beta2)
-        v += param.dtype.type(1 - beta2) * grad * grad          # second moment
+        t = state["t"] = state["t"] + 1
+        m = state["m"] = kind(beta1) * state["m"] + kind(1 - beta1) * grad          # first moment
+        v = state["v"] = kind(beta2) * state["v"] + kind(1 - beta2) * grad * grad   # second moment
         step = self.lr / (1 - beta1 ** t)                         # bias corrections
-        denominator = np.sqrt(v / param.dtype.type(1 - beta2 ** t))
-        denominator += param.dtype.type(self.eps)
-        param -= param.dtype.type(step) * m / denominator
+        denominator = np.sqrt(v / kind(1 - beta2 ** t))
+        denominator += kind(self.eps)
+        param -= kind(step) * m / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks p itself.
+
+    For each parameter, with t counting its updates (``torch.optim.AdamW``)::
+
+        p = p * (1 - lr * weight_decay)          # decay, not through the moments
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g^2
+        p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+
+    :class:`Adam`'s ``weight_decay`` adds ``weight_decay * p`` to the
+    gradient, which the division by ``sqrt(v)`` then rescales: parameters
+    with large gradients are hardly decayed.  AdamW decays every parameter by
+    the same factor.
+
+    Parameters
+    ----------
+    lr : float > 0, default 1e-3
+    betas : (float, float) in [0, 1), default (0.9, 0.999)
+    eps : float > 0, default 1e-8
+    weight_decay : float >= 0, default 1e-2
+        PyTorch's default (Adam's is 0).  ``amsgrad`` is not offered.
+
+    Examples
+    --------
+    One step from p = 1 with gradient 0.5: decay to 1 - 0.1 * 0.01 = 0.999,
+    then Adam's first step of about ``lr``: 0.999 - 0.1 = 0.899.
+
+    >>> from convnet.layers import Dense
+    >>> layer = Dense(1, 1, bias=False, rng=0, dtype=np.float64)
+    >>> layer.params["weight"][...] = 1.0
+    >>> layer.grads["weight"] = np.array([[0.5]])
+    >>> AdamW(lr=0.1).step(layer)
+    >>> np.round(layer.params["weight"], 6)
+    array([[0.899]])
+    """
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(lr, betas, eps, weight_decay)
+
+    def _update(self, name, param, grad):
+        if self.weight_decay:
+            param *= param.dtype.type(1 - self.lr * self.weight_decay)   # decoupled decay
+        self._adam_step(name, param, grad)

@@ -212,7 +212,7 @@ def test_a_layer_called_again_with_another_size_of_the_same_count_stays_exact(pa
     # in another arrangement must not bring the last call's numbers along
     # where zeros are expected.
     from convnet.layers import Conv2D
-    layer = Conv2D(1, 2, 3, padding=padding, bias=bias, rng=0)
+    layer = Conv2D(1, 2, 3, padding=padding, bias=bias, rng=0, dtype=np.float64)
     for seed, hw in enumerate(sizes):
         x = normal(seed, (1, 1, *hw))
         z = layer.forward(x)

@@ -119,3 +119,24 @@ def test_lenet_mnist_without_data_exits_with_a_message(tmp_path):
         run_example("lenet_mnist.py", ["--data", str(tmp_path / "nothing")])
     message = str(exit_info.value.code)
     assert "4 file(s) missing" in message and "--download" in message
+
+
+def test_compare_optimizers_on_a_few_digits(capsys, tmp_path):
+    out_path = tmp_path / "plots" / "loss.png"
+    losses = run_example("compare_optimizers.py", ["--epochs", "3", "--n", "160",
+                                                   "--out", str(out_path)])
+    assert list(losses) == ["SGD", "SGD + momentum", "RMSprop", "AdaGrad", "Adam"]
+    for name, values in losses.items():
+        assert len(values) == 3 and values[-1] < values[0], name    # every one learns
+    out = capsys.readouterr().out
+    assert "160 training images, 3 epochs" in out
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert out_path.read_bytes()[:8] == PNG_MAGIC and f"wrote {out_path}" in out
+
+
+def test_compare_optimizers_without_matplotlib(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)      # as if not installed
+    run_example("compare_optimizers.py", ["--epochs", "1", "--n", "40",
+                                          "--out", str(tmp_path / "loss.png")])
+    assert "matplotlib is not installed: no plot" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []

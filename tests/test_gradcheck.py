@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import convnet
 from convnet import layers as L
 from convnet.gradcheck import check_gradients, compare_gradients, numerical_gradient
 
@@ -39,7 +40,7 @@ def test_checker_catches_a_small_corruption():
     # One element off by 1e-4 of a gradient of order one: far above the
     # tolerance (1e-8 + 1e-6 |g|), far below what eyeballing would notice.
     x = np.random.default_rng(0).normal(size=(3, 4))
-    layer = L.Dense(4, 2, rng=0)
+    layer = L.Dense(4, 2, rng=0, dtype=np.float64)
     layer.forward(x)
     layer.backward(np.ones((3, 2)))
     analytic = layer.grads["weight"].copy()
@@ -51,17 +52,44 @@ def test_checker_catches_a_small_corruption():
 
 
 def test_report_prints_a_table():
-    report = check_gradients(L.Dense(3, 2, rng=0), np.ones((2, 3)))
+    report = check_gradients(L.Dense(3, 2, rng=0, dtype=np.float64), np.ones((2, 3)))
     text = str(report)
+    assert report.copied_from == "" and text.startswith("gradient check")
     assert text.splitlines()[1].split() == ["tensor", "shape", "max", "abs", "err", "max",
                                             "rel", "err", "result"]
     assert [line.split()[0] for line in text.splitlines()[2:5]] == ["input", "weight", "bias"]
     assert text.endswith("passed")
 
 
-def test_checker_refuses_float32_parameters():
-    with pytest.raises(ValueError, match="layer must be float64 in every parameter"):
-        check_gradients(L.Dense(3, 2, rng=0, dtype=np.float32), np.ones((2, 3)))
+def test_a_float32_layer_is_checked_through_a_float64_copy_and_left_alone():
+    layer = L.Dense(3, 2, rng=0)                           # float32, the default
+    before = {name: value.copy() for name, value in layer.params.items()}
+    report = check_gradients(layer, np.ones((2, 3)))
+    assert report.passed and report.copied_from == "float32"
+    assert str(report).splitlines()[0].startswith("checked a float64 copy of the float32 layer")
+    for name, value in layer.params.items():
+        assert value.dtype == np.float32
+        np.testing.assert_array_equal(value, before[name])
+    assert layer.grads == {} and layer.dtype == np.float32
+
+
+def test_a_float32_model_with_running_statistics_is_checked_through_a_copy():
+    model = convnet.Sequential(L.Conv2D(1, 2, 3, rng=0), L.BatchNorm2D(2), L.ReLU(),
+                               L.Flatten(), L.Dense(8, 3, rng=1)).eval()
+    model.layers[1].state["running_var"][...] = [0.5, 2.0]
+    state = {name: value.copy() for name, value in model.state().items()}
+    report = check_gradients(model, np.random.default_rng(0).normal(size=(2, 1, 4, 4)))
+    assert report.passed and report.copied_from == "float32"
+    assert {value.dtype for value in model.parameters().values()} == {np.dtype(np.float32)}
+    for name, value in model.state().items():
+        np.testing.assert_array_equal(value, state[name])
+    assert model.gradients() == {}
+
+
+def test_a_wrong_index_is_caught_through_the_float64_copy_too():
+    x = np.random.default_rng(0).normal(size=(2, 1, 6, 6))
+    bad = check_gradients(WrongIndexConv2D(1, 2, 3, rng=1), x)
+    assert bad.copied_from == "float32" and not bad["weight"].passed
 
 
 def test_numerical_gradient_needs_float64():

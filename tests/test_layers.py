@@ -103,7 +103,8 @@ def test_flatten_F_stacks_columns_as_eq_8_26():
 
 
 def test_conv2d_layer_matches_reference_forward():
-    layer = L.Conv2D(2, 3, (2, 3), stride=(2, 1), padding=((1, 0), (2, 1)), rng=0)
+    layer = L.Conv2D(2, 3, (2, 3), stride=(2, 1), padding=((1, 0), (2, 1)), rng=0,
+                     dtype=np.float64)
     layer.params["bias"][...] = [1.0, -2.0, 0.5]
     x = normal(5, (2, 2, 5, 6))
     np.testing.assert_allclose(layer.forward(x),

@@ -183,9 +183,9 @@ def test_a_moderate_padding_is_named_when_only_it_makes_the_array_too_large(budg
 def test_layers_check_weights_and_the_untied_bias_before_making_them(budget):
     refused(lambda: L.Conv2D(64, 64, HUGE), "kernel_size")
     refused(lambda: L.Dense(10 ** 9, 10), "in_features")
-    refused(lambda: L.Conv2D(1, 8, 3, bias="untied", input_size=(HUGE, HUGE)), "input_size",
-            "596.0 GiB")
-    layer = L.Conv2D(1, 8, 3, bias="untied", rng=0)
+    refused(lambda: L.Conv2D(1, 8, 3, bias="untied", input_size=(HUGE, HUGE),
+                             dtype=np.float64), "input_size", "596.0 GiB")
+    layer = L.Conv2D(1, 8, 3, bias="untied", rng=0, dtype=np.float64)
     budget(2 ** 12)                                 # 4 KiB: the bias of 32x32 inputs is 56.2 KiB
     refused(lambda: layer.forward(np.ones((1, 1, 32, 32))), "x", "56.2 KiB")
     assert "bias" not in layer.params

@@ -66,7 +66,7 @@ def test_group_norm_gradients_layer_instance_and_between(n, groups_channels, siz
 # -- running statistics and modes ----------------------------------------------------------------
 
 def test_running_statistics_follow_pytorch_s_rule_over_several_steps():
-    layer = L.BatchNorm2D(3, momentum=0.2)
+    layer = L.BatchNorm2D(3, momentum=0.2, dtype=np.float64)
     mean, var = np.zeros(3), np.ones(3)
     for step in range(4):
         x = normal(step, (4, 3, 2, 5)) * (step + 1) + step

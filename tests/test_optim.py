@@ -5,12 +5,15 @@ import math
 import numpy as np
 import pytest
 
+import convnet
+from convnet import layers as L
 from convnet.layers import Dense
-from convnet.optim import SGD, Adam
+from convnet.model import DivergenceError
+from convnet.optim import SGD, AdaGrad, Adam, AdamW, RMSprop
 
 
 def one_weight(value=1.0):
-    layer = Dense(1, 1, bias=False, rng=0)
+    layer = Dense(1, 1, bias=False, rng=0, dtype=np.float64)
     layer.params["weight"][...] = value
     return layer
 
@@ -60,8 +63,155 @@ def test_adam_two_steps():
     assert run(Adam(lr=lr), [0.5, -1.0]) == pytest.approx(expected, rel=1e-14)
 
 
+def test_adamw_decays_the_parameter_itself_then_takes_adam_s_step():
+    lr, b1, b2, eps, decay = 0.1, 0.9, 0.999, 1e-8, 0.01
+    p, m, v, expected = 1.0, 0.0, 0.0, []
+    for t, g in enumerate([0.5, -1.0], start=1):
+        p *= 1 - lr * decay                      # step 1: 1 * (1 - 0.001) = 0.999
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p -= lr * (m / (1 - b1 ** t)) / (math.sqrt(v / (1 - b2 ** t)) + eps)
+        expected.append(p)
+    assert expected[0] == pytest.approx(0.999 - 0.1, abs=1e-8)    # Adam's first step: lr
+    assert run(AdamW(lr=lr), [0.5, -1.0]) == pytest.approx(expected, rel=1e-14)
+    # with weight_decay=0 it is Adam
+    assert run(AdamW(lr=lr, weight_decay=0.0), [0.5, -1.0]) == run(Adam(lr=lr), [0.5, -1.0])
+
+
+def test_rmsprop_two_plain_steps():
+    # s1 = 0.01 * 0.5^2 = 0.0025, sqrt 0.05: p1 = 1 - 0.01 * 0.5 / 0.05 = 0.9 (eps aside)
+    # s2 = 0.99 * 0.0025 + 0.01 * 1 = 0.012475: p2 = p1 + 0.01 / sqrt(0.012475) = p1 + 0.0895323
+    s2 = 0.99 * 0.0025 + 0.01
+    expected = [1 - 0.01 * 0.5 / (0.05 + 1e-8)]
+    expected.append(expected[0] + 0.01 * 1.0 / (math.sqrt(s2) + 1e-8))
+    assert expected[1] == pytest.approx(0.9 + 0.0895323, abs=1e-6)
+    assert run(RMSprop(), [0.5, -1.0]) == pytest.approx(expected, rel=1e-14)
+
+
+def test_rmsprop_momentum_centered_and_weight_decay():
+    d2 = math.sqrt(0.99 * 0.0025 + 0.01) + 1e-8
+    # momentum 0.9: b1 = 0.5 / 0.05 = 10 -> p1 = 1 - 0.01 * 10 = 0.9;
+    # b2 = 0.9 * 10 - 1 / d2 = 9 - 8.95323 -> p2 = 0.9 - 0.01 * b2
+    b1 = 0.5 / (0.05 + 1e-8)
+    b2 = 0.9 * b1 - 1.0 / d2
+    assert run(RMSprop(momentum=0.9), [0.5, -1.0]) == \
+        pytest.approx([1 - 0.01 * b1, 1 - 0.01 * b1 - 0.01 * b2], rel=1e-14)
+    # centered: a1 = 0.01 * 0.5 = 0.005, s1 - a1^2 = 0.0025 - 0.000025 = 0.002475
+    # p1 = 1 - 0.01 * 0.5 / sqrt(0.002475) = 1 - 0.100504 = 0.899496
+    centered = 1 - 0.01 * 0.5 / (math.sqrt(0.002475) + 1e-8)
+    assert centered == pytest.approx(0.899496, abs=1e-6)
+    assert run(RMSprop(centered=True), [0.5]) == pytest.approx([centered], rel=1e-14)
+    # weight decay 0.1: g = 0.5 + 0.1 * 1 = 0.6, s1 = 0.0036, sqrt 0.06 -> p1 = 0.9
+    assert run(RMSprop(weight_decay=0.1), [0.5]) == \
+        pytest.approx([1 - 0.01 * 0.6 / (0.06 + 1e-8)], rel=1e-14)
+
+
+def test_adagrad_steps_lr_decay_and_initial_accumulator():
+    eps = 1e-10
+    # s1 = 0.25 -> p1 = 1 - 0.1 * 0.5 / 0.5 = 0.9; s2 = 0.5 -> p2 = 0.9 - 0.05 / 0.7071068
+    plain = [1 - 0.1 * 0.5 / (0.5 + eps)]
+    plain.append(plain[0] - 0.1 * 0.5 / (math.sqrt(0.5) + eps))
+    assert plain[1] == pytest.approx(0.8292893, abs=1e-7)
+    assert run(AdaGrad(lr=0.1), [0.5, 0.5]) == pytest.approx(plain, rel=1e-14)
+    # lr_decay 0.5: the second step's rate is 0.1 / (1 + 1 * 0.5) = 0.0666667
+    decayed = plain[0] - 0.1 / 1.5 * 0.5 / (math.sqrt(0.5) + eps)
+    assert decayed == pytest.approx(0.9 - 0.0471405, abs=1e-7)
+    assert run(AdaGrad(lr=0.1, lr_decay=0.5), [0.5, 0.5]) == \
+        pytest.approx([plain[0], decayed], rel=1e-14)
+    # s starts at 0.75: s1 = 0.75 + 0.25 = 1 -> p1 = 1 - 0.1 * 0.5 / 1 = 0.95
+    assert run(AdaGrad(lr=0.1, initial_accumulator_value=0.75), [0.5]) == \
+        pytest.approx([1 - 0.1 * 0.5 / (1 + eps)], rel=1e-14)
+    # weight decay 0.1: g = 0.6, s1 = 0.36 -> p1 = 1 - 0.1 * 0.6 / 0.6 = 0.9
+    assert run(AdaGrad(lr=0.1, weight_decay=0.1), [0.5]) == \
+        pytest.approx([1 - 0.1 * 0.6 / (0.6 + eps)], rel=1e-14)
+
+
+def test_the_defaults_are_pytorch_s():
+    assert RMSprop().config() == dict(lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0,
+                                      momentum=0.0, centered=False)
+    assert AdaGrad().config() == dict(lr=0.01, lr_decay=0.0, weight_decay=0.0,
+                                      initial_accumulator_value=0.0, eps=1e-10)
+    assert AdamW().config() == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)
+
+
+EVERY_OPTIMIZER = [lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.1), lambda: AdamW(0.1),
+                   lambda: RMSprop(momentum=0.5, centered=True), lambda: AdaGrad(0.1)]
+
+
+@pytest.mark.parametrize("make", EVERY_OPTIMIZER)
+def test_state_dict_resumes_the_same_trajectory(make):
+    grads = [0.5, -1.0, 0.25, 2.0]
+    straight = run(make(), grads)
+    first = make()
+    layer = one_weight()
+    for g in grads[:2]:
+        layer.grads["weight"] = np.array([[g]])
+        first.step(layer)
+    saved = first.state_dict()
+    layer.grads["weight"] = np.array([[7.0]])
+    first.step(layer)                                  # changes first, never saved
+    resumed = make()
+    resumed.lr = 123.0                                 # replaced by the saved config
+    resumed.load_state_dict(saved)
+    assert resumed.config() == first.config()
+    layer.params["weight"][...] = straight[1]
+    for g in grads[2:]:
+        layer.grads["weight"] = np.array([[g]])
+        resumed.step(layer)
+    assert float(layer.params["weight"][0, 0]) == straight[3]
+
+
+def test_state_dict_is_a_copy_and_load_state_dict_checks_it():
+    optimizer = Adam(0.1)
+    layer = one_weight()
+    layer.grads["weight"] = np.array([[0.5]])
+    optimizer.step(layer)
+    saved = optimizer.state_dict()
+    assert saved["optimizer"] == "Adam" and saved["state"]["weight"]["t"] == 1
+    saved["state"]["weight"]["m"][...] = 99.0
+    assert optimizer.state["weight"]["m"][0, 0] == pytest.approx(0.05)   # 0.1 * 0.5
+    with pytest.raises(ValueError, match="state_dict must be the state of a Adam; got the "
+                                         "state of a 'SGD'"):
+        optimizer.load_state_dict(SGD(0.1).state_dict())
+    with pytest.raises(TypeError, match="state_dict must be a dict with the keys"):
+        optimizer.load_state_dict({"state": {}})
+    bad = optimizer.state_dict()
+    bad["config"]["lr"] = -1.0
+    with pytest.raises(ValueError, match="lr must be"):
+        optimizer.load_state_dict(bad)
+    bad = optimizer.state_dict()
+    bad["state"]["weight"]["m"] = "zeros"
+    with pytest.raises(TypeError, match=r"state_dict\['state'\]\['weight'\]\['m'\] must be"):
+        optimizer.load_state_dict(bad)
+    assert optimizer.lr == 0.1 and optimizer.state["weight"]["t"] == 1   # unchanged
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(0.01), lambda: SGD(0.01, momentum=0.9),
+                                  lambda: RMSprop(momentum=0.5)])
+def test_a_diverging_step_rolls_the_optimizer_state_back_with_the_parameters(make):
+    # A float32 model: a learning rate of 1e39 overflows float32 in the update (the loss of
+    # the step is finite), so the update branch of the divergence check is what stops it.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 4)).astype(np.float32), rng.integers(0, 3, 8)
+    model = convnet.Sequential(L.Dense(4, 3, rng=0))
+    optimizer = make()
+    model.train_batch(x, y, "cross_entropy", optimizer)           # a good step
+    state, params = optimizer.state_dict(), {k: v.copy() for k, v in model.parameters().items()}
+    optimizer.lr = 1e39
+    with pytest.raises(DivergenceError, match="non-finite"):
+        model.train_batch(x, y, "cross_entropy", optimizer)
+    optimizer.lr = state["config"]["lr"]
+    after = optimizer.state_dict()
+    assert after["state"].keys() == state["state"].keys()
+    for name, entries in state["state"].items():
+        for key, value in entries.items():
+            np.testing.assert_array_equal(after["state"][name][key], value)
+    for name, value in model.parameters().items():
+        np.testing.assert_array_equal(value, params[name])
+
+
 def test_state_is_kept_per_parameter_name():
-    layer = Dense(1, 1, rng=0)
+    layer = Dense(1, 1, rng=0, dtype=np.float64)
     layer.params["weight"][...] = 1.0
     opt = SGD(lr=0.1, momentum=0.5)
     layer.grads = {"weight": np.array([[1.0]]), "bias": np.array([2.0])}

@@ -207,7 +207,7 @@ def test_one_context_object_entered_by_several_threads_at_once(make):
 def test_inference_makes_no_untied_bias_a_first_training_pass_would():
     # The untied bias is sized by the first forward pass; in inference nothing is written to
     # the layer, so its zeros are used for that pass and the layer is left unsized.
-    layer = L.Conv2D(1, 2, 3, bias="untied", rng=0)
+    layer = L.Conv2D(1, 2, 3, bias="untied", rng=0, dtype=np.float64)
     x8, x10 = np.ones((1, 1, 8, 8)), np.ones((1, 1, 10, 10))
     without = convnet.functional.conv2d(x8, layer.params["weight"])
     with convnet.inference():

@@ -14,6 +14,7 @@ from .containers import Concat, Residual
 from .conv import Conv2D, ProductBiasConv2D
 from .conv_transpose import ConvTranspose2D
 from .dense import Dense, Dropout, Flatten
+from .init import INITS
 from .norm import BatchNorm1D, BatchNorm2D, GroupNorm
 from .pool import (AdaptiveAvgPool2D, AdaptiveMaxPool2D, AvgPool2D, GlobalAvgPool2D,
                    GlobalMaxPool2D, MaxPool2D)
@@ -29,4 +30,5 @@ __all__ = [
     "BatchNorm2D", "BatchNorm1D", "GroupNorm",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "Residual", "Concat", "ZeroPadShortcut",
+    "INITS",
 ]

@@ -16,7 +16,7 @@ from .._validate import float_dtype as check_dtype, real_array, same_shape
 from ..functional import inference, inferring
 
 __all__ = ["Layer", "DTYPES", "check_dtype", "inference", "inferring", "walk", "named_arrays",
-           "run_forward", "run_backward"]
+           "convert_dtype", "run_forward", "run_backward"]
 
 DTYPES = (np.float32, np.float64)
 
@@ -211,6 +211,21 @@ def named_arrays(named_layers, kind: str) -> dict:
     """
     return {_joined(path, key): value for path, layer in walk(named_layers)
             for key, value in getattr(layer, kind).items()}
+
+
+def convert_dtype(named_layers, dtype) -> None:
+    """Convert every layer of the tree (its parameters, state and later computations) to ``dtype``.
+
+    The layers' gradients are dropped (they belong to the old arrays).
+    """
+    for _, layer in walk(named_layers):
+        if hasattr(layer, "dtype"):
+            layer.dtype = dtype
+        for arrays in (layer.params, layer.state):
+            for key in list(arrays):
+                if arrays[key].dtype.kind == "f":
+                    arrays[key] = arrays[key].astype(dtype)
+        layer.grads.clear()
 
 
 def _joined(path: str, name: str) -> str:

@@ -15,7 +15,7 @@ from ..geometry import PADDING_FILLS, canonical_padding, normalize_padding, outp
 from ..window import fill_limit
 from ..functional import inferring
 from .base import Layer, check_dtype
-from .init import initial_constant, initial_weights
+from .init import initial_bias, initial_constant, initial_weights
 
 __all__ = ["Conv2D", "ProductBiasConv2D"]
 
@@ -53,12 +53,17 @@ class Conv2D(Layer):
     input_size : (int, int), optional
         The (H, W) the layer will see; required up front only to build an
         untied bias before the first forward pass.
-    init : {"he", "glorot"}, default "he"
-        The fans are PyTorch's, from the weights' shape: ``fan_in =
-        C/groups*kh*kw``, ``fan_out = F*kh*kw``.
+    init : str, default "he" (He normal)
+        One of :data:`convnet.layers.INITS`: ``"he_normal"`` (``"he"``),
+        ``"he_uniform"``, ``"glorot_uniform"`` (``"glorot"``),
+        ``"glorot_normal"``, ``"lecun_normal"``, ``"zeros"`` or
+        ``"pytorch"`` (PyTorch's default, which also draws the tied bias);
+        see :mod:`convnet.layers.init`.  The fans are PyTorch's, from the
+        weights' shape: ``fan_in = C/groups*kh*kw``, ``fan_out = F*kh*kw``.
+        An untied bias starts at 0 under every init.
     rng : None, int or numpy.random.Generator
         Source of the initial weights.
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -93,7 +98,7 @@ class Conv2D(Layer):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias="tied", padding_mode="zeros", input_size=None, init="he",
-                 rng=None, dtype=np.float64):
+                 rng=None, dtype=np.float32):
         super().__init__()
         self.in_channels = integer(in_channels, "in_channels", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", minimum=1)
@@ -120,7 +125,8 @@ class Conv2D(Layer):
             untied = self._untied_bias_shape(self.input_size, "input_size")
         self.params["weight"] = initial_kernels(shape, init, rng, self.dtype)
         if bias == "tied":
-            self.params["bias"] = initial_constant(self.out_channels, 0, self.dtype)
+            self.params["bias"] = initial_kernel_bias(shape, self.out_channels, init, rng,
+                                                      self.dtype)
         elif untied is not None:
             self.params["bias"] = initial_constant(untied, 0, self.dtype)
 
@@ -253,11 +259,11 @@ class ProductBiasConv2D(Conv2D):
     --------
     >>> layer = ProductBiasConv2D(1, 1, 2, rng=0)
     >>> layer.params["bias"]
-    array([1.])
+    array([1.], dtype=float32)
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, padding_mode="zeros", init="he", rng=None, dtype=np.float64):
+                 groups=1, padding_mode="zeros", init="he", rng=None, dtype=np.float32):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias=None, padding_mode=padding_mode, init=init, rng=rng,
                          dtype=dtype)
@@ -297,6 +303,11 @@ def initial_kernels(shape, init: str, rng, dtype):
     """
     receptive = shape[2] * shape[3]
     return initial_weights(shape, shape[1] * receptive, shape[0] * receptive, init, rng, dtype)
+
+
+def initial_kernel_bias(shape, count: int, init: str, rng, dtype):
+    """A bias of ``count`` entries for weights of ``shape`` (drawn for ``init="pytorch"``)."""
+    return initial_bias(count, shape[1] * shape[2] * shape[3], init, rng, dtype)
 
 
 def _groups(groups, in_channels: int, out_channels: int) -> int:

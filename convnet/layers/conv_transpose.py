@@ -10,8 +10,7 @@ from ..functional import inferring
 from ..geometry import canonical_padding, output_padding_pair, transposed_padding
 from ..geometry import transposed_shape2d
 from .base import Layer, check_dtype
-from .conv import _chw, _groups, check_kernels, initial_kernels
-from .init import initial_constant
+from .conv import _chw, _groups, check_kernels, initial_kernel_bias, initial_kernels
 
 __all__ = ["ConvTranspose2D"]
 
@@ -43,12 +42,13 @@ class ConvTranspose2D(Layer):
     groups : int, default 1
     bias : bool, default True
         One bias per output map.
-    init : {"he", "glorot"}, default "he"
-        The fans are PyTorch's, from the weights' shape (C_in,
+    init : str, default "he" (He normal)
+        Any name of :data:`convnet.layers.INITS`, as :class:`Conv2D`
+        (``"pytorch"`` draws the bias too).  The fans are PyTorch's, from the weights' shape (C_in,
         C_out/groups, kh, kw): ``fan_in = C_out/groups*kh*kw``,
         ``fan_out = C_in*kh*kw``.
     rng : None, int or numpy.random.Generator
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -81,7 +81,7 @@ class ConvTranspose2D(Layer):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, dilation=1, groups=1, bias=True, init="he", rng=None,
-                 dtype=np.float64):
+                 dtype=np.float32):
         super().__init__()
         self.in_channels = integer(in_channels, "in_channels", minimum=1)
         self.out_channels = integer(out_channels, "out_channels", minimum=1)
@@ -100,7 +100,8 @@ class ConvTranspose2D(Layer):
         check_kernels(shape, "in_channels x out_channels/groups x kh x kw", self.dtype)
         self.params["weight"] = initial_kernels(shape, init, rng, self.dtype)
         if self.bias:
-            self.params["bias"] = initial_constant(self.out_channels, 0, self.dtype)
+            self.params["bias"] = initial_kernel_bias(shape, self.out_channels, init, rng,
+                                                      self.dtype)
 
     def config(self) -> dict:
         return dict(in_channels=self.in_channels, out_channels=self.out_channels,

@@ -8,7 +8,7 @@ from .. import functional as F
 from .._budget import refuse_beyond_budget
 from .._validate import fail, generator, integer, one_of, real_number
 from .base import Layer, check_dtype
-from .init import initial_constant, initial_weights
+from .init import initial_bias, initial_weights
 
 __all__ = ["Dense", "Flatten", "Dropout"]
 
@@ -20,9 +20,16 @@ class Dense(Layer):
     ----------
     in_features, out_features : int
     bias : bool, default True
-    init : {"glorot", "he"}, default "glorot"
+    init : str, default "glorot" (Glorot uniform)
+        Any name of :data:`convnet.layers.INITS` (``"he_normal"``,
+        ``"he_uniform"``, ``"glorot_uniform"``, ``"glorot_normal"``,
+        ``"lecun_normal"``, ``"zeros"``, ``"pytorch"``; ``"he"`` and
+        ``"glorot"`` are the first and third); see
+        :mod:`convnet.layers.init`.  ``"pytorch"`` is ``torch.nn.Linear``'s
+        default and draws the bias too, from U(-1/sqrt(in_features),
+        1/sqrt(in_features)); otherwise the bias starts at 0.
     rng : None, int or numpy.random.Generator
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -37,7 +44,7 @@ class Dense(Layer):
     """
 
     def __init__(self, in_features, out_features, bias=True, init="glorot", rng=None,
-                 dtype=np.float64):
+                 dtype=np.float32):
         super().__init__()
         self.in_features = integer(in_features, "in_features", minimum=1)
         self.out_features = integer(out_features, "out_features", minimum=1)
@@ -48,11 +55,13 @@ class Dense(Layer):
         count = self.in_features * self.out_features
         refuse_beyond_budget([("in_features", "the weights (out_features x in_features)",
                                count * np.dtype(self.dtype).itemsize)])
+        rng = generator(rng)
         self.params["weight"] = initial_weights(
             (self.out_features, self.in_features), self.in_features, self.out_features, init,
-            generator(rng), self.dtype)
+            rng, self.dtype)
         if self.bias:
-            self.params["bias"] = initial_constant(self.out_features, 0, self.dtype)
+            self.params["bias"] = initial_bias(self.out_features, self.in_features, init, rng,
+                                               self.dtype)
 
     def config(self):
         return dict(in_features=self.in_features, out_features=self.out_features, bias=self.bias)

@@ -39,7 +39,7 @@ class _BatchNorm(Layer):
     _NDIM: tuple = ()
     _LAYOUT = ""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float64):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
         super().__init__()
         self.num_features = integer(num_features, "num_features", minimum=1)
         self.eps = real_number(eps, "eps", minimum=0.0)
@@ -116,7 +116,7 @@ class BatchNorm2D(_BatchNorm):
     affine : bool, default True
         Learn γ (``params["weight"]``, ones at first) and β
         (``params["bias"]``, zeros); without, the output is x̂ itself.
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -132,11 +132,11 @@ class BatchNorm2D(_BatchNorm):
 
     >>> layer = BatchNorm2D(1)
     >>> layer.forward(np.array([1.0, 3.0]).reshape(2, 1, 1, 1)).ravel()
-    array([-0.999995,  0.999995])
+    array([-0.999995,  0.999995], dtype=float32)
     >>> layer.state["running_mean"], layer.state["running_var"]
-    (array([0.2]), array([1.1]))
+    (array([0.2], dtype=float32), array([1.1], dtype=float32))
     >>> layer.eval().forward(np.full((1, 1, 1, 1), 1.3)).ravel()    # (1.3 - 0.2) / sqrt(1.1)
-    array([1.0488])
+    array([1.0488], dtype=float32)
     """
 
     _NDIM = (4,)
@@ -164,7 +164,7 @@ class BatchNorm1D(_BatchNorm):
     >>> layer = BatchNorm1D(2, eps=0.0)
     >>> layer.forward(np.array([[1.0, 10.0], [3.0, 30.0]]))   # each column: mean, spread
     array([[-1., -1.],
-           [ 1.,  1.]])
+           [ 1.,  1.]], dtype=float32)
     """
 
     _NDIM = (2, 3)
@@ -195,7 +195,7 @@ class GroupNorm(Layer):
     eps : float >= 0, default 1e-5
     affine : bool, default True
         Learn γ (ones at first) and β (zeros), one per channel.
-    dtype : float32 or float64, default float64
+    dtype : float32 or float64, default float32
 
     Shape
     -----
@@ -207,14 +207,14 @@ class GroupNorm(Layer):
 
     >>> x = np.array([-7.0, -1.0, 1.0, 7.0]).reshape(1, 2, 2, 1)
     >>> GroupNorm(1, 2, eps=0.0).forward(x).ravel()    # layer norm: mean 0, variance 100/4
-    array([-1.4, -0.2,  0.2,  1.4])
+    array([-1.4, -0.2,  0.2,  1.4], dtype=float32)
     >>> GroupNorm(2, 2, eps=0.0).forward(x).ravel()    # instance norm: (-7, -1), (1, 7)
-    array([-1.,  1., -1.,  1.])
+    array([-1.,  1., -1.,  1.], dtype=float32)
     """
 
     skips_input_gradient = True
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float64):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32):
         super().__init__()
         self.num_groups = integer(num_groups, "num_groups", minimum=1)
         self.num_channels = integer(num_channels, "num_channels", minimum=1)

@@ -209,7 +209,7 @@ ROWS = (
                optimizer=optim.SGD(0.1), validation_data=None, shuffle=True, seed=0,
                verbose=False, policy=None),
           dict(x=ARRAY, epochs="positive_int", batch_size="positive_int", loss="choice",
-               seed="seed", shuffle="bool", verbose="bool"),
+               seed="seed", shuffle="bool"),        # verbose: rows_fit.py
           allow={"policy": {"None"}},
           extra=FIT_EXTRA + [("policy", "a string", "off"), ("policy", "a bool", False)]),
     Entry("Sequential.predict", method(small_model, "predict"), dict(x=X4, batch_size=2),
@@ -230,7 +230,7 @@ ROWS = (
                  ("x", "float32", np.ones(3, np.float32)), ("x", "None", None)]),
     Entry("gradcheck.check_gradients", gradcheck.check_gradients,
           dict(layer=L.Dense(3, 2, rng=0), x=LOGITS), dict(x=ARRAY),
-          extra=[("layer", "float32 parameters", L.Dense(3, 2, rng=0, dtype=np.float32)),
+          extra=[("layer", "not a layer", "dense"),
                  ("x", "the wrong width", np.ones((4, 5)))]),
     Entry("gradcheck.check_loss_gradient", gradcheck.check_loss_gradient,
           dict(loss=losses.MSELoss(), prediction=LOGITS, target=LOGITS), dict(prediction=ARRAY),

@@ -193,11 +193,12 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.functional.plain", "convnet.reference", "convnet.theory",
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
-              "convnet.explain", "convnet.viz", "convnet.transforms", "convnet.metrics"]
+              "convnet.explain", "convnet.viz", "convnet.transforms", "convnet.metrics",
+              "convnet.callbacks", "convnet.schedules"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
-    "MAX_TERMS": "a constant",
+    "MAX_TERMS": "a constant", "INITS": "a constant (the init= names)",
     "LINE_KERNELS": "a constant", "ReceptiveField": "a record returned by receptive_field",
     "Window": "a record built only by conv_window / pool_window", "Layer": "the base class",
     "Loss": "the base class", "Optimizer": "the base class", "History": "a record",
@@ -215,6 +216,7 @@ EXEMPT = {
     "inferring": "no arguments",
     "get_memory_budget": "no arguments",
     "CIFAR10_CLASSES": "a constant", "FASHION_MNIST_CLASSES": "a constant",
+    "Callback": "the base class", "Checkpoint": "a record returned by load_checkpoint",
 }
 
 

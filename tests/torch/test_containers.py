@@ -21,7 +21,7 @@ def convnet_model():
     rng = np.random.default_rng(0)
 
     def conv(c, f, k, **options):
-        return L.Conv2D(c, f, k, rng=rng, **options)
+        return L.Conv2D(c, f, k, rng=rng, dtype=np.float64, **options)
 
     return convnet.Sequential(
         conv(2, 4, 3, padding=1), L.ReLU(),
@@ -32,7 +32,7 @@ def convnet_model():
                  [L.Residual(conv(4, 4, 3, stride=2, padding=1), L.Tanh(),
                              conv(4, 4, 3, padding=1), shortcut=conv(4, 4, 1, stride=2)),
                   L.Upsample2D(2)]),
-        L.AdaptiveAvgPool2D(3), L.Flatten(), L.Dense(9 * 3 * 3, 5, rng=rng))
+        L.AdaptiveAvgPool2D(3), L.Flatten(), L.Dense(9 * 3 * 3, 5, rng=rng, dtype=np.float64))
 
 
 class Block(nn.Module):

@@ -122,11 +122,11 @@ def test_the_layers_give_pytorchs_numbers_with_pytorchs_weights():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 4, 7, 6))
     pairs = [(L.Conv2D(4, 8, 3, stride=2, padding=2, groups=4, padding_mode="circular",
-                       rng=0),
+                       rng=0, dtype=np.float64),
               torch.nn.Conv2d(4, 8, 3, 2, 2, groups=4, padding_mode="circular",
                               dtype=torch.float64)),
              (L.ConvTranspose2D(4, 6, 4, stride=2, padding=1, output_padding=1, groups=2,
-                                dilation=1, rng=0),
+                                dilation=1, rng=0, dtype=np.float64),
               torch.nn.ConvTranspose2d(4, 6, 4, 2, 1, 1, groups=2, dtype=torch.float64))]
     for ours, theirs in pairs:
         ours.params["weight"][...] = theirs.weight.detach().numpy()

@@ -106,14 +106,16 @@ def test_group_norm_matches_pytorch(engine, case, groups):
     close(dbeta, tb.grad if tb is not None else None)
 
 
+F64 = np.float64
 PAIRS = {
-    "BatchNorm2D": (lambda: L.BatchNorm2D(3, momentum=0.2),
+    "BatchNorm2D": (lambda: L.BatchNorm2D(3, momentum=0.2, dtype=F64),
                     lambda: torch.nn.BatchNorm2d(3, momentum=0.2), (4, 3, 5, 6)),
-    "BatchNorm1D": (lambda: L.BatchNorm1D(3, eps=1e-3), lambda: torch.nn.BatchNorm1d(3, eps=1e-3),
-                    (6, 3)),
-    "BatchNorm1D (N, C, L)": (lambda: L.BatchNorm1D(3), lambda: torch.nn.BatchNorm1d(3),
-                              (2, 3, 4)),
-    "GroupNorm": (lambda: L.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), (3, 4, 2, 3)),
+    "BatchNorm1D": (lambda: L.BatchNorm1D(3, eps=1e-3, dtype=F64),
+                    lambda: torch.nn.BatchNorm1d(3, eps=1e-3), (6, 3)),
+    "BatchNorm1D (N, C, L)": (lambda: L.BatchNorm1D(3, dtype=F64),
+                              lambda: torch.nn.BatchNorm1d(3), (2, 3, 4)),
+    "GroupNorm": (lambda: L.GroupNorm(2, 4, dtype=F64), lambda: torch.nn.GroupNorm(2, 4),
+                  (3, 4, 2, 3)),
 }
 
 

@@ -1,0 +1,146 @@
+"""The optimizers' base class: stepping, the per-parameter state, and copying that state.
+
+Every optimizer of :mod:`convnet.optim` keeps ``state``, a dict from a
+parameter's name (``"0.weight"``) to a dict of that parameter's arrays
+(momentum, moment estimates) and step counts (plain ints).  An update never
+writes into those arrays: it makes new ones and puts them in the dict, so a
+shallow copy of ``state`` taken before a step is the state before it.  The
+training loop uses that to undo a step that made a parameter non-finite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import fail, real_number
+
+__all__ = ["Optimizer"]
+
+
+def _arrays(model):
+    if hasattr(model, "parameters") and callable(model.parameters):
+        return model.parameters(), model.gradients()
+    if hasattr(model, "params") and hasattr(model, "grads"):
+        return model.params, model.grads
+    fail("model", "a Sequential or a layer (with parameters()/gradients() or params/grads)",
+         model, error=TypeError)
+
+
+class Optimizer:
+    """Base class: subclasses implement ``config()`` and ``_update(name, param, grad)``.
+
+    ``_update`` changes ``param`` in place and replaces (never writes into)
+    the arrays of ``self.state[name]``.
+    """
+
+    def __init__(self, lr):
+        self.lr = real_number(lr, "lr", minimum=0.0, inclusive=(False, True))
+        self.state: dict[str, dict] = {}
+
+    def step(self, model) -> None:
+        """Update each parameter of ``model`` in place from its gradient."""
+        params, grads = _arrays(model)
+        for name, param in params.items():
+            if name not in grads:
+                raise RuntimeError(f"no gradient for parameter {name!r}: call backward() "
+                                   "before step()")
+            grad = grads[name]
+            if grad.shape != param.shape:
+                fail(f"gradient {name!r}", f"of shape {param.shape} like its parameter", grad,
+                     given=f"shape {grad.shape}")
+            self._update(name, param, grad.astype(param.dtype, copy=False))
+
+    def zero_state(self) -> None:
+        """Forget momentum and moment estimates (start afresh)."""
+        self.state.clear()
+
+    def config(self) -> dict:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _update(self, name, param, grad):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # -- copying the state --------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """A copy of everything the next steps depend on, for saving or resuming.
+
+        Returns
+        -------
+        dict
+            ``{"optimizer": class name, "config": config(), "state": {parameter
+            name: {key: ndarray copy or int}}}``: only strings, numbers, tuples
+            and arrays, so it can be written with ``numpy.savez`` (arrays) and
+            JSON (the rest).  ``load_state_dict`` takes it back.
+        """
+        return {"optimizer": type(self).__name__, "config": self.config(),
+                "state": {name: {key: np.array(value, copy=True) if isinstance(value, np.ndarray)
+                                 else value for key, value in entries.items()}
+                          for name, entries in self.state.items()}}
+
+    def load_state_dict(self, state_dict) -> None:
+        """Take the configuration and state of :meth:`state_dict` (copied; checked first).
+
+        Raises
+        ------
+        TypeError
+            If ``state_dict`` is not a dict with the keys ``state_dict()`` gives.
+        ValueError
+            If it is another optimizer's, or its configuration is invalid.
+        """
+        keys = {"optimizer", "config", "state"}
+        if not isinstance(state_dict, dict) or set(state_dict) != keys:
+            fail("state_dict", "a dict with the keys 'optimizer', 'config' and 'state' (what "
+                 "state_dict() returns)", state_dict, error=TypeError)
+        if state_dict["optimizer"] != type(self).__name__:
+            fail("state_dict", f"the state of a {type(self).__name__}", state_dict,
+                 given=f"the state of a {state_dict['optimizer']!r}")
+        if not isinstance(state_dict["config"], dict):
+            fail("state_dict['config']", "a dict of the optimizer's arguments",
+                 state_dict["config"], error=TypeError)
+        fresh = type(self)(**state_dict["config"])          # checks every number
+        state = _checked_state(state_dict["state"])
+        for key in state_dict["config"]:
+            setattr(self, key, getattr(fresh, key))
+        self.state = state
+
+    def _snapshot(self) -> dict:
+        """The state as it is now, cheaply (updates replace the arrays, see the module notes)."""
+        return {name: dict(entries) for name, entries in self.state.items()}
+
+    def _restore(self, snapshot: dict) -> None:
+        self.state = snapshot
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _checked_state(state) -> dict:
+    """A copy of a ``state_dict()['state']``: names to dicts of arrays and numbers."""
+    if not isinstance(state, dict):
+        fail("state_dict['state']", "a dict from parameter names to dicts", state,
+             error=TypeError)
+    copied = {}
+    for name, entries in state.items():
+        if not isinstance(name, str) or not isinstance(entries, dict):
+            fail(f"state_dict['state'][{name!r}]", "a dict of arrays and numbers for a "
+                 "parameter named by a string", entries, error=TypeError)
+        copied[name] = {}
+        for key, value in entries.items():
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                copied[name][key] = np.array(value, copy=True)
+            elif isinstance(value, (int, float, np.integer, np.floating)) and \
+                    not isinstance(value, bool):
+                copied[name][key] = value.item() if hasattr(value, "item") else value
+            else:
+                fail(f"state_dict['state'][{name!r}][{key!r}]", "a float array or a number",
+                     value, error=TypeError)
+    return copied
+
+
+def checked_betas(betas) -> tuple:
+    """Adam's ``(beta1, beta2)``, each in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        fail("betas", "a pair (beta1, beta2)", betas, error=TypeError)
+    return tuple(real_number(b, "betas", minimum=0.0, maximum=1.0, inclusive=(True, False))
+                 for b in betas)
