@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._optim_base import Optimizer
 from ._progress import EpochProgress
 from ._validate import boolean, fail, generator, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
@@ -139,7 +140,7 @@ def _optimizer_undo(optimizer):
     them, so a shallow snapshot suffices; another object with
     ``state_dict()`` / ``load_state_dict()`` is copied through them.
     """
-    if callable(getattr(optimizer, "_snapshot", None)):     # convnet.optim's (see _optim_base)
+    if isinstance(optimizer, Optimizer):
         snapshot = optimizer._snapshot()
         return lambda: optimizer._restore(snapshot)
     if callable(getattr(optimizer, "state_dict", None)) and \
