@@ -101,14 +101,15 @@ class Optimizer:
         state = _checked_state(state_dict["state"])
         for key in state_dict["config"]:
             setattr(self, key, getattr(fresh, key))
-        self.state = state
+        self._restore(state)
 
     def _snapshot(self) -> dict:
         """The state as it is now, cheaply (updates replace the arrays, see the module notes)."""
         return {name: dict(entries) for name, entries in self.state.items()}
 
     def _restore(self, snapshot: dict) -> None:
-        self.state = snapshot
+        self.state.clear()                   # the same dict: whoever holds it sees the change
+        self.state.update(snapshot)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())

@@ -95,3 +95,27 @@ def test_a_wrong_index_is_caught_through_the_float64_copy_too():
 def test_numerical_gradient_needs_float64():
     with pytest.raises(TypeError, match="x must be a float64 ndarray"):
         numerical_gradient(lambda v: 0.0, np.ones(3, np.float32))
+
+
+class Scale:
+    """Not a convnet layer: y = a * x with params / grads dicts and a dtype, as a user writes."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.params = {"a": np.array([1.5], dtype)}
+        self.grads = {}
+
+    def forward(self, x):
+        self.x = np.asarray(x, self.dtype)
+        return self.params["a"] * self.x
+
+    def backward(self, dy):
+        self.grads["a"] = np.array([np.sum(dy * self.x)])
+        return dy * self.params["a"]
+
+
+def test_an_object_with_params_and_grads_is_copied_to_float64_too():
+    layer = Scale(np.float32)
+    report = check_gradients(layer, np.random.default_rng(0).normal(size=(2, 3)))
+    assert report.passed and report.copied_from == "float32"
+    assert layer.params["a"].dtype == np.float32 and layer.grads == {}

@@ -12,6 +12,7 @@ import pytest
 
 import convnet
 from convnet import layers as L
+from convnet.layers.init import INITS
 
 # layer maker, and its (fan_in, fan_out) as torch.nn.init counts them
 LAYERS = {
@@ -39,7 +40,7 @@ LAWS = {
 
 
 def test_every_name_is_tested():
-    assert set(LAWS) == set(L.INITS)
+    assert set(LAWS) == set(INITS)
 
 
 def follows(values, law, scale):

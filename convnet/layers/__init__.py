@@ -14,7 +14,6 @@ from .containers import Concat, Residual
 from .conv import Conv2D, ProductBiasConv2D
 from .conv_transpose import ConvTranspose2D
 from .dense import Dense, Dropout, Flatten
-from .init import INITS
 from .norm import BatchNorm1D, BatchNorm2D, GroupNorm
 from .pool import (AdaptiveAvgPool2D, AdaptiveMaxPool2D, AvgPool2D, GlobalAvgPool2D,
                    GlobalMaxPool2D, MaxPool2D)
@@ -30,5 +29,4 @@ __all__ = [
     "BatchNorm2D", "BatchNorm1D", "GroupNorm",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "Residual", "Concat", "ZeroPadShortcut",
-    "INITS",
 ]

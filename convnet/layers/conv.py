@@ -54,7 +54,7 @@ class Conv2D(Layer):
         The (H, W) the layer will see; required up front only to build an
         untied bias before the first forward pass.
     init : str, default "he" (He normal)
-        One of :data:`convnet.layers.INITS`: ``"he_normal"`` (``"he"``),
+        One of :data:`convnet.layers.init.INITS`: ``"he_normal"`` (``"he"``),
         ``"he_uniform"``, ``"glorot_uniform"`` (``"glorot"``),
         ``"glorot_normal"``, ``"lecun_normal"``, ``"zeros"`` or
         ``"pytorch"`` (PyTorch's default, which also draws the tied bias);

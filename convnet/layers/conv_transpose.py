@@ -43,7 +43,7 @@ class ConvTranspose2D(Layer):
     bias : bool, default True
         One bias per output map.
     init : str, default "he" (He normal)
-        Any name of :data:`convnet.layers.INITS`, as :class:`Conv2D`
+        Any name of :data:`convnet.layers.init.INITS`, as :class:`Conv2D`
         (``"pytorch"`` draws the bias too).  The fans are PyTorch's, from the weights' shape (C_in,
         C_out/groups, kh, kw): ``fan_in = C_out/groups*kh*kw``,
         ``fan_out = C_in*kh*kw``.

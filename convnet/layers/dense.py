@@ -21,7 +21,7 @@ class Dense(Layer):
     in_features, out_features : int
     bias : bool, default True
     init : str, default "glorot" (Glorot uniform)
-        Any name of :data:`convnet.layers.INITS` (``"he_normal"``,
+        Any name of :data:`convnet.layers.init.INITS` (``"he_normal"``,
         ``"he_uniform"``, ``"glorot_uniform"``, ``"glorot_normal"``,
         ``"lecun_normal"``, ``"zeros"``, ``"pytorch"``; ``"he"`` and
         ``"glorot"`` are the first and third); see

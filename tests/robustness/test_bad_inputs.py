@@ -198,7 +198,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
-    "MAX_TERMS": "a constant", "INITS": "a constant (the init= names)",
+    "MAX_TERMS": "a constant",
     "LINE_KERNELS": "a constant", "ReceptiveField": "a record returned by receptive_field",
     "Window": "a record built only by conv_window / pool_window", "Layer": "the base class",
     "Loss": "the base class", "Optimizer": "the base class", "History": "a record",
