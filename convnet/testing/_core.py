@@ -83,8 +83,11 @@ class CheckResult:
     worked: list = field(default_factory=list)
     drawn: int = 0
     skipped: list = field(default_factory=list)
+    text: str = ""                     # what ran, where counting cases says little
 
     def __str__(self):
+        if self.text:
+            return f"{self.check}: {self.text}"
         text = (f"{self.check}: {len(self.worked)} worked example(s) and {self.drawn} drawn "
                 "case(s) passed")
         if self.skipped:
