@@ -92,7 +92,8 @@ class CheckResult:
         text = (f"{self.check}: {len(self.worked)} worked example(s) and {self.drawn} drawn "
                 "case(s) passed")
         if self.skipped:
-            text += f"; skipped (arguments your function does not take): {', '.join(self.skipped)}"
+            text += ("; skipped (arguments your function does not take): "
+                     + "; ".join(self.skipped))
         return text
 
     __repr__ = __str__

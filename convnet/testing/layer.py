@@ -15,7 +15,8 @@ __all__ = ["check_layer"]
 
 def _build(layer_or_factory):
     layer = layer_or_factory
-    if not callable(getattr(layer, "forward", None)) and callable(layer):
+    if isinstance(layer, type) or (not callable(getattr(layer, "forward", None))
+                                   and callable(layer)):
         layer = layer()                       # a class or a factory
     for member in ("forward", "backward"):
         if not callable(getattr(layer, member, None)):
@@ -165,10 +166,11 @@ def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0)
     twin, why = _counterpart(layer, counterpart)
     y = _check_forward(layer, twin, x, problems)
     _check_shape_and_names(layer, x, y, input_shape, problems)
-    gradients = check_gradients(layer, x, seed=seed)
-    if not gradients.passed:
-        problems.append("backward: the gradients differ from central differences:\n"
-                        + str(gradients))
+    if set(layer.grads) == set(layer.params):           # else the names are the problem
+        gradients = check_gradients(layer, x, seed=seed)
+        if not gradients.passed:
+            problems.append("backward: the gradients differ from central differences:\n"
+                            + str(gradients))
     if problems:
         header = f"check_layer: {type(layer).__name__} on input {(2, *input_shape)}"
         raise AssertionError("\n".join([header, *problems]))
