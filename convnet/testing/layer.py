@@ -154,6 +154,9 @@ def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0)
     >>> check_layer(lambda: Conv2D(2, 3, 3, padding=1, rng=0, dtype=np.float64))
     check_layer: Conv2D: forward equals the library's Conv2D; backward agrees with central differences; output_shape and grads agree
     """
+    if counterpart is not None and not isinstance(counterpart, type):
+        fail("counterpart", "a layer class (or None: the library's layer of the same name)",
+             counterpart, error=TypeError)
     layer = _build(layer_or_factory)
     input_shape = _input_shape(layer, input_shape)
     seed = integer(seed, "seed", minimum=0)
