@@ -179,17 +179,9 @@ def check_convolve2d(fn, *, signature=None, examples=40, seed=0):
     return the *convolution* (Eq. 8.8): the cross-correlation with the kernel
     rotated by 180 degrees (P8.1), ``z`` of shape (Ho, Wo).  Arguments,
     padding forms, ``signature``, ``examples`` and ``seed`` as in
-    :func:`check_correlate2d`.  Worked examples: Hertie problem set 2, 1.3;
-    Hagan E8.4; Goodfellow exercise 1(a); LMU exercise 4-1(a).
-
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    :func:`check_correlate2d`, and so are the result and the report.  Worked
+    examples: Hertie problem set 2, 1.3; Hagan E8.4; Goodfellow exercise 1(a);
+    LMU exercise 4-1(a).
 
     Examples
     --------
@@ -212,16 +204,9 @@ def check_conv2d(fn, *, signature=None, examples=40, seed=0):
     * ``x``: (N, C, H, W); ``w``: (F, C, kh, kw); ``b``: (F,) or None.
     * ``stride``, ``padding`` (zeros, the same on every side), ``dilation``: ints.
 
-    ``signature``, ``examples``, ``seed`` as in :func:`check_correlate2d`.
-
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    Parameters, Returns, Raises
+        As :func:`check_correlate2d`: ``signature``, ``examples``, ``seed``;
+        a :class:`CheckResult`, or ``AssertionError`` with the report.
 
     Examples
     --------
@@ -245,16 +230,9 @@ def check_conv2d_backward(fn, *, signature=None, examples=40, seed=0):
     * ``dz``: (N, F, Ho, Wo); ``x``: (N, C, H, W); ``w``: (F, C, kh, kw);
       ``stride``, ``padding`` (zeros on every side), ``dilation``: ints.
 
-    ``signature``, ``examples``, ``seed`` as in :func:`check_correlate2d`.
-
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    Parameters, Returns, Raises
+        As :func:`check_correlate2d`: ``signature``, ``examples``, ``seed``;
+        a :class:`CheckResult`, or ``AssertionError`` with the report.
 
     Examples
     --------
