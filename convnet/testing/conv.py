@@ -9,7 +9,8 @@ from . import sheets as s
 from ._core import REQUIRED, Operation, Worked, run_check
 from .catalogue import mistakes_for
 
-__all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward"]
+__all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward",
+           "check_conv_transpose2d"]
 
 _SINGLE_PARAMETERS = (("x", REQUIRED), ("k", REQUIRED), ("padding", "valid"), ("stride", 1),
                       ("dilation", 1))
@@ -117,6 +118,29 @@ CONV2D_BACKWARD = Operation(
      Worked("Hagan chapter 8, Eq. 8.45, dx of a 2x2 kernel of ones",
             dict(dz=np.ones((1, 1, 2, 2)), x=np.zeros((1, 1, 3, 3)), w=np.ones((1, 1, 2, 2))))),
     mistakes_for("conv2d_backward"))
+
+
+def _transposed_strategy(taken):
+    from ._strategies import transposed
+    return transposed(taken)
+
+
+# By hand: the input gradient of Eq. 8.45 for a 2x2 kernel of ones and dz of ones (the
+# conv2d_backward docstring's example) is the transposed convolution of dz with w: each
+# pixel counts the windows that cover it.
+CONV_TRANSPOSE = Operation(
+    "conv_transpose2d", (("x", REQUIRED), ("w", REQUIRED), ("b", None), ("stride", 1),
+                         ("padding", 0), ("output_padding", 0)), ("z",),
+    lambda x, w, b, stride, padding, output_padding: (
+        F.conv_transpose2d(x, w, b, stride, padding, output_padding),),
+    _transposed_strategy,
+    (Worked("Hagan chapter 8, Eq. 8.45: dx of a 2x2 kernel of ones is a transposed convolution",
+            dict(x=np.ones((1, 1, 2, 2)), w=np.ones((1, 1, 2, 2))),
+            (np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),)),
+     Worked("Hagan chapter 8, Fig. 8.3 transposed: stride 2 spreads each pixel over its window",
+            dict(x=np.arange(1.0, 5.0).reshape(1, 1, 2, 2), w=np.ones((1, 1, 2, 2)), stride=2),
+            (np.kron(np.arange(1.0, 5.0).reshape(2, 2), np.ones((2, 2)))[None, None],))),
+    mistakes_for("conv_transpose2d"))
 
 
 def check_correlate2d(fn, *, signature=None, examples=40, seed=0):
@@ -242,3 +266,31 @@ def check_conv2d_backward(fn, *, signature=None, examples=40, seed=0):
     check_conv2d_backward: 3 worked example(s) and 5 drawn case(s) passed
     """
     return run_check("check_conv2d_backward", CONV2D_BACKWARD, fn, signature, examples, seed)
+
+
+def check_conv_transpose2d(fn, *, signature=None, examples=40, seed=0):
+    """Check a transposed convolution against :func:`~convnet.functional.conv_transpose2d`.
+
+    Your function is called ``fn(x, w, b, stride, padding, output_padding)``
+    (PyTorch's order) and must return ``z`` (N, C_out, Ho, Wo) with
+    ``Ho = (H - 1)*s - 2*padding + kh + output_padding``: each input pixel
+    spreads ``x[n, c, i, j] * w[c, f]`` over the output window at
+    ``(i*s - padding, j*s - padding)``, and the windows add up (Eq. T.1) --
+    the input gradient of the convolution with the same w, stride and padding.
+
+    * ``x``: (N, C_in, H, W); ``w``: (C_in, C_out, kh, kw) (PyTorch's layout,
+      that of the convolution from C_out maps to C_in); ``b``: (C_out,) or None.
+    * ``stride``, ``padding`` (cut off every side of the output),
+      ``output_padding`` (added at the bottom/right, below the stride): ints.
+
+    Parameters, Returns, Raises
+        As :func:`check_correlate2d`.
+
+    Examples
+    --------
+    >>> import convnet
+    >>> from convnet.testing import check_conv_transpose2d
+    >>> check_conv_transpose2d(convnet.functional.conv_transpose2d, examples=5)
+    check_conv_transpose2d: 2 worked example(s) and 5 drawn case(s) passed
+    """
+    return run_check("check_conv_transpose2d", CONV_TRANSPOSE, fn, signature, examples, seed)

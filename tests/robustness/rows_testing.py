@@ -26,7 +26,7 @@ def checker(name, fn, signature=("x", "k"), **more):
     return Entry(f"testing.{name}", getattr(testing, name),
                  dict(fn=fn, signature=signature, examples=1, seed=0, **more), dict(COUNTS),
                  allow={"examples": {"zero"}},
-                 extra=NOT_CALLABLE + HUGE + (BAD_SIGNATURE if signature[1] == "k" else []))
+                 extra=NOT_CALLABLE + HUGE + (BAD_SIGNATURE if signature[1:2] == ("k",) else []))
 
 
 ROWS = (
@@ -34,6 +34,10 @@ ROWS = (
     checker("check_convolve2d", F.convolve2d),
     checker("check_conv2d", F.conv2d, ("x", "w")),
     checker("check_conv2d_backward", F.conv2d_backward, ("dz", "x", "w")),
+    checker("check_conv_transpose2d", F.conv_transpose2d, ("x", "w")),
+    checker("check_batch_norm", F.batch_norm, ("x",)),
+    checker("check_batch_norm_backward", lambda dz, x: F.batch_norm_backward(
+        dz, x, np.ones(x.shape[1]), np.zeros(x.shape[1])), ("dz", "x")),
     checker("check_max_pool2d", F.max_pool2d, ("x", "kernel_size")),
     checker("check_avg_pool2d", F.avg_pool2d, ("x", "kernel_size")),
     Entry("testing.check_pool_backward", testing.check_pool_backward,

@@ -30,6 +30,9 @@ CASES = [
     (testing.check_avg_pool2d, (), impl.avg_pool_einsum),
     (testing.check_pool_backward, ("max",), impl.pool_backward_loops("max")),
     (testing.check_pool_backward, ("avg",), impl.pool_backward_loops("avg")),
+    (testing.check_conv_transpose2d, (), impl.conv_transpose_loops),
+    (testing.check_batch_norm, (), impl.batch_norm_einsum),
+    (testing.check_batch_norm_backward, (), impl.batch_norm_backward_by_steps),
 ]
 
 
