@@ -106,6 +106,28 @@ def _check_shape_and_names(layer, x, y, input_shape, problems):
                             f"params[{name!r}] {np.shape(layer.params[name])}")
 
 
+def _run_checks(layer, input_shape, counterpart, seed):
+    """Every check; raise AssertionError listing the problems, else return the counterpart."""
+    x = np.random.default_rng(seed).normal(size=(2, *input_shape))
+    problems = [f"parameter {name!r} is {np.asarray(value).dtype}: build the layer with "
+                "dtype=np.float64 for the check" for name, value in layer.params.items()
+                if np.asarray(value).dtype != np.float64]
+    if problems:
+        raise AssertionError("check_layer: " + "\n".join(problems))
+    twin, why = _counterpart(layer, counterpart)
+    y = _check_forward(layer, twin, x, problems)
+    _check_shape_and_names(layer, x, y, input_shape, problems)
+    if set(layer.grads) == set(layer.params):           # else the names are the problem
+        gradients = check_gradients(layer, x, seed=seed)
+        if not gradients.passed:
+            problems.append("backward: the gradients differ from central differences:\n"
+                            + str(gradients))
+    if problems:
+        header = f"check_layer: {type(layer).__name__} on input {(2, *input_shape)}"
+        raise AssertionError("\n".join([header, *problems]))
+    return twin, why
+
+
 def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0):
     """Check a layer of one's own: forward, backward, ``output_shape`` and parameter names.
 
@@ -160,23 +182,11 @@ def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0)
     layer = _build(layer_or_factory)
     input_shape = _input_shape(layer, input_shape)
     seed = integer(seed, "seed", minimum=0)
-    x = np.random.default_rng(seed).normal(size=(2, *input_shape))
-    problems = [f"parameter {name!r} is {np.asarray(value).dtype}: build the layer with "
-                "dtype=np.float64 for the check" for name, value in layer.params.items()
-                if np.asarray(value).dtype != np.float64]
-    if problems:
-        raise AssertionError("check_layer: " + "\n".join(problems))
-    twin, why = _counterpart(layer, counterpart)
-    y = _check_forward(layer, twin, x, problems)
-    _check_shape_and_names(layer, x, y, input_shape, problems)
-    if set(layer.grads) == set(layer.params):           # else the names are the problem
-        gradients = check_gradients(layer, x, seed=seed)
-        if not gradients.passed:
-            problems.append("backward: the gradients differ from central differences:\n"
-                            + str(gradients))
-    if problems:
-        header = f"check_layer: {type(layer).__name__} on input {(2, *input_shape)}"
-        raise AssertionError("\n".join([header, *problems]))
+    try:
+        twin, why = _run_checks(layer, input_shape, counterpart, seed)
+    except NotImplementedError as error:
+        raise AssertionError(f"check_layer: your layer is not implemented yet "
+                             f"(NotImplementedError: {error})") from None
     forward = (f"forward equals the library's {type(twin).__name__}" if twin is not None
                else f"forward not compared ({why})")
     return CheckResult("check_layer", text=f"{type(layer).__name__}: {forward}; backward "

@@ -143,3 +143,19 @@ def test_check_layer_runs_the_gradient_check():
 def test_check_layer_asks_for_float64():
     report = failure(testing.check_layer, L.Dense(3, 2, rng=0, dtype=np.float32))
     assert "build the layer with dtype=np.float64" in report
+
+
+def test_a_layer_stub_says_it_is_not_implemented():
+    class Mine(Scale):
+        def forward(self, x):
+            raise NotImplementedError("Eq. 8.20")
+    report = failure(testing.check_layer, Mine, input_shape=(3,))
+    assert report == ("check_layer: your layer is not implemented yet "
+                      "(NotImplementedError: Eq. 8.20)")
+
+
+def test_check_activation_needs_one_function():
+    with pytest.raises(TypeError, match="fn must be a callable"):
+        testing.check_activation(None, None, "relu")
+    assert testing.check_activation(None, convnet.functional.tanh_derivative, "tanh",
+                                    examples=5).drawn == 5
