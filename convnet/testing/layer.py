@@ -7,8 +7,9 @@ import numpy as np
 from .. import layers as library_layers
 from .._validate import fail, integer
 from ..gradcheck import check_gradients
-from ._core import CheckResult
-from ._report import positions
+from ._core import CheckResult, Outcome, equal, reference_outputs
+from ._report import diagnose, positions
+from .conv import CONV2D_BACKWARD
 
 __all__ = ["check_layer"]
 
@@ -122,10 +123,33 @@ def _run_checks(layer, input_shape, counterpart, seed):
         if not gradients.passed:
             problems.append("backward: the gradients differ from central differences:\n"
                             + str(gradients))
+            problems += _conv_diagnosis(layer, twin, x, seed)
     if problems:
         header = f"check_layer: {type(layer).__name__} on input {(2, *input_shape)}"
         raise AssertionError("\n".join([header, *problems]))
     return twin, why
+
+
+def _conv_diagnosis(layer, twin, x, seed) -> list:
+    """For a convolution layer: the catalogue's conv2d_backward mistakes that explain backward."""
+    config = twin.config() if twin is not None else {}
+    if (type(twin) is not library_layers.Conv2D or config.get("groups", 1) != 1
+            or config.get("padding_mode", "zeros") != "zeros" or config["bias"] == "untied"):
+        return []
+    y = layer.forward(x)
+    dz = np.random.default_rng(seed).normal(size=np.shape(y))
+    dx = layer.backward(dz.copy())
+    arguments = dict(dz=dz, x=x, w=np.array(layer.params["weight"]), stride=config["stride"],
+                     padding=config["padding"], dilation=config["dilation"])
+    expected = reference_outputs(CONV2D_BACKWARD, arguments)
+    db = layer.grads.get("bias", expected[2])
+    got = tuple(None if g is None else np.asarray(g, dtype=np.float64)
+                for g in (dx, layer.grads.get("weight"), db))
+    wrong = tuple(name for name, g, e in zip(CONV2D_BACKWARD.outputs, got, expected)
+                  if not equal(g, e, CONV2D_BACKWARD.rtol, CONV2D_BACKWARD.atol))
+    named, _ = diagnose(CONV2D_BACKWARD, [Outcome(arguments, expected, got, wrong=wrong)])
+    return [f"diagnosis: {mistake.name} (reproduces your {', '.join(outputs)} exactly): "
+            f"{mistake.explanation}." for mistake, outputs in named]
 
 
 def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0):

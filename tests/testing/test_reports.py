@@ -30,8 +30,15 @@ def test_the_report_names_the_sheet_shows_the_smallest_case_and_the_positions():
 def test_a_run_is_reproducible_and_the_seed_changes_the_cases():
     first = failure(testing.check_correlate2d, correlate_flipping, examples=10)
     assert failure(testing.check_correlate2d, correlate_flipping, examples=10) == first
-    result = testing.check_correlate2d(convnet.correlate2d, examples=10, seed=7)
-    assert result.drawn == 10
+    def cases(seed):
+        seen = []
+
+        def mine(x, k, padding="valid", stride=1, dilation=1):
+            seen.append((x.shape, k.shape, padding, stride, dilation, x.tobytes()))
+            return convnet.correlate2d(x, k, padding, stride, dilation)
+        assert testing.check_correlate2d(mine, examples=8, seed=seed).drawn == 8
+        return seen
+    assert cases(0) == cases(0) != cases(1)
 
 
 def test_signature_reorders_and_renames_and_leaves_out_arguments():
@@ -137,6 +144,7 @@ def test_check_layer_runs_the_gradient_check():
     report = failure(testing.check_layer, lambda: Conv2D(1, 1, 2, rng=0, dtype=np.float64))
     assert "backward: the gradients differ from central differences" in report
     assert "input" in report and "FAIL" in report
+    assert "diagnosis: missing rot180 in the input gradient (reproduces your dx exactly)" in report
     assert "forward" not in report.split("backward")[0].split("\n", 1)[1]   # forward was fine
 
 
