@@ -167,7 +167,8 @@ def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0)
        parameters and must give the same output.
     2. Backward: central differences in float64
        (:func:`convnet.gradcheck.check_gradients`) for the input and every
-       parameter.
+       parameter; for a convolution layer that fails, the catalogue's
+       ``conv2d_backward`` mistakes are tried on its dx, dw, db.
     3. ``output_shape`` agrees with the forward pass; ``grads`` has the keys
        and shapes of ``params`` after a backward.
 
