@@ -31,6 +31,7 @@ MODULES = [
     ("convnet.schedules", "Learning-rate schedules, epoch by epoch as PyTorch's"),
     ("convnet.callbacks", "Callbacks of fit: early stopping, checkpoints, schedules"),
     ("convnet.gradcheck", "Gradient checking by central differences"),
+    ("convnet.testing", "Check your own work: checkers for students' functions and layers"),
     ("convnet.datasets", "Bundled digits, MNIST, Fashion-MNIST, CIFAR-10, generated shapes"),
     ("convnet.transforms", "Data augmentation on whole batches: transform(x, rng) -> new array"),
     ("convnet.metrics", "Top-k accuracy and the confusion matrix"),
