@@ -71,8 +71,16 @@ class Layer:
         raise NotImplementedError
 
     def output_shape(self, input_shape: tuple) -> tuple:
-        """Per-sample output shape for a per-sample input shape (no forward pass)."""
-        return tuple(input_shape)
+        """Per-sample output shape for a per-sample input shape (no forward pass).
+
+        Every layer states its own (a layer that keeps the shape returns
+        ``tuple(input_shape)``): no default is guessed, so a summary names
+        the layer that lacks one instead of failing at the next layer.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define output_shape(input_shape), the shape of "
+            "one output sample for the shape of one input sample (a layer that keeps the "
+            "shape returns tuple(input_shape)); see the Layer protocol in docs/exercises.md")
 
     def config(self) -> dict:
         """The constructor arguments that rebuild this layer (used by repr and save)."""
