@@ -63,7 +63,7 @@ def register_layer(cls):
     ...         return 2 * dy
     ...     def output_shape(self, input_shape):
     ...         return tuple(input_shape)
-    >>> "Doubling" in convnet.registered_layers()
+    >>> "Doubling" in registered_layers()
     True
     """
     from .layers import Layer, __all__ as library_names
