@@ -33,7 +33,7 @@ __all__ = ["main", "parse_matrix", "parse_layers", "parse_shape", "build_model"]
 
 
 def main(argv=None) -> int:
-    """Run the ``convnet`` command; returns the exit status (0).
+    """Run the ``convnet`` command; returns the exit status (0; ``check``: 1 for a wrong answer).
 
     Usage errors, including errors the library raises for a bad combination
     of arguments (a kernel larger than the input, say), print a message and
@@ -46,4 +46,4 @@ def main(argv=None) -> int:
         args.subparser.error(str(exc))
     if output:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    return 0
+    return getattr(args, "status", 0)           # check: 1 for a wrong answer
