@@ -146,15 +146,11 @@ def test_P8_4_average_pooling_weight_gradient_by_reducing():
 def test_E8_8_max_pooling_routes_the_gradient_to_each_maximum():
     from convnet.functional import max_pool2d_backward
     # dA has dLZ at the position of each window's maximum and zeros elsewhere.
-    a = np.array([[1.0, 7.0, 0.0, 2.0],
-                  [3.0, 4.0, 9.0, 1.0],
-                  [8.0, 0.0, 5.0, 6.0],
-                  [2.0, 1.0, 4.0, 3.0]])
-    dlz = np.array([[10.0, 20.0], [30.0, 40.0]])
-    expected = np.array([[0, 10, 0, 0],
-                         [0, 0, 20, 0],
-                         [30, 0, 0, 40],
-                         [0, 0, 0, 0]])
+    from convnet.testing.sheets import CHAPTER8_E88_A as a, CHAPTER8_E88_DZ as dlz
+    from convnet.testing.sheets import CHAPTER8_E88_DA as expected
+    # the maxima: 7 (top left), 9 (top right), 8 (bottom left), 6 (bottom right)
+    np.testing.assert_array_equal(expected, [[0, 10, 0, 0], [0, 0, 20, 0],
+                                             [30, 0, 0, 40], [0, 0, 0, 0]])
     np.testing.assert_array_equal(max_pool2d_backward(dlz[None, None], a[None, None], 2)[0, 0],
                                   expected)
 

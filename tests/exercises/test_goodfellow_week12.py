@@ -9,34 +9,12 @@ import pytest
 import convnet
 from convnet import geometry
 from convnet.functional import max_pool2d, relu
-
-# Exercise 3: the 4x6 image and the vertical-edge kernel, origin in the middle.
-X = np.array([[1, 6, 6, 6, 6, 1],
-              [1, 6, 10, 10, 6, 1],
-              [1, 6, 10, 10, 6, 1],
-              [1, 6, 6, 6, 6, 1]], dtype=float)
-K = np.array([[-1, 0, 1],
-              [-1, 0, 1],
-              [-1, 0, 1]], dtype=float)
-
-A_VALID = [[23, 8, -8, -23],
-           [23, 8, -8, -23]]
-A_SAME = [[12, 14, 4, -4, -14, -12],
-          [18, 23, 8, -8, -23, -18],
-          [18, 23, 8, -8, -23, -18],
-          [12, 14, 4, -4, -14, -12]]
-A_FULL = [[1, 6, 5, 0, 0, -5, -6, -1],
-          [2, 12, 14, 4, -4, -14, -12, -2],
-          [3, 18, 23, 8, -8, -23, -18, -3],
-          [3, 18, 23, 8, -8, -23, -18, -3],
-          [2, 12, 14, 4, -4, -14, -12, -2],
-          [1, 6, 5, 0, 0, -5, -6, -1]]
-Y_SAME = [[12, 14, 4, 0, 0, 0],
-          [18, 23, 8, 0, 0, 0],
-          [18, 23, 8, 0, 0, 0],
-          [12, 14, 4, 0, 0, 0]]
-P_SAME = [[23, 8, 0],
-          [23, 8, 0]]
+# Exercise 3: the 4x6 image and the vertical-edge kernel, origin in the middle, and the
+# sheet's printed answers (one copy of the numbers, shared with convnet.testing).
+from convnet.testing.sheets import GOODFELLOW_DETECTOR as Y_SAME, GOODFELLOW_FULL as A_FULL
+from convnet.testing.sheets import GOODFELLOW_K as K, GOODFELLOW_POOLED as P_SAME
+from convnet.testing.sheets import GOODFELLOW_SAME as A_SAME, GOODFELLOW_VALID as A_VALID
+from convnet.testing.sheets import GOODFELLOW_X as X
 
 
 def test_ex1a_convolution_is_correlation_with_flipped_kernel():

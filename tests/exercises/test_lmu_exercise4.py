@@ -4,16 +4,11 @@ import numpy as np
 
 import convnet
 from convnet.receptive_field import receptive_field
-
-# Exercise 4-1: the printed 5x5 image.
-X = np.array([[3, 5, 2, 5, 5],
-              [5, 5, 2, 5, 5],
-              [7, 7, 5, 7, 7],
-              [5, 5, 2, 5, 5],
-              [5, 5, 2, 5, 5]], dtype=float)
-SOBEL_VERTICAL = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
-SOBEL_HORIZONTAL = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=float)
-LAPLACE = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float)
+# Exercise 4-1: the printed 5x5 image and its kernels (shared with convnet.testing).
+from convnet.testing.sheets import LMU_LAPLACE as LAPLACE, LMU_LAPLACE_OUT, LMU_X as X
+from convnet.testing.sheets import LMU_SOBEL_HORIZONTAL as SOBEL_HORIZONTAL
+from convnet.testing.sheets import LMU_SOBEL_HORIZONTAL_OUT, LMU_SOBEL_VERTICAL_OUT
+from convnet.testing.sheets import LMU_SOBEL_VERTICAL as SOBEL_VERTICAL
 
 
 def test_4_1a_sobel_vertical_worked_entries():
@@ -37,6 +32,7 @@ def test_4_1a_sobel_vertical():
                 [3 + 4 + 3, 0, -3 - 4 - 3],
                 [2 + 6 + 3, 0, -2 - 6 - 3]]
     np.testing.assert_array_equal(convnet.correlate2d(X, SOBEL_VERTICAL), expected)
+    np.testing.assert_array_equal(LMU_SOBEL_VERTICAL_OUT, expected)
 
 
 def test_4_1a_sobel_horizontal():
@@ -47,6 +43,7 @@ def test_4_1a_sobel_horizontal():
                 [17 - 17, 14 - 14, 17 - 17],
                 [26 - 17, 24 - 14, 26 - 17]]
     np.testing.assert_array_equal(convnet.correlate2d(X, SOBEL_HORIZONTAL), expected)
+    np.testing.assert_array_equal(LMU_SOBEL_HORIZONTAL_OUT, expected)
 
 
 def test_4_1a_laplace():
@@ -57,6 +54,7 @@ def test_4_1a_laplace():
                 [7 + 5 + 2 + 5 - 20, 5 + 5 + 5 + 2 - 8, 7 + 2 + 5 + 5 - 20]]
     assert expected == [[-1, 9, -1], [-6, -2, -6], [-1, 9, -1]]
     np.testing.assert_array_equal(convnet.correlate2d(X, LAPLACE), expected)
+    np.testing.assert_array_equal(LMU_LAPLACE_OUT, expected)
 
 
 def test_4_1a_convolution_flips_the_sign_of_sobel():

@@ -6,8 +6,9 @@ import pytest
 import convnet
 from convnet import geometry
 from convnet.functional import avg_pool2d, conv2d, max_pool2d, sigmoid
-
-IMAGE = np.arange(1.0, 26.0).reshape(5, 5)
+# The sheet's numbers (one copy, shared with convnet.testing).
+from convnet.testing.sheets import HERTIE_A13 as A13, HERTIE_IMAGE as IMAGE, HERTIE_K13 as K13
+from convnet.testing.sheets import HERTIE_X13 as X13, HERTIE_Z13 as Z13
 
 
 def test_1_1a_identity_kernel():
@@ -50,14 +51,7 @@ def test_1_2_1_learned_kernel_detects_dark_above_bright():
                                [[-2.675], [-2.71]], rtol=1e-12)
 
 
-# Problem 1.3
-X13 = np.array([[0, 0, 0, 0], [0, 1, 0, 1], [1, 0.5, 1, 0.5], [0, 1, 0, 1]])
-K13 = np.array([[0, 2, 0], [2, 1, 1], [0, 2, 0]], dtype=float)
-Z13 = np.array([[0, 2, 0, 2], [4, 2, 5, 2], [2, 7.5, 2.5, 5.5], [4, 2, 5, 2]])
-A13 = np.array([[0.5000, 0.8808, 0.5000, 0.8808],
-                [0.9820, 0.8808, 0.9933, 0.8808],
-                [0.8808, 0.9994, 0.9241, 0.9959],
-                [0.9820, 0.8808, 0.9933, 0.8808]])
+# Problem 1.3: X13, K13 and the printed Z13, A13 come from convnet.testing.sheets.
 
 
 def test_1_3_padded_input():

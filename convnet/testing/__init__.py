@@ -1,0 +1,25 @@
+"""Check your own work: checkers for a student's functions, layers and hand-computed answers.
+
+Each ``check_*`` function calls *your* implementation on the course
+documents' worked examples (named after the exercise, numbers from
+:mod:`convnet.testing.sheets`), then on cases drawn by hypothesis from a
+fixed seed (bounded in number: a grading run is reproducible and quick),
+and compares with the library.  It returns a :class:`CheckResult` when all
+agree and raises ``AssertionError`` otherwise, with a report: the smallest
+failing case (hypothesis shrinks it), expected against got, the differing
+positions, and the classic mistake that reproduces your output exactly,
+when one of the catalogue does (:mod:`convnet.testing.catalogue`).  Plain
+functions: call them in a ``test_*.py`` and pytest shows the report.
+
+The argument conventions your function is called with are in each
+checker's docstring; ``signature=`` adapts a function that orders or
+names them differently.  Needs hypothesis (``pip install hypothesis``).
+See ``docs/checking.md``.
+"""
+
+from ._core import CheckResult
+from .catalogue import MISTAKES, Mistake, catalogue_table
+from .conv import check_conv2d, check_conv2d_backward, check_convolve2d, check_correlate2d
+
+__all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward",
+           "CheckResult", "Mistake", "MISTAKES", "catalogue_table"]

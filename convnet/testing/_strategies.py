@@ -1,0 +1,92 @@
+"""The hypothesis strategies the checkers draw their cases from (imported when a check runs).
+
+Values are small integers (-3..3) stored as float64: sums of products stay
+exact, so a report shows numbers one can redo by hand, pooling windows hold
+ties, ReLU inputs hold zeros, and shrinking moves every value towards 0.
+Sizes are small (a few pixels) and shrink towards the smallest that fits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from .. import geometry
+
+
+def values(shape, low=-3, high=3):
+    size = int(np.prod(shape))
+    return st.lists(st.integers(low, high), min_size=size, max_size=size).map(
+        lambda v: np.array(v, dtype=np.float64).reshape(shape))
+
+
+def _fitting(draw, kernel, dilation, pairs, extra=4):
+    """An input side length for which the kernel fits the padded input."""
+    span = dilation * (kernel - 1) + 1
+    least = max(1, span - sum(pairs))
+    return draw(st.integers(least, least + extra))
+
+
+@st.composite
+def single(draw, taken):
+    """x (H, W), k (r, c) and the padding, stride, dilation the function takes."""
+    r, c = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    form = draw(st.sampled_from(["valid", "same", "full", "int"] if "padding" in taken
+                                else ["valid"]))
+    stride = draw(st.integers(1, 3)) if "stride" in taken and form != "same" else 1
+    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
+    padding = draw(st.integers(0, 2)) if form == "int" else form
+    rows, cols = geometry.normalize_padding(padding, kernel_size=(r, c), dilation=dilation,
+                                            stride=stride)
+    height, width = _fitting(draw, r, dilation, rows), _fitting(draw, c, dilation, cols)
+    return dict(x=draw(values((height, width))), k=draw(values((r, c))), padding=padding,
+                stride=stride, dilation=dilation)
+
+
+@st.composite
+def batch(draw, taken, backward=False):
+    """x (N, C, H, W), w (F, C, kh, kw), b (F,) or None, stride, padding, dilation (ints)."""
+    n, c, f = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 3)) if "stride" in taken else 1
+    padding = draw(st.integers(0, 2)) if "padding" in taken else 0
+    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
+    height = _fitting(draw, kh, dilation, (padding, padding), extra=3)
+    width = _fitting(draw, kw, dilation, (padding, padding), extra=3)
+    case = dict(x=draw(values((n, c, height, width))), w=draw(values((f, c, kh, kw))))
+    if backward:
+        ho = (height + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+        wo = (width + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+        case = dict(dz=draw(values((n, f, ho, wo))), **case)
+    else:
+        case["b"] = draw(st.none() | values((f,))) if "b" in taken else None
+    return dict(case, stride=stride, padding=padding, dilation=dilation)
+
+
+@st.composite
+def pool(draw, taken, backward=False, low=-3, high=3):
+    """x (N, C, H, W), kernel_size, stride, padding (ints; padding at most half the window)."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    kernel = draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 3)) if "stride" in taken else kernel
+    padding = draw(st.integers(0, kernel // 2)) if "padding" in taken else 0
+    height = _fitting(draw, kernel, 1, (padding, padding), extra=3)
+    width = _fitting(draw, kernel, 1, (padding, padding), extra=3)
+    case = dict(x=draw(values((n, c, height, width), low, high)), kernel_size=kernel,
+                stride=stride, padding=padding)
+    if backward:
+        ho = (height + 2 * padding - kernel) // stride + 1
+        wo = (width + 2 * padding - kernel) // stride + 1
+        case = dict(dz=draw(values((n, c, ho, wo))), **case)
+    return case
+
+
+def elementwise(taken, large=False):
+    """x of shape (rows, K): small integers, halves, and (``large``) values near +-1000."""
+    numbers = st.integers(-4, 4).map(float) | st.sampled_from([0.5, -0.5, 2.5])
+    if large:
+        numbers = numbers | st.sampled_from([1000.0, -1000.0, 800.0])
+    shape = st.tuples(st.integers(1, 3), st.integers(1, 4))
+    return shape.flatmap(lambda s: st.lists(numbers, min_size=s[0] * s[1],
+                                            max_size=s[0] * s[1]).map(
+        lambda v: dict(x=np.array(v, dtype=np.float64).reshape(s))))
