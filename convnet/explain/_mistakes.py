@@ -1,9 +1,16 @@
 """Classic mistakes made by hand, each an alternative computation that may reproduce an answer.
 
-For a wrong answer, :func:`diagnose` computes what each mistake of the
-catalogue would have given and names those that reproduce every number
-the student gave (blank entries aside).  A mistake is named only when it
-explains the answer exactly, never because it comes close.
+For a wrong answer, :func:`diagnose` computes what each mistake would have
+given and names those that reproduce every number the student gave (blank
+entries aside).  A mistake is named only when it explains the answer
+exactly, never because it comes close.
+
+The mistakes an implementation makes too (a flipped kernel, rot180 missing
+in dx, an average not divided, ...) are those of the catalogue of
+:mod:`convnet.testing.catalogue`, asked first with the hand exercise as a
+batch of one; ``MISTAKES`` here holds only those of a hand computation (the
+result transposed, a wrong padding mode or stride, an input entry misread,
+the wrong pooling, the output-size formula's slips).
 """
 
 from __future__ import annotations
@@ -17,12 +24,6 @@ __all__ = ["diagnose", "MISTAKES"]
 
 # key -> (name, what it means); the names a report shows.
 MISTAKES = {
-    "flipped kernel": ("convolution instead of cross-correlation",
-                       "Your numbers are those of the kernel flipped by 180 degrees (Eq. 8.8): "
-                       "a cross-correlation slides the kernel as it is (Eq. 8.13)."),
-    "unflipped kernel": ("cross-correlation instead of convolution",
-                         "Your numbers are those of the kernel as it is: a convolution flips "
-                         "it by 180 degrees first (Eq. 8.8, P8.1)."),
     "transposed": ("the result transposed",
                    "Your numbers are the correct ones with rows and columns swapped."),
     "padding": ("the wrong padding", "Your numbers are those of padding {given} instead of "
@@ -35,9 +36,6 @@ MISTAKES = {
                       "from)."),
     "other pooling": ("{given} pooling instead of {asked} pooling",
                       "Your numbers are each window's {word}."),
-    "average not divided": ("average pooling not divided by the window size",
-                            "Your numbers are each window's sum; the mean divides it by "
-                            "{size} (Eq. 8.22 with w = 1/{size})."),
     "no +1": ("the +1 left out", "The output size is floor((n + 2p - k)/s) + 1 (Eq. 8.18): "
                                  "the first window's position counts too."),
     "padding once": ("the padding counted on one side only",
@@ -50,31 +48,69 @@ MISTAKES = {
                                               "(Eq. 8.18)."),
     "dilation ignored": ("the dilation left out", "A dilated kernel spans d(k - 1) + 1 "
                                                   "entries (Eq. 8.18 with dilation)."),
-    "missing rot180": ("rot180 missing in the input gradient",
-                       "Your dx is the full correlation of dz with w as it is; the input "
-                       "gradient uses rot180(w) (Eq. 8.44-8.45)."),
-    "dz not dilated": ("dz not dilated for the stride",
-                       "With stride s, put s - 1 zeros between the entries of dz before the "
-                       "full correlation with rot180(w) (Eq. 8.44-8.45)."),
-    "dw flipped": ("dw rotated by 180 degrees",
-                   "dw[u, v] pairs dz[m, n] with x[m·s + u, n·s + v]: x cross-correlated "
-                   "with dz, not convolved (Eq. 8.47-8.48)."),
-    "dw transposed": ("dw transposed", "Your dw is the correct one with u and v swapped."),
     "db averaged": ("db averaged instead of summed",
                     "The bias gradient is the sum of dz over every position (Eq. 8.36)."),
 }
 
 
 def diagnose(kind, given: dict, expected: dict, tolerance: float, x, k, options) -> list:
-    """``(name, explanation)`` of each catalogue mistake that reproduces ``given`` exactly."""
-    found = []
+    """``(name, explanation)`` of each mistake that reproduces ``given`` exactly."""
+    found, explained = _from_catalogue(kind, given, expected, tolerance, x, k, dict(options))
     for key, alternative, details in _candidates(kind, x, k, dict(options), expected):
+        if set(alternative) <= explained:
+            continue                                 # the catalogue named that output's mistake
         if _reproduces(given, alternative, expected, tolerance):
             name, text = MISTAKES[key]
             found.append((name.format(**details), text.format(**details)))
     if not found and kind in ("correlate", "convolve"):
         found += _misread(kind, given["z"], x, k, options, tolerance)
     return found
+
+
+_OPERATIONS = {"correlate": "correlate2d", "convolve": "convolve2d", "backward": "conv2d_backward"}
+
+
+def _from_catalogue(kind, given, expected, tolerance, x, k, options) -> tuple:
+    """The catalogue's entries that reproduce the answer (run on it as a batch of one), and
+    the names of the outputs they explain."""
+    from ..testing.catalogue import mistakes_for     # testing sits beside explain, on top
+
+    if kind == "output size":
+        return [], set()
+    arguments, unbatch = _catalogue_arguments(kind, x, k, options)
+    operation = (f"{options.get('pooling', 'max')}_pool2d" if kind == "pool"
+                 else _OPERATIONS[kind])
+    found, explained = [], set()
+    for mistake in mistakes_for(operation):
+        try:
+            with np.errstate(all="ignore"):
+                produced = mistake.compute(**arguments) if mistake.compute else None
+        except (TypeError, ValueError):
+            continue
+        produced = {name: unbatch(name, value) for name, value in (produced or {}).items()}
+        if produced and _reproduces(given, produced, expected, tolerance):
+            found.append((mistake.name, mistake.explanation[:1].upper()
+                          + mistake.explanation[1:] + "."))
+            explained |= set(produced) & set(given)
+    return found, explained
+
+
+def _catalogue_arguments(kind, x, k, options):
+    """The checker's arguments for the hand exercise, and how to take its outputs back."""
+    if kind in ("correlate", "convolve"):
+        return dict(options, x=np.asarray(x, float), k=np.asarray(k, float)), \
+            lambda name, value: value
+    batch = (lambda a: np.asarray(a, float)[None, None])
+    if kind == "pool":
+        arguments = {key: value for key, value in options.items() if key != "pooling"}
+        return dict(arguments, x=batch(x), kernel_size=k), lambda name, value: value[0, 0]
+    arguments = dict(options, x=batch(x), w=batch(k), dz=batch(options["dz"]))
+
+    def unbatch(name, value):
+        value = np.asarray(value)
+        return value.reshape(()) if name == "db" and value.size == 1 else (
+            value[0, 0] if value.ndim == 4 else value)
+    return arguments, unbatch
 
 
 def _reproduces(given, alternative, expected, tolerance) -> bool:
@@ -109,9 +145,6 @@ def _candidates(kind, x, k, options, expected):
 
 def _window_candidates(kind, x, k, options, z):
     operation = functional.correlate2d if kind == "correlate" else functional.convolve2d
-    other = functional.convolve2d if kind == "correlate" else functional.correlate2d
-    yield ("flipped kernel" if kind == "correlate" else "unflipped kernel",
-           _tried(other, x, k, **options), {})
     yield "transposed", {"z": np.asarray(z).T}, {}
     asked = options.get("padding", "valid")
     kh, kw = np.shape(k)
@@ -142,10 +175,6 @@ def _pool_candidates(x, size, options):
     words = {"max": "maximum", "avg": "mean"}
     yield "other pooling", pooled(other), {"given": other, "asked": pooling,
                                            "word": words[other]}
-    if pooling == "avg":
-        mean = pooled("avg")
-        yield ("average not divided", {"z": mean["z"] * size * size} if mean else {},
-               {"size": size * size})
     stride = options.get("stride") or size
     for other_stride in {1, size} - {stride}:
         yield ("stride", pooled(pooling, stride=other_stride),
@@ -172,25 +201,7 @@ def _size_candidates(n, k, options):
 
 
 def _backward_candidates(x, w, options, expected):
-    dz, stride, padding = options["dz"], options.get("stride", 1), options.get("padding", 0)
-    x, w, dz = (np.asarray(a, dtype=np.float64) for a in (x, w, dz))
-
-    def backward(weights):
-        dx, _, _ = functional.conv2d_backward(dz[None, None], x[None, None],
-                                              weights[None, None], stride, padding)
-        return dx[0, 0]
-
-    yield "missing rot180", {"dx": backward(w[::-1, ::-1])}, {}
-    if stride != 1 and padding in (0, "valid"):
-        full = functional.correlate2d(dz, w[::-1, ::-1], padding="full")      # (Ho+kh-1, ...)
-        cut = np.zeros_like(x)
-        rows, cols = min(full.shape[0], x.shape[0]), min(full.shape[1], x.shape[1])
-        cut[:rows, :cols] = full[:rows, :cols]
-        yield "dz not dilated", {"dx": full}, {}
-        yield "dz not dilated", {"dx": cut}, {}
-    if "dw" in expected:
-        yield "dw flipped", {"dw": expected["dw"][::-1, ::-1]}, {}
-        yield "dw transposed", {"dw": expected["dw"].T}, {}
+    dz = np.asarray(options["dz"], dtype=np.float64)
     if "db" in expected:
         yield "db averaged", {"db": expected["db"] / dz.size}, {}
 
