@@ -3,7 +3,7 @@
 ::
 
     convnet check correlate --x "3 5 2; 5 5 2; 7 7 5" --k "1 0; 2 0" --answer "23 19; 31 24"
-    convnet check pool      --x ... --size 2 [--stride S] [--padding P] [--kind max|avg] --answer ...
+    convnet check pool      --x ... --size 2 [--stride S] [--kind max|avg] --answer ...
     convnet check size      --n 227 --kernel 11 --stride 4 --answer 55
     convnet check backward  --x ... --w ... --dz ... [--dx ...] [--dw ...] [--db N]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._forward import _HOW
-from ._sheet import Exercise, Sheet
+from ._sheet import Exercise, Sheet, checker_call
 
 __all__ = ["CONV_BACKWARD", "POOL_BACKWARD", "OWN_LAYER"]
 
@@ -56,7 +56,8 @@ def conv2d_backward(dz, x, w, stride=1, padding=0):
 from convnet.functional import conv2d_backward
 ''',
     exercises=(Exercise("conv2d_backward", "Eq. 8.36, 8.44-8.48",
-                        "testing.check_conv2d_backward(solution.conv2d_backward)"),),
+                        checker_call("check_conv2d_backward", "conv2d_backward",
+                                     "dz, x, w, stride, padding")),),
     readme="""# Backpropagation through a convolution layer
 
 `conv2d_backward(dz, x, w, stride, padding)` returns `(dx, dw, db)`:
@@ -126,9 +127,11 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None):
 from convnet.functional import avg_pool2d_backward, max_pool2d_backward
 ''',
     exercises=(Exercise("max_pool2d_backward", "E8.8",
-                        'testing.check_pool_backward(solution.max_pool2d_backward, "max")'),
+                        checker_call("check_pool_backward", "max_pool2d_backward",
+                                     "dz, x, kernel_size, stride", '"max"')),
                Exercise("avg_pool2d_backward", "P8.3, P8.4",
-                        'testing.check_pool_backward(solution.avg_pool2d_backward, "avg")')),
+                        checker_call("check_pool_backward", "avg_pool2d_backward",
+                                     "dz, x, kernel_size, stride", '"avg"'))),
     readme="""# Backpropagation through pooling
 
 1. `max_pool2d_backward(dz, x, kernel_size, stride)`: each dz entry goes to
@@ -143,13 +146,14 @@ _IN_SEQUENTIAL = """\
 model = convnet.Sequential(convnet.layers.Conv2D(1, 3, 3, rng=0, dtype=np.float64),
                            solution.ChannelScale(3), convnet.layers.ReLU())
 row = model.summary((1, 6, 6)).rows[2]
-assert row[1:] == ((3, 4, 4), 3), f"ChannelScale's summary row is {row}; expected shape (3, 4, 4), 3 parameters"
-report = convnet.gradcheck.check_gradients(model, np.random.default_rng(0).normal(size=(2, 1, 6, 6)))
+assert row[1:] == ((3, 4, 4), 3), (f"ChannelScale's summary row is {row}; expected "
+                                   "shape (3, 4, 4) and 3 parameters")
+x = np.random.default_rng(0).normal(size=(2, 1, 6, 6))
+report = convnet.gradcheck.check_gradients(model, x)
 assert report.passed, f"the gradients inside Sequential:\\n{report}"
 with tempfile.TemporaryDirectory() as folder:
     model.save(f"{folder}/model.npz")
     again = convnet.load(f"{folder}/model.npz")
-x = np.random.default_rng(1).normal(size=(2, 1, 6, 6))
 assert np.allclose(again.forward(x), model.forward(x)), "the loaded model computes other numbers"
 """
 

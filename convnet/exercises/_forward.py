@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._sheet import Exercise, Sheet
+from ._sheet import Exercise, Sheet, checker_call
 
 __all__ = ["CORRELATION", "CONV2D", "POOLING"]
 
@@ -76,9 +76,9 @@ def convolve2d(x, k, padding="valid", stride=1):
 from convnet import convolve2d, correlate2d
 ''',
     exercises=(Exercise("correlate2d", "Eq. 8.13, 8.18-8.19",
-                        "testing.check_correlate2d(solution.correlate2d)"),
+                        checker_call("check_correlate2d", "correlate2d", "x, k, padding, stride")),
                Exercise("convolve2d", "Eq. 8.8, P8.1",
-                        "testing.check_convolve2d(solution.convolve2d)")),
+                        checker_call("check_convolve2d", "convolve2d", "x, k, padding, stride"))),
     readme="""# Cross-correlation, convolution and padding of one image
 
 1. `correlate2d(x, k, padding, stride)`: the cross-correlation of Eq. 8.13 with
@@ -136,7 +136,8 @@ def conv2d(x, w, b=None, stride=1, padding=0):
 
 from convnet.functional import conv2d
 ''',
-    exercises=(Exercise("conv2d", "Eq. 8.20-8.21", "testing.check_conv2d(solution.conv2d)"),),
+    exercises=(Exercise("conv2d", "Eq. 8.20-8.21",
+                        checker_call("check_conv2d", "conv2d", "x, w, b, stride, padding")),),
     readme="""# The convolution layer's forward pass over many maps
 
 `conv2d(x, w, b, stride, padding)`: a batch of images with C channels, F
@@ -194,9 +195,9 @@ def avg_pool2d(x, kernel_size, stride=None):
 from convnet.functional import avg_pool2d, max_pool2d
 ''',
     exercises=(Exercise("max_pool2d", "Eq. 8.24-8.25",
-                        "testing.check_max_pool2d(solution.max_pool2d)"),
+                        checker_call("check_max_pool2d", "max_pool2d", "x, kernel_size, stride")),
                Exercise("avg_pool2d", "Eq. 8.22-8.23",
-                        "testing.check_avg_pool2d(solution.avg_pool2d)")),
+                        checker_call("check_avg_pool2d", "avg_pool2d", "x, kernel_size, stride"))),
     readme="""# Max and average pooling
 
 1. `max_pool2d(x, kernel_size, stride)`: the maximum of every window (Eq. 8.24).

@@ -118,8 +118,12 @@ def _run(source: str, scope: dict) -> tuple:
         return "not implemented", _first_line(str(exc) or "NotImplementedError")
     except AssertionError as exc:
         text = str(exc)
-        if "NotImplementedError" in text:
-            return "not implemented", _first_line(text[text.index("NotImplementedError"):])
+        if "NotImplementedError" in text:                # the checker's report of a stub
+            start = text.index("NotImplementedError")
+            note = _first_line(text[start:])
+            if text[start - 1:start] == "(" and note.endswith(")"):
+                note = note[:-1]
+            return "not implemented", note
         return "failed", _first_line(text or "AssertionError")
     except Exception as exc:  # noqa: BLE001 - any error in the student's code is a grade
         return "error", _first_line(f"{type(exc).__name__}: {exc}")

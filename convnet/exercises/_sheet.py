@@ -33,3 +33,13 @@ class Sheet:
     solution: str        # source of a filled module (the library's functions or a written one)
     exercises: tuple     # of Exercise
     readme: str          # what the sheet is about and how to work on it (Markdown)
+
+
+def checker_call(checker: str, function: str, signature: str, *arguments: str) -> str:
+    """The statement that checks ``solution.<function>`` with ``testing.<checker>``.
+
+    ``signature`` names the arguments the stub takes, in its order (the
+    checker then only draws cases that use them, see :mod:`convnet.testing`).
+    """
+    extra = "".join(f", {argument}" for argument in arguments)
+    return f'testing.{checker}(solution.{function}{extra}, signature="{signature}")'

@@ -152,7 +152,8 @@ def check_answer(kind, x, k, answer, *, tolerance=0.01, **options) -> AnswerChec
     9 number(s) checked: 8 right, 1 wrong.
       z[0, 0]: you wrote 11, correct is 9:
         z[0, 0] = 1·3 + 0·5 + (-1)·2 + 2·5 + 0·5 + (-2)·2 + 1·7 + 0·7 + (-1)·5 = 9
-    Likely mistake: an input entry misread. Your numbers are those of the input with x[0, 0] = 5 instead of 3 (the answer does not match the image it was computed from).
+    Likely mistake: an input entry misread. Your numbers are those of the input with
+    x[0, 0] = 5 instead of 3 (the answer does not match the image it was computed from).
     Verdict: WRONG
     """
     one_of(kind, "kind", ANSWER_KINDS)
