@@ -193,7 +193,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.functional.plain", "convnet.reference", "convnet.theory",
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
-              "convnet.explain", "convnet.viz"]
+              "convnet.explain", "convnet.viz", "convnet.exercises"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
@@ -214,6 +214,10 @@ EXEMPT = {
     "temporary_work_memory": "no arguments", "inference": "no arguments",
     "inferring": "no arguments",
     "get_memory_budget": "no arguments",
+    "AnswerCheck": "a record returned by check_answer", "WrongEntry": "a part of an AnswerCheck",
+    "ANSWER_KINDS": "a constant", "SHEETS": "a constant", "Sheet": "a record of SHEETS",
+    "Exercise": "a part of a Sheet", "Grades": "a record returned by exercises.check",
+    "sheet_table": "no arguments",
 }
 
 
