@@ -69,6 +69,7 @@ class Outcome:
     error: BaseException | None = None
     wrong: tuple = ()                  # names of the outputs that differ
     label: str | None = None           # the worked example's name
+    number: int = 0                    # which drawn case it was
 
     @property
     def failed(self) -> bool:
@@ -83,8 +84,11 @@ class CheckResult:
     worked: list = field(default_factory=list)
     drawn: int = 0
     skipped: list = field(default_factory=list)
+    text: str = ""                     # what ran, where counting cases says little
 
     def __str__(self):
+        if self.text:
+            return f"{self.check}: {self.text}"
         text = (f"{self.check}: {len(self.worked)} worked example(s) and {self.drawn} drawn "
                 "case(s) passed")
         if self.skipped:
@@ -209,9 +213,12 @@ def smallest_failure(operation, fn, parsed, examples, seed):
     failures, drawn = [], [0]
 
     def fails(arguments):
+        if failures and drawn[0] >= SHRINK_CALLS + failures[0].number:
+            return False                       # shrinking has had its budget: stop improving
         drawn[0] += 1
         outcome = evaluate(operation, fn, parsed, arguments)
         if outcome.failed:
+            outcome.number = drawn[0]
             failures.append(outcome)
         return outcome.failed
 
@@ -223,7 +230,38 @@ def smallest_failure(operation, fn, parsed, examples, seed):
                         random=random.Random(seed))
     except errors.NoSuchExample:
         return None, None, drawn[0]
-    return evaluate(operation, fn, parsed, smallest), failures[0], drawn[0]
+    smallest = failures[-1].arguments    # the last failure: the shrinker's best so far
+    return simplify(operation, fn, parsed, smallest), failures[0], failures[0].number
+
+
+SHRINK_CALLS = 60           # calls of the function while shrinking, at most
+SIMPLIFY_CALLS = 60          # at most this many extra calls to zero values out
+
+
+def simplify(operation, fn, parsed, arguments):
+    """The failing case with every value set to zero that the failure does not need.
+
+    Entry by entry, in order, a nonzero value becomes 0 when the function
+    still fails the same way (the same outputs wrong, or the same exception
+    type); at most ``SIMPLIFY_CALLS`` tries.
+    """
+    best = evaluate(operation, fn, parsed, arguments)
+    calls = 0
+    for name, value in arguments.items():
+        if not isinstance(value, np.ndarray):
+            continue
+        for index in zip(*np.nonzero(value)):
+            if calls >= SIMPLIFY_CALLS:
+                return best
+            trial = dict(best.arguments)
+            trial[name] = trial[name].copy()
+            trial[name][index] = 0.0
+            calls += 1
+            outcome = evaluate(operation, fn, parsed, trial)
+            if outcome.wrong == best.wrong and type(outcome.error) is type(best.error) \
+                    and outcome.failed:
+                best = outcome
+    return best
 
 
 def run_check(check, operation, fn, signature=None, examples=40, seed=0):

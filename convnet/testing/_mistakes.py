@@ -61,8 +61,13 @@ def _shifted_padding(change):
             if k is not None:
                 return {"z": _single(convolve)(x, k, wrong, stride, dilation)}
             return {"z": conv2d(x, w, b, stride, wrong, dilation)}
-        except ValueError:          # the wrong padding leaves no output at all
-            return None
+        except ValueError:          # the wrong padding leaves no output: an empty array
+            sides = [(size + sum(p) - dilation * (n - 1) - 1) // stride + 1
+                     for size, p, n in zip(np.shape(x)[-2:], wrong, kernel)]
+            if min(sides) > 0:
+                return None
+            lead = () if k is not None else (np.shape(x)[0], w.shape[0])
+            return {"z": np.zeros(lead + tuple(max(side, 0) for side in sides))}
     return mistake
 
 
@@ -71,9 +76,9 @@ def _swap(pairs):
 
 
 def _widen(step):
+    """Every side ``step`` wider (or narrower, never below zero)."""
     def change(pairs):
-        wider = tuple((before + step, after + step) for before, after in pairs)
-        return None if min(min(p) for p in wider) < 0 else wider
+        return tuple((max(before + step, 0), max(after + step, 0)) for before, after in pairs)
     return change
 
 
@@ -145,8 +150,7 @@ def _dw(change):
 
 
 dw_channels_swapped = _dw(lambda dw: dw.transpose(1, 0, 2, 3))
-dw_rows_and_columns_swapped = _dw(lambda dw: None if dw.shape[2] != dw.shape[3]
-                                  else dw.transpose(0, 1, 3, 2))
+dw_rows_and_columns_swapped = _dw(lambda dw: dw.transpose(0, 1, 3, 2))
 dw_rotated = _dw(lambda dw: rot180(dw))
 
 

@@ -95,8 +95,8 @@ def report(check, operation, worked, smallest, first, drawn) -> str:
         lines += [f"  {'FAIL' if o.failed else 'ok  '}  {o.label}" for o in worked]
     failed_worked = [o for o in worked if o.failed]
     if smallest is not None:
-        lines.append(f"drawn cases: {drawn} drawn, the first failure shrunk to the smallest "
-                     "failing case:")
+        lines.append(f"drawn cases: case {drawn} failed; the smallest failing case found by "
+                     "shrinking it:")
         lines += describe(operation, smallest)
     elif failed_worked:
         lines.append(f"drawn cases: all {drawn} passed; the first failing worked example, "

@@ -164,6 +164,7 @@ def check_correlate2d(fn, *, signature=None, examples=40, seed=0):
 
     Examples
     --------
+    >>> import convnet
     >>> from convnet.testing import check_correlate2d
     >>> check_correlate2d(convnet.correlate2d, examples=5)
     check_correlate2d: 9 worked example(s) and 5 drawn case(s) passed
@@ -192,6 +193,7 @@ def check_convolve2d(fn, *, signature=None, examples=40, seed=0):
 
     Examples
     --------
+    >>> import convnet
     >>> from convnet.testing import check_convolve2d
     >>> check_convolve2d(convnet.convolve2d, examples=5)
     check_convolve2d: 4 worked example(s) and 5 drawn case(s) passed
@@ -223,6 +225,7 @@ def check_conv2d(fn, *, signature=None, examples=40, seed=0):
 
     Examples
     --------
+    >>> import convnet
     >>> from convnet.testing import check_conv2d
     >>> check_conv2d(convnet.functional.conv2d, examples=5)
     check_conv2d: 3 worked example(s) and 5 drawn case(s) passed
@@ -255,6 +258,7 @@ def check_conv2d_backward(fn, *, signature=None, examples=40, seed=0):
 
     Examples
     --------
+    >>> import convnet
     >>> from convnet.testing import check_conv2d_backward
     >>> check_conv2d_backward(convnet.functional.conv2d_backward, examples=5)
     check_conv2d_backward: 3 worked example(s) and 5 drawn case(s) passed
