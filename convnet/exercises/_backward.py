@@ -250,7 +250,7 @@ class ChannelScale(Layer):
         return {"channels": self.channels}
 ''',
     exercises=(Exercise("ChannelScale", "the Layer protocol, Eq. 8.29",
-                        "testing.check_layer(lambda: solution.ChannelScale(3))"),
+                        "testing.check_layer(lambda: solution.ChannelScale(3), (3, 5, 5))"),
                Exercise("inside Sequential", "summary, save and load", _IN_SEQUENTIAL)),
     readme="""# A layer of one's own inside `Sequential`
 
