@@ -9,6 +9,9 @@
     convnet explain backward  --x ... --w ... --dz ... [--stride S] [--padding P]
     convnet shapes --input 3x227x227 --layers "conv 96 11 s4, pool 3 s2, ..., fc 1000"
     convnet train digits [--epochs N] [--seed S]
+    convnet check correlate --x ... --k ... --answer "11 ? ?; ? ? ?"   (also convolve, pool, size,
+                                                                      backward; see _check.py)
+    convnet exercises list | new SHEET DIR [--solution] | check DIR [--format text|csv|markdown]
 
 Every ``explain`` command and ``shapes`` take ``--format text|markdown|latex``.
 Matrices are written row by row: rows separated by ``;`` (or newlines),

@@ -22,7 +22,7 @@ class Exercise:
     check: str           # "testing.check_correlate2d(solution.correlate2d)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Sheet:
     """An exercise sheet: the student module (stubs), its solution, the exercises, a README."""
 
@@ -33,6 +33,9 @@ class Sheet:
     solution: str        # source of a filled module (the library's functions or a written one)
     exercises: tuple     # of Exercise
     readme: str          # what the sheet is about and how to work on it (Markdown)
+
+    def __repr__(self) -> str:
+        return f"Sheet({self.name!r}: {', '.join(e.name for e in self.exercises)})"
 
 
 def checker_call(checker: str, function: str, signature: str, *arguments: str) -> str:
