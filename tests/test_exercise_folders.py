@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from convnet import cli, exercises
+from convnet import _registry, cli, exercises
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def registry(monkeypatch):
+    """The own-layer sheet registers ChannelScale: in a registry of the test's own."""
+    monkeypatch.setattr(_registry, "_REGISTERED", dict(_registry._REGISTERED))
 
 
 # In a process of its own, with this checkout's convnet: pytest on the folder as written, then
