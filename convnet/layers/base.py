@@ -1,7 +1,12 @@
-"""The layer protocol: ``forward``, ``backward``, ``params``, ``grads`` and ``children``.
+"""The layer protocol: ``forward``, ``backward``, ``params``, ``grads``, ``output_shape``,
+``config`` and ``children``.
 
 A layer is a thin class: it holds its parameters, remembers from ``forward``
 exactly what ``backward`` needs, and calls the functional core for the maths.
+``output_shape`` gives a sample's output shape without a forward pass (for
+summaries) and ``config`` the constructor arguments (for files); a layer of
+one's own writes both, and :func:`convnet.register_layer` lets
+:func:`convnet.load` rebuild it (docs/exercises.md).
 A container (:class:`~convnet.layers.Residual`, :class:`~convnet.layers.Concat`)
 is a layer that holds layers: ``children()`` names them, and everything that
 looks at a model's layers (parameters, gradients, state, modes, files,
