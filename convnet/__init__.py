@@ -20,7 +20,7 @@ allocating anything.
 
 from ._budget import get_memory_budget, set_memory_budget
 from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
-               receptive_field, reference, theory, training, window, zoo)
+               receptive_field, reference, testing, theory, training, window, zoo)
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
 from .model import ModelFileError, Sequential, load
@@ -55,6 +55,7 @@ __all__ = [
     "optim",
     "gradcheck",
     "reference",
+    "testing",
     "theory",
     "training",
     "window",

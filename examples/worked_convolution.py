@@ -11,16 +11,10 @@ import numpy as np
 
 import convnet
 from convnet.functional import max_pool2d, relu
+# The sheet's 4x6 image and vertical-edge kernel (one copy of the course's numbers).
+from convnet.testing.sheets import GOODFELLOW_K as K, GOODFELLOW_X as X
 
 np.set_printoptions(linewidth=100)
-
-X = np.array([[1, 6, 6, 6, 6, 1],
-              [1, 6, 10, 10, 6, 1],
-              [1, 6, 10, 10, 6, 1],
-              [1, 6, 6, 6, 6, 1]], dtype=float)
-K = np.array([[-1, 0, 1],
-              [-1, 0, 1],
-              [-1, 0, 1]], dtype=float)
 
 
 def show(title, array):

@@ -29,6 +29,7 @@ MODULES = [
     ("convnet.model", "Sequential models, saving and loading"),
     ("convnet.training", "The training loop's policy and history"),
     ("convnet.gradcheck", "Gradient checking by central differences"),
+    ("convnet.testing", "Check your own work: checkers for students' functions and layers"),
     ("convnet.datasets", "Bundled digits, MNIST, generated shapes"),
     ("convnet.zoo", "Ready-made networks"),
     ("convnet.explain", "Worked solutions as text, Markdown and LaTeX"),

@@ -20,11 +20,13 @@ See ``docs/checking.md``.
 from ._core import CheckResult
 from .catalogue import MISTAKES, Mistake, catalogue_table
 from .activation import check_activation
-from .conv import check_conv2d, check_conv2d_backward, check_convolve2d, check_correlate2d
+from .conv import (check_conv2d, check_conv2d_backward, check_conv_transpose2d, check_convolve2d,
+                   check_correlate2d)
 from .layer import check_layer
+from .norm import check_batch_norm, check_batch_norm_backward
 from .pool import check_avg_pool2d, check_max_pool2d, check_pool_backward
 
 __all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward",
            "check_max_pool2d", "check_avg_pool2d", "check_pool_backward", "check_activation",
-           "check_layer",
+           "check_layer", "check_conv_transpose2d", "check_batch_norm", "check_batch_norm_backward",
            "CheckResult", "Mistake", "MISTAKES", "catalogue_table"]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import geometry
-from ..functional import (avg_pool2d, avg_pool2d_backward, conv2d, conv2d_backward, correlate2d,
-                          max_pool2d, pad2d, rot180, softmax, softmax_derivative, sum_pool2d)
+from ..functional import (avg_pool2d, avg_pool2d_backward, conv2d, conv2d_backward,
+                          conv_transpose2d, correlate2d, max_pool2d, pad2d, rot180, softmax,
+                          softmax_derivative, sum_pool2d)
 
 
 def _pairs(padding, kernel, dilation=1, stride=1):
@@ -45,6 +46,12 @@ def flipped_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, **_):
     if np.array_equal(w, rot180(w)):
         return None
     return {"z": conv2d(x, rot180(w), b, stride, padding, dilation)}
+
+
+def flipped_transposed(x, w, b=None, stride=1, padding=0, output_padding=0, **_):
+    if np.array_equal(w, rot180(w)):
+        return None
+    return {"z": conv_transpose2d(x, rot180(w), b, stride, padding, output_padding)}
 
 
 # -- padding -----------------------------------------------------------------------
@@ -241,3 +248,45 @@ def derivative_of_the_output(formula):
     def mistake(x, **_):
         return {"z": formula(np.asarray(x, dtype=np.float64))}
     return mistake
+
+
+# -- batch normalisation -------------------------------------------------------------------
+
+def _normalised(x, axes, eps, ddof=0):
+    m = np.prod([x.shape[a] for a in axes])
+    if m - ddof <= 0:
+        return None
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).sum(axis=axes, keepdims=True) / (m - ddof)
+    return (x - mean) / np.sqrt(var + eps)
+
+
+def _scaled(x_hat, gamma, beta):
+    shape = (1, -1) + (1,) * (x_hat.ndim - 2)
+    y = x_hat if gamma is None else x_hat * np.reshape(gamma, shape)
+    return y if beta is None else y + np.reshape(beta, shape)
+
+
+def _channel_axes(x):
+    return (0, *range(2, np.ndim(x)))
+
+
+def batch_norm_unbiased(x, gamma=None, beta=None, eps=1e-5, **_):
+    x_hat = _normalised(np.asarray(x, dtype=float), _channel_axes(x), eps, ddof=1)
+    return None if x_hat is None else {"z": _scaled(x_hat, gamma, beta)}
+
+
+def batch_norm_per_position(x, gamma=None, beta=None, eps=1e-5, **_):
+    """The (N, D) formula applied to maps: statistics over the batch only, per pixel."""
+    if np.ndim(x) < 3 or np.prod(np.shape(x)[2:]) == 1:
+        return None
+    return {"z": _scaled(_normalised(np.asarray(x, dtype=float), (0,), eps), gamma, beta)}
+
+
+def batch_norm_backward_frozen(dz, x, gamma=None, eps=1e-5, **_):
+    """dx = gamma dz / sigma: the statistics treated as constants (the evaluation formula)."""
+    axes = _channel_axes(x)
+    sigma = np.sqrt(np.var(x, axis=axes, keepdims=True) + eps)
+    scale = 1.0 if gamma is None else np.reshape(gamma, (1, -1) + (1,) * (np.ndim(x) - 2))
+    return {"dx": scale * np.asarray(dz) / sigma}
+

@@ -94,3 +94,35 @@ def elementwise(taken, large=False):
     return shape.flatmap(lambda s: st.lists(numbers, min_size=s[0] * s[1],
                                             max_size=s[0] * s[1]).map(
         lambda v: dict(x=np.array(v, dtype=np.float64).reshape(s))))
+
+
+@st.composite
+def transposed(draw, taken):
+    """x (N, C_in, H, W), w (C_in, C_out, kh, kw), b, stride, padding, output_padding (ints)."""
+    n, c, f = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    height, width = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = draw(st.integers(1, 3)) if "stride" in taken else 1
+    extra = draw(st.integers(0, stride - 1)) if "output_padding" in taken else 0
+    most = min((height - 1) * stride + kh - 1 + extra, (width - 1) * stride + kw - 1 + extra) // 2
+    padding = min(draw(st.integers(0, 2)), most) if "padding" in taken else 0
+    return dict(x=draw(values((n, c, height, width))), w=draw(values((c, f, kh, kw))),
+                b=draw(st.none() | values((f,))) if "b" in taken else None,
+                stride=stride, padding=padding, output_padding=extra)
+
+
+@st.composite
+def normalised(draw, taken, backward=False):
+    """x (N, C) or (N, C, H, W) with at least two values per channel, gamma, beta (C,)."""
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    spatial = draw(st.sampled_from([(), (1, 2), (2, 2), (2, 3)]))
+    if n * int(np.prod(spatial)) < 2:
+        n = 2
+    shape = (n, c, *spatial)
+    case = dict(x=draw(values(shape)),
+                gamma=draw(values((c,), 1, 3)) if "gamma" in taken else None)
+    if backward:
+        case = dict(dz=draw(values(shape)), **case)
+    else:
+        case["beta"] = draw(values((c,))) if "beta" in taken else None
+    return dict(case, eps=1e-5)

@@ -82,14 +82,9 @@ def check_activation(fn, derivative, name, *, examples=40, seed=0):
         Drawn cases for each of the two functions.
     seed : int, default 0
 
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    Returns, Raises
+        As :func:`check_correlate2d`: a :class:`CheckResult`, or
+        ``AssertionError`` with the report.
 
     Examples
     --------

@@ -12,7 +12,7 @@ implementation and checks that the report names it.
 =====================================  =====================================================
 entry                                  operations
 =====================================  =====================================================
-kernel flipped                         correlate2d, conv2d
+kernel flipped                         correlate2d, conv2d, conv_transpose2d
 kernel not flipped                     convolve2d
 padding on the wrong side              correlate2d, convolve2d, conv2d
 padding one pixel too wide             correlate2d, convolve2d, conv2d
@@ -36,6 +36,9 @@ ReLU derivative 1 at 0                 relu_derivative
 softmax without the max shift          softmax
 softmax derivative elementwise         softmax_derivative
 derivative of the output               sigmoid_derivative, tanh_derivative
+batch norm with the unbiased variance  batch_norm
+batch norm statistics per position     batch_norm
+batch norm dx, frozen statistics       batch_norm_backward
 =====================================  =====================================================
 """
 
@@ -72,7 +75,7 @@ _SINGLE = ("correlate2d", "convolve2d", "conv2d")
 MISTAKES = (
     Mistake("kernel flipped", "your output is the convolution (kernel rotated by 180 degrees, "
             "rot180) where the cross-correlation of Eq. 8.9 was asked: slide the kernel as it is",
-            ("correlate2d", "conv2d"), None),
+            ("correlate2d", "conv2d", "conv_transpose2d"), None),
     Mistake("kernel not flipped", "your output is the cross-correlation with the kernel as "
             "given: a convolution (Eq. 8.8) flips the kernel once (P8.1); not at all, or twice, "
             "gives this", ("convolve2d",), m.flipped_single(convolve=True)),
@@ -137,11 +140,22 @@ MISTAKES = (
     Mistake("derivative of the output", "your derivative is the formula in terms of the "
             "output (s(1 - s), 1 - t^2) applied to the input x: apply the function first",
             ("sigmoid_derivative", "tanh_derivative"), None),
+    Mistake("batch norm with the unbiased variance", "your variance divides by m - 1; the "
+            "normalisation uses the biased one, divided by m = N*H*W (Eq. N.2; only the "
+            "running variance is unbiased)", ("batch_norm",), m.batch_norm_unbiased),
+    Mistake("batch norm statistics per position", "your mean and variance run over the batch "
+            "only, one per pixel (the fully-connected formula); for maps they run over N, H "
+            "and W, one per channel", ("batch_norm",), m.batch_norm_per_position),
+    Mistake("batch norm dx, frozen statistics", "your dx is gamma dz / sigma, as if the "
+            "mean and variance were constants (the evaluation formula); in training they "
+            "depend on every x, which adds two sums (Eq. N.13)", ("batch_norm_backward",),
+            m.batch_norm_backward_frozen),
 )
 
 _BY_OPERATION = {
     ("kernel flipped", "correlate2d"): m.flipped_single(convolve=False),
     ("kernel flipped", "conv2d"): m.flipped_conv2d,
+    ("kernel flipped", "conv_transpose2d"): m.flipped_transposed,
     ("padding on the wrong side", "convolve2d"): partial(m.padding_wrong_side, convolve=True),
     ("padding one pixel too wide", "convolve2d"): partial(m.padding_one_too_wide, convolve=True),
     ("padding one pixel too narrow", "convolve2d"):
@@ -173,7 +187,7 @@ def catalogue_table() -> str:
     Examples
     --------
     >>> print(catalogue_table().splitlines()[2])
-    kernel flipped                        correlate2d, conv2d
+    kernel flipped                         correlate2d, conv2d, conv_transpose2d
     """
     width = max(len(entry.name) for entry in MISTAKES) + 2
     lines = [f"{'entry':<{width}}operations", "-" * 72]

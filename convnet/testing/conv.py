@@ -9,7 +9,8 @@ from . import sheets as s
 from ._core import REQUIRED, Operation, Worked, run_check
 from .catalogue import mistakes_for
 
-__all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward"]
+__all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward",
+           "check_conv_transpose2d"]
 
 _SINGLE_PARAMETERS = (("x", REQUIRED), ("k", REQUIRED), ("padding", "valid"), ("stride", 1),
                       ("dilation", 1))
@@ -119,6 +120,29 @@ CONV2D_BACKWARD = Operation(
     mistakes_for("conv2d_backward"))
 
 
+def _transposed_strategy(taken):
+    from ._strategies import transposed
+    return transposed(taken)
+
+
+# By hand: the input gradient of Eq. 8.45 for a 2x2 kernel of ones and dz of ones (the
+# conv2d_backward docstring's example) is the transposed convolution of dz with w: each
+# pixel counts the windows that cover it.
+CONV_TRANSPOSE = Operation(
+    "conv_transpose2d", (("x", REQUIRED), ("w", REQUIRED), ("b", None), ("stride", 1),
+                         ("padding", 0), ("output_padding", 0)), ("z",),
+    lambda x, w, b, stride, padding, output_padding: (
+        F.conv_transpose2d(x, w, b, stride, padding, output_padding),),
+    _transposed_strategy,
+    (Worked("Hagan chapter 8, Eq. 8.45: dx of a 2x2 kernel of ones is a transposed convolution",
+            dict(x=np.ones((1, 1, 2, 2)), w=np.ones((1, 1, 2, 2))),
+            (np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),)),
+     Worked("Hagan chapter 8, Fig. 8.3 transposed: stride 2 spreads each pixel over its window",
+            dict(x=np.arange(1.0, 5.0).reshape(1, 1, 2, 2), w=np.ones((1, 1, 2, 2)), stride=2),
+            (np.kron(np.arange(1.0, 5.0).reshape(2, 2), np.ones((2, 2)))[None, None],))),
+    mistakes_for("conv_transpose2d"))
+
+
 def check_correlate2d(fn, *, signature=None, examples=40, seed=0):
     """Check a single-image 2-D cross-correlation against :func:`convnet.correlate2d`.
 
@@ -179,17 +203,9 @@ def check_convolve2d(fn, *, signature=None, examples=40, seed=0):
     return the *convolution* (Eq. 8.8): the cross-correlation with the kernel
     rotated by 180 degrees (P8.1), ``z`` of shape (Ho, Wo).  Arguments,
     padding forms, ``signature``, ``examples`` and ``seed`` as in
-    :func:`check_correlate2d`.  Worked examples: Hertie problem set 2, 1.3;
-    Hagan E8.4; Goodfellow exercise 1(a); LMU exercise 4-1(a).
-
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    :func:`check_correlate2d`, and so are the result and the report.  Worked
+    examples: Hertie problem set 2, 1.3; Hagan E8.4; Goodfellow exercise 1(a);
+    LMU exercise 4-1(a).
 
     Examples
     --------
@@ -212,16 +228,9 @@ def check_conv2d(fn, *, signature=None, examples=40, seed=0):
     * ``x``: (N, C, H, W); ``w``: (F, C, kh, kw); ``b``: (F,) or None.
     * ``stride``, ``padding`` (zeros, the same on every side), ``dilation``: ints.
 
-    ``signature``, ``examples``, ``seed`` as in :func:`check_correlate2d`.
-
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    Parameters, Returns, Raises
+        As :func:`check_correlate2d`: ``signature``, ``examples``, ``seed``;
+        a :class:`CheckResult`, or ``AssertionError`` with the report.
 
     Examples
     --------
@@ -245,16 +254,9 @@ def check_conv2d_backward(fn, *, signature=None, examples=40, seed=0):
     * ``dz``: (N, F, Ho, Wo); ``x``: (N, C, H, W); ``w``: (F, C, kh, kw);
       ``stride``, ``padding`` (zeros on every side), ``dilation``: ints.
 
-    ``signature``, ``examples``, ``seed`` as in :func:`check_correlate2d`.
-
-    Returns
-    -------
-    CheckResult
-
-    Raises
-    ------
-    AssertionError
-        With the report (see :func:`check_correlate2d`).
+    Parameters, Returns, Raises
+        As :func:`check_correlate2d`: ``signature``, ``examples``, ``seed``;
+        a :class:`CheckResult`, or ``AssertionError`` with the report.
 
     Examples
     --------
@@ -264,3 +266,31 @@ def check_conv2d_backward(fn, *, signature=None, examples=40, seed=0):
     check_conv2d_backward: 3 worked example(s) and 5 drawn case(s) passed
     """
     return run_check("check_conv2d_backward", CONV2D_BACKWARD, fn, signature, examples, seed)
+
+
+def check_conv_transpose2d(fn, *, signature=None, examples=40, seed=0):
+    """Check a transposed convolution against :func:`~convnet.functional.conv_transpose2d`.
+
+    Your function is called ``fn(x, w, b, stride, padding, output_padding)``
+    (PyTorch's order) and must return ``z`` (N, C_out, Ho, Wo) with
+    ``Ho = (H - 1)*s - 2*padding + kh + output_padding``: each input pixel
+    spreads ``x[n, c, i, j] * w[c, f]`` over the output window at
+    ``(i*s - padding, j*s - padding)``, and the windows add up (Eq. T.1) --
+    the input gradient of the convolution with the same w, stride and padding.
+
+    * ``x``: (N, C_in, H, W); ``w``: (C_in, C_out, kh, kw) (PyTorch's layout,
+      that of the convolution from C_out maps to C_in); ``b``: (C_out,) or None.
+    * ``stride``, ``padding`` (cut off every side of the output),
+      ``output_padding`` (added at the bottom/right, below the stride): ints.
+
+    Parameters, Returns, Raises
+        As :func:`check_correlate2d`.
+
+    Examples
+    --------
+    >>> import convnet
+    >>> from convnet.testing import check_conv_transpose2d
+    >>> check_conv_transpose2d(convnet.functional.conv_transpose2d, examples=5)
+    check_conv_transpose2d: 2 worked example(s) and 5 drawn case(s) passed
+    """
+    return run_check("check_conv_transpose2d", CONV_TRANSPOSE, fn, signature, examples, seed)

@@ -7,15 +7,17 @@ import numpy as np
 from .. import layers as library_layers
 from .._validate import fail, integer
 from ..gradcheck import check_gradients
-from ._core import CheckResult
-from ._report import positions
+from ._core import CheckResult, Outcome, equal, reference_outputs
+from ._report import diagnose, positions
+from .conv import CONV2D_BACKWARD
 
 __all__ = ["check_layer"]
 
 
 def _build(layer_or_factory):
     layer = layer_or_factory
-    if not callable(getattr(layer, "forward", None)) and callable(layer):
+    if isinstance(layer, type) or (not callable(getattr(layer, "forward", None))
+                                   and callable(layer)):
         layer = layer()                       # a class or a factory
     for member in ("forward", "backward"):
         if not callable(getattr(layer, member, None)):
@@ -105,6 +107,51 @@ def _check_shape_and_names(layer, x, y, input_shape, problems):
                             f"params[{name!r}] {np.shape(layer.params[name])}")
 
 
+def _run_checks(layer, input_shape, counterpart, seed):
+    """Every check; raise AssertionError listing the problems, else return the counterpart."""
+    x = np.random.default_rng(seed).normal(size=(2, *input_shape))
+    problems = [f"parameter {name!r} is {np.asarray(value).dtype}: build the layer with "
+                "dtype=np.float64 for the check" for name, value in layer.params.items()
+                if np.asarray(value).dtype != np.float64]
+    if problems:
+        raise AssertionError("check_layer: " + "\n".join(problems))
+    twin, why = _counterpart(layer, counterpart)
+    y = _check_forward(layer, twin, x, problems)
+    _check_shape_and_names(layer, x, y, input_shape, problems)
+    if set(layer.grads) == set(layer.params):           # else the names are the problem
+        gradients = check_gradients(layer, x, seed=seed)
+        if not gradients.passed:
+            problems.append("backward: the gradients differ from central differences:\n"
+                            + str(gradients))
+            problems += _conv_diagnosis(layer, twin, x, seed)
+    if problems:
+        header = f"check_layer: {type(layer).__name__} on input {(2, *input_shape)}"
+        raise AssertionError("\n".join([header, *problems]))
+    return twin, why
+
+
+def _conv_diagnosis(layer, twin, x, seed) -> list:
+    """For a convolution layer: the catalogue's conv2d_backward mistakes that explain backward."""
+    config = twin.config() if twin is not None else {}
+    if (type(twin) is not library_layers.Conv2D or config.get("groups", 1) != 1
+            or config.get("padding_mode", "zeros") != "zeros" or config["bias"] == "untied"):
+        return []
+    y = layer.forward(x)
+    dz = np.random.default_rng(seed).normal(size=np.shape(y))
+    dx = layer.backward(dz.copy())
+    arguments = dict(dz=dz, x=x, w=np.array(layer.params["weight"]), stride=config["stride"],
+                     padding=config["padding"], dilation=config["dilation"])
+    expected = reference_outputs(CONV2D_BACKWARD, arguments)
+    db = layer.grads.get("bias", expected[2])
+    got = tuple(None if g is None else np.asarray(g, dtype=np.float64)
+                for g in (dx, layer.grads.get("weight"), db))
+    wrong = tuple(name for name, g, e in zip(CONV2D_BACKWARD.outputs, got, expected)
+                  if not equal(g, e, CONV2D_BACKWARD.rtol, CONV2D_BACKWARD.atol))
+    named, _ = diagnose(CONV2D_BACKWARD, [Outcome(arguments, expected, got, wrong=wrong)])
+    return [f"diagnosis: {mistake.name} (reproduces your {', '.join(outputs)} exactly): "
+            f"{mistake.explanation}." for mistake, outputs in named]
+
+
 def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0):
     """Check a layer of one's own: forward, backward, ``output_shape`` and parameter names.
 
@@ -120,7 +167,8 @@ def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0)
        parameters and must give the same output.
     2. Backward: central differences in float64
        (:func:`convnet.gradcheck.check_gradients`) for the input and every
-       parameter.
+       parameter; for a convolution layer that fails, the catalogue's
+       ``conv2d_backward`` mistakes are tried on its dx, dw, db.
     3. ``output_shape`` agrees with the forward pass; ``grads`` has the keys
        and shapes of ``params`` after a backward.
 
@@ -153,25 +201,17 @@ def check_layer(layer_or_factory, input_shape=None, *, counterpart=None, seed=0)
     >>> check_layer(lambda: Conv2D(2, 3, 3, padding=1, rng=0, dtype=np.float64))
     check_layer: Conv2D: forward equals the library's Conv2D; backward agrees with central differences; output_shape and grads agree
     """
+    if counterpart is not None and not isinstance(counterpart, type):
+        fail("counterpart", "a layer class (or None: the library's layer of the same name)",
+             counterpart, error=TypeError)
     layer = _build(layer_or_factory)
     input_shape = _input_shape(layer, input_shape)
     seed = integer(seed, "seed", minimum=0)
-    x = np.random.default_rng(seed).normal(size=(2, *input_shape))
-    problems = [f"parameter {name!r} is {np.asarray(value).dtype}: build the layer with "
-                "dtype=np.float64 for the check" for name, value in layer.params.items()
-                if np.asarray(value).dtype != np.float64]
-    if problems:
-        raise AssertionError("check_layer: " + "\n".join(problems))
-    twin, why = _counterpart(layer, counterpart)
-    y = _check_forward(layer, twin, x, problems)
-    _check_shape_and_names(layer, x, y, input_shape, problems)
-    gradients = check_gradients(layer, x, seed=seed)
-    if not gradients.passed:
-        problems.append("backward: the gradients differ from central differences:\n"
-                        + str(gradients))
-    if problems:
-        header = f"check_layer: {type(layer).__name__} on input {(2, *input_shape)}"
-        raise AssertionError("\n".join([header, *problems]))
+    try:
+        twin, why = _run_checks(layer, input_shape, counterpart, seed)
+    except NotImplementedError as error:
+        raise AssertionError(f"check_layer: your layer is not implemented yet "
+                             f"(NotImplementedError: {error})") from None
     forward = (f"forward equals the library's {type(twin).__name__}" if twin is not None
                else f"forward not compared ({why})")
     return CheckResult("check_layer", text=f"{type(layer).__name__}: {forward}; backward "

@@ -69,11 +69,20 @@ AVG_POOL_BACKWARD = Operation(
                  kernel_size=2)),),
     mistakes_for("avg_pool2d_backward"))
 
-_CONVENTIONS = """
+
+def check_max_pool2d(fn, *, signature=None, examples=40, seed=0):
+    """Check max pooling against :func:`~convnet.functional.max_pool2d`.
+
+    Your function is called ``fn(x, kernel_size, stride, padding)`` (PyTorch's
+    order) and must return ``z`` (N, C, Ho, Wo), the largest value of every
+    window (Eq. 8.24).
+
     * ``x``: (N, C, H, W) float64, each channel pooled on its own (C stays C).
     * ``kernel_size``: int (a square window); ``stride``: int, or None for the
       window size; ``padding``: int, at most half the window, on every side
-      ({fill}).
+      (-inf: the padding never wins).
+
+    Worked examples: Goodfellow sheet exercise 3(b), Hertie problem set 2, 1.3.
 
     Parameters
     ----------
@@ -98,65 +107,61 @@ _CONVENTIONS = """
         With the report: the smallest failing case, expected against got, the
         differing positions, and the catalogue's mistake that reproduces your
         output, if one does (:mod:`convnet.testing.catalogue`).
-"""
 
-
-def check_max_pool2d(fn, *, signature=None, examples=40, seed=0):
-    return run_check("check_max_pool2d", MAX_POOL, fn, signature, examples, seed)
-
-
-def check_avg_pool2d(fn, *, signature=None, examples=40, seed=0):
-    return run_check("check_avg_pool2d", AVG_POOL, fn, signature, examples, seed)
-
-
-def check_pool_backward(fn, kind, *, signature=None, examples=40, seed=0):
-    kind = one_of(kind, "kind", ("max", "avg"))
-    operation = MAX_POOL_BACKWARD if kind == "max" else AVG_POOL_BACKWARD
-    return run_check("check_pool_backward", operation, fn, signature, examples, seed)
-
-
-check_max_pool2d.__doc__ = """Check max pooling against :func:`~convnet.functional.max_pool2d`.
-
-    Your function is called ``fn(x, kernel_size, stride, padding)`` (PyTorch's
-    order) and must return ``z`` (N, C, Ho, Wo), the largest value of every
-    window (Eq. 8.24).  Worked examples: Goodfellow exercise 3(b), Hertie 1.3.
-""" + _CONVENTIONS.format(fill="-inf: the padding never wins") + """
     Examples
     --------
     >>> import convnet
     >>> from convnet.testing import check_max_pool2d
     >>> check_max_pool2d(convnet.functional.max_pool2d, examples=5)
     check_max_pool2d: 2 worked example(s) and 5 drawn case(s) passed
-"""
+    """
+    return run_check("check_max_pool2d", MAX_POOL, fn, signature, examples, seed)
 
-check_avg_pool2d.__doc__ = """Check average pooling against :func:`~convnet.functional.avg_pool2d`.
+
+def check_avg_pool2d(fn, *, signature=None, examples=40, seed=0):
+    """Check average pooling against :func:`~convnet.functional.avg_pool2d`.
 
     Your function is called ``fn(x, kernel_size, stride, padding)`` and must
     return ``z`` (N, C, Ho, Wo), the mean of every window (Eq. 8.22 with
-    w = 1/(kh*kw)).  Worked example: Hertie problem set 2, 1.4.
-""" + _CONVENTIONS.format(fill="zeros, counted in the mean as PyTorch's default") + """
+    w = 1/(kh*kw)).  Arguments as in :func:`check_max_pool2d`, except that the
+    padding holds zeros, counted in the mean (PyTorch's default
+    ``count_include_pad=True``).  Worked example: Hertie problem set 2, 1.4.
+
+    Parameters, Returns, Raises
+        As :func:`check_max_pool2d`.
+
     Examples
     --------
     >>> import convnet
     >>> from convnet.testing import check_avg_pool2d
     >>> check_avg_pool2d(convnet.functional.avg_pool2d, examples=5)
     check_avg_pool2d: 1 worked example(s) and 5 drawn case(s) passed
-"""
+    """
+    return run_check("check_avg_pool2d", AVG_POOL, fn, signature, examples, seed)
 
-check_pool_backward.__doc__ = """Check a pooling backward against the library's (``kind``: "max" or "avg").
+
+def check_pool_backward(fn, kind, *, signature=None, examples=40, seed=0):
+    """Check a pooling backward against the library's (``kind``: "max" or "avg").
 
     Your function is called ``fn(dz, x, kernel_size, stride, padding)`` with
-    ``dz`` (N, C, Ho, Wo), the sensitivity at the pooled output, and must
-    return dx (N, C, H, W).  Max pooling sends each window's dz to the
-    position of its maximum, to the *first* one (row-major) on ties, as
-    PyTorch (E8.8); a pixel that wins several overlapping windows collects
-    the sum.  Average pooling spreads dz / (kh*kw) over its window (P8.3).
-    Worked examples: Hagan E8.8 and P8.3, Goodfellow exercise 3(b).
-""" + _CONVENTIONS.format(fill="-inf for max, zeros for average") + """
+    ``dz`` (N, C, Ho, Wo), the sensitivity at the pooled output, and the
+    forward's arguments as in :func:`check_max_pool2d`; it must return dx
+    (N, C, H, W).  Max pooling sends each window's dz to the position of its
+    maximum, to the *first* one (row-major) on ties, as PyTorch (E8.8); a pixel
+    that wins several overlapping windows collects the sum.  Average pooling
+    spreads dz / (kh*kw) over its window (P8.3).  Worked examples: Hagan E8.8
+    and P8.3, Goodfellow sheet exercise 3(b).
+
+    Parameters, Returns, Raises
+        As :func:`check_max_pool2d`, and ``kind``: ``"max"`` or ``"avg"``.
+
     Examples
     --------
     >>> import convnet
     >>> from convnet.testing import check_pool_backward
     >>> check_pool_backward(convnet.functional.max_pool2d_backward, "max", examples=5)
     check_pool_backward: 2 worked example(s) and 5 drawn case(s) passed
-"""
+    """
+    kind = one_of(kind, "kind", ("max", "avg"))
+    operation = MAX_POOL_BACKWARD if kind == "max" else AVG_POOL_BACKWARD
+    return run_check("check_pool_backward", operation, fn, signature, examples, seed)

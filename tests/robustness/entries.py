@@ -7,6 +7,7 @@
 * rows_nets.py -- layers, losses, optim, Sequential, gradcheck;
 * rows_resample.py -- adaptive pooling, upsampling and the containers;
 * rows_tools.py -- datasets, zoo, explain, viz;
+* rows_testing.py -- convnet.testing, the checkers of students' work;
 * rows_exercises.py -- explain.check_answer, exercises, register_layer.
 
 To add an entry point, add its row to the table of its module (each module's
@@ -22,10 +23,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import rows_exercises, rows_math, rows_nets, rows_resample, rows_tools
+from . import rows_exercises, rows_math, rows_nets, rows_resample, rows_testing, rows_tools
 
 TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS,
-          rows_exercises.ROWS)
+          rows_testing.ROWS, rows_exercises.ROWS)
 
 ALIASES = {"x": ("input",), "k": ("kernel",), "w": ("kernel", "x"), "dz": ("output",),
            "kernel_size": ("kernel",), "dilation": ("kernel",)}

@@ -193,7 +193,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.functional.plain", "convnet.reference", "convnet.theory",
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
-              "convnet.explain", "convnet.viz", "convnet.exercises"]
+              "convnet.explain", "convnet.viz", "convnet.testing", "convnet.exercises"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
@@ -218,6 +218,8 @@ EXEMPT = {
     "ANSWER_KINDS": "a constant", "SHEETS": "a constant", "Sheet": "a record of SHEETS",
     "Exercise": "a part of a Sheet", "Grades": "a record returned by exercises.check",
     "sheet_table": "no arguments",
+    "CheckResult": "a record", "Mistake": "a record", "MISTAKES": "a constant",
+    "catalogue_table": "no arguments",
 }
 
 

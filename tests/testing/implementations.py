@@ -221,3 +221,53 @@ def conv2d_backward_fft(dz, x, w, stride=1, padding=0, dilation=1):
     dwd = full[:, :, dzd.shape[2] - 1:xp.shape[2], dzd.shape[3] - 1:xp.shape[3]]
     dx = dxp[:, :, rows[0]:rows[0] + x.shape[2], cols[0]:cols[0] + x.shape[3]]
     return dx, dwd[:, :, ::dilation, ::dilation], dz.sum(axis=(0, 2, 3))
+
+
+# -- the newer operations ------------------------------------------------------------------
+
+def conv_transpose_loops(x, w, b=None, stride=1, padding=0, output_padding=0):
+    """Each input pixel spreads x * w over its output window; then the padding is cut off."""
+    n, c, height, width = x.shape
+    _, f, kh, kw = w.shape
+    full = np.zeros((n, f, (height - 1) * stride + kh + output_padding,
+                     (width - 1) * stride + kw + output_padding))
+    for i in range(height):
+        for j in range(width):
+            full[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += np.einsum(
+                "nc,cfuv->nfuv", x[:, :, i, j], w)
+    z = full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
+    return z if b is None else z + np.asarray(b)[None, :, None, None]
+
+
+def _channels(x):
+    return (0, *range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
+
+
+def batch_norm_einsum(x, gamma=None, beta=None, eps=1e-5):
+    axes, shape = _channels(x)
+    m = x.size // x.shape[1]
+    mean = x.sum(axis=axes, keepdims=True) / m
+    centred = x - mean
+    flat = centred.reshape(x.shape[0], x.shape[1], -1)                    # (N, C, H*W)
+    var = np.einsum("ncp,ncp->c", flat, flat).reshape(shape) / m
+    y = centred / np.sqrt(var + eps)
+    y = y if gamma is None else y * np.reshape(gamma, shape)
+    return y if beta is None else y + np.reshape(beta, shape)
+
+
+def batch_norm_backward_by_steps(dz, x, gamma=None, eps=1e-5):
+    """The computational graph walked backwards, node by node (as CS231n's first version)."""
+    axes, shape = _channels(x)
+    m = x.size // x.shape[1]
+    g = np.ones(shape) if gamma is None else np.reshape(gamma, shape)
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred ** 2).mean(axis=axes, keepdims=True)
+    inv = 1 / np.sqrt(var + eps)
+    x_hat = centred * inv
+    dx_hat = dz * g
+    dvar = np.sum(dx_hat * centred, axis=axes, keepdims=True) * -0.5 * inv ** 3
+    dmean = -np.sum(dx_hat * inv, axis=axes, keepdims=True) - 2 * dvar * centred.mean(
+        axis=axes, keepdims=True)
+    dx = dx_hat * inv + dvar * 2 * centred / m + dmean / m
+    return dx, np.sum(dz * x_hat, axis=axes), np.sum(dz, axis=axes)

@@ -10,7 +10,8 @@ import numpy as np
 
 from convnet import testing
 
-from .implementations import (conv2d_backward_einsum, conv2d_backward_loops, conv2d_loops,
+from .implementations import (batch_norm_backward_by_steps, conv2d_backward_einsum,
+                              conv2d_backward_loops, conv2d_loops, conv_transpose_loops,
                               correlate_loops, pairs, pool_backward_loops, windows)
 
 
@@ -122,6 +123,35 @@ def softmax_derivative_elementwise(x):
     return s * (1 - s)
 
 
+def conv_transpose_flipping(x, w, b=None, stride=1, padding=0, output_padding=0):
+    return conv_transpose_loops(x, w[:, :, ::-1, ::-1], b, stride, padding, output_padding)
+
+
+def batch_norm_unbiased(x, gamma=None, beta=None, eps=1e-5):
+    axes = (0, *range(2, x.ndim))
+    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(
+        x.var(axis=axes, ddof=1, keepdims=True) + eps)             # ddof=1: the slip
+    return _affine(y, gamma, beta)
+
+
+def batch_norm_per_position(x, gamma=None, beta=None, eps=1e-5):
+    y = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)        # axis 0 only: the slip
+    return _affine(y, gamma, beta)
+
+
+def _affine(y, gamma, beta):
+    shape = (1, -1) + (1,) * (y.ndim - 2)
+    y = y if gamma is None else y * np.reshape(gamma, shape)
+    return y if beta is None else y + np.reshape(beta, shape)
+
+
+def batch_norm_backward_frozen(dz, x, gamma=None, eps=1e-5):
+    dx, dgamma, dbeta = batch_norm_backward_by_steps(dz, x, gamma, eps)
+    axes = (0, *range(2, x.ndim))
+    g = 1.0 if gamma is None else np.reshape(gamma, (1, -1) + (1,) * (x.ndim - 2))
+    return g * dz / np.sqrt(x.var(axis=axes, keepdims=True) + eps), dgamma, dbeta
+
+
 def forward_of(name):
     return lambda fn, **options: testing.check_activation(fn, None, name, **options)
 
@@ -171,4 +201,10 @@ PLANTED = [
      softmax_derivative_elementwise),
     ("derivative of the output", derivative_of("sigmoid"), (), lambda x: x * (1 - x)),
     ("derivative of the output", derivative_of("tanh"), (), lambda x: 1 - x ** 2),
+    ("kernel flipped", testing.check_conv_transpose2d, (), conv_transpose_flipping),
+    ("batch norm with the unbiased variance", testing.check_batch_norm, (), batch_norm_unbiased),
+    ("batch norm statistics per position", testing.check_batch_norm, (),
+     batch_norm_per_position),
+    ("batch norm dx, frozen statistics", testing.check_batch_norm_backward, (),
+     batch_norm_backward_frozen),
 ]

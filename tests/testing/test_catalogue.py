@@ -15,7 +15,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "checking.md"
                          ids=[f"{row[0]}-{i}" for i, row in enumerate(PLANTED)])
 def test_the_planted_mistake_is_named(name, check, arguments, planted):
     with pytest.raises(AssertionError) as failure:
-        check(planted, *arguments, examples=20)
+        check(planted, *arguments, examples=12)
     report = str(failure.value)
     named = [line for line in report.splitlines() if line.startswith("diagnosis:")]
     assert any(line.startswith(f"diagnosis: {name} (reproduces your") and "exactly" in line
