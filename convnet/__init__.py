@@ -25,6 +25,7 @@ from . import (callbacks, datasets, explain, functional, geometry, gradcheck, la
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
 from .model import ModelFileError, Sequential, load
+from ._registry import register_layer
 from .training import TrainingPolicy
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "pad2d",
     "Sequential",
     "load",
+    "register_layer",
     "ModelFileError",
     "TrainingPolicy",
     "engine",

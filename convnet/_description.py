@@ -46,9 +46,12 @@ _BLOCK = 1 << 16                                 # bytes per step of the nesting
 
 
 def layer_classes() -> dict:
-    """The layer classes a description may name, by name."""
+    """The layer classes a description may name, by name: the library's, then those registered
+    with :func:`convnet.register_layer`."""
     from . import layers
-    return {name: getattr(layers, name) for name in layers.__all__ if name != "Layer"}
+    from ._registry import registered_layers
+    known = {name: getattr(layers, name) for name in layers.__all__ if name != "Layer"}
+    return {**known, **registered_layers()}
 
 
 def nesting_depth(raw: bytes) -> int:
@@ -153,8 +156,10 @@ def _check_layer(entry, where: str, known: dict, path) -> None:
                      + shown(entry), where)
     kind = entry.get("type")
     if not isinstance(kind, str) or kind not in known:
-        refuse(path, f"unknown layer type {shown(kind)}; known types: {', '.join(known)}",
-               where)
+        own = kind if isinstance(kind, str) and kind.isidentifier() else "YourLayer"
+        refuse(path, f"unknown layer type {shown(kind)}; known types: {', '.join(known)}. "
+                     "If it is a layer class of your own, register it before loading: "
+                     f"convnet.register_layer({own})", where)
     if not set(entry) <= _LAYER_KEYS or "config" not in entry:
         refuse(path, f"its entry must have the keys \"type\", \"config\" and optionally "
                      f"\"dtype\" (and a container's \"children\"); got {shown(sorted(entry))}",

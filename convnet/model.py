@@ -300,6 +300,14 @@ class Sequential:
             their own, named by their path (``1.body.0 Conv2D``), and the
             container a row where its paths meet (``1 Residual (sum)``).
             Each parameter is counted once: the total is the column's sum.
+
+        Raises
+        ------
+        ValueError
+            If ``input_shape`` does not get through a layer (naming it).
+        NotImplementedError
+            If a layer (of one's own) does not define ``output_shape``,
+            naming that layer and its place.
         """
         if not isinstance(input_shape, (tuple, list)) or not input_shape:
             fail("input_shape", "the shape of one sample, e.g. (1, 28, 28)", input_shape,
@@ -309,6 +317,8 @@ class Sequential:
         for index, layer in enumerate(self.layers):
             try:
                 layer_rows, shape = summary_rows(str(index), layer, shape)
+            except NotImplementedError as exc:          # a layer of one's own without it
+                raise NotImplementedError(f"layer {index}, {type(layer).__name__}: {exc}") from None
             except ValueError as exc:
                 name = repr(layer) if not layer.children() else type(layer).__name__
                 raise ValueError(f"input_shape {tuple(input_shape)} does not get through layer "

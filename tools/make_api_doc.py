@@ -38,6 +38,7 @@ MODULES = [
     ("convnet.zoo", "Ready-made networks"),
     ("convnet.explain", "Worked solutions as text, Markdown and LaTeX"),
     ("convnet.viz", "Pictures (needs matplotlib)"),
+    ("convnet.exercises", "Exercise folders: stubs to fill in, graded by pytest"),
     ("convnet.cli", "The command line: python -m convnet"),
 ]
 

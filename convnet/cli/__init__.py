@@ -9,6 +9,9 @@
     convnet explain backward  --x ... --w ... --dz ... [--stride S] [--padding P]
     convnet shapes --input 3x227x227 --layers "conv 96 11 s4, pool 3 s2, ..., fc 1000"
     convnet train digits [--epochs N] [--seed S]
+    convnet check correlate --x ... --k ... --answer "11 ? ?; ? ? ?"   (also convolve, pool, size,
+                                                                      backward; see _check.py)
+    convnet exercises list | new SHEET DIR [--solution] | check DIR [--format text|csv|markdown]
 
 Every ``explain`` command and ``shapes`` take ``--format text|markdown|latex``.
 Matrices are written row by row: rows separated by ``;`` (or newlines),
@@ -33,7 +36,7 @@ __all__ = ["main", "parse_matrix", "parse_layers", "parse_shape", "build_model"]
 
 
 def main(argv=None) -> int:
-    """Run the ``convnet`` command; returns the exit status (0).
+    """Run the ``convnet`` command; returns the exit status (0; ``check``: 1 for a wrong answer).
 
     Usage errors, including errors the library raises for a bad combination
     of arguments (a kernel larger than the input, say), print a message and
@@ -46,4 +49,4 @@ def main(argv=None) -> int:
         args.subparser.error(str(exc))
     if output:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    return 0
+    return getattr(args, "status", 0)           # check: 1 for a wrong answer

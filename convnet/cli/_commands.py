@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain(commands)
     _add_shapes(commands)
     _add_train(commands)
+    from ._check import add_check                   # imports this module's option types
+    from ._exercises import add_exercises
+    add_check(commands)
+    add_exercises(commands)
     return parser
 
 

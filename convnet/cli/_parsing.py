@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from ..explain._parse import parse_matrix
 from ..layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sigmoid, Tanh
 from ..model import Sequential
 
@@ -22,44 +23,6 @@ LAYER_SYNTAX = ("conv F K [sS] [pP|same|full] [dD], pool K [sS] [pP] (max), avgp
 # --------------------------------------------------------------------------
 # Parsing what the user typed (each raises ValueError with a plain message)
 # --------------------------------------------------------------------------
-
-def parse_matrix(text: str) -> np.ndarray:
-    """A matrix from ``"1 2 3; 4 5 6"``: rows by ``;`` or newlines, entries by spaces/commas.
-
-    Blank rows are ignored.
-
-    Raises
-    ------
-    ValueError
-        For no numbers at all, an entry that is not a number, or rows of
-        different lengths ("row 2 has 3 entries, row 1 has 6").
-
-    Examples
-    --------
-    >>> parse_matrix("1, 2; 3 4.5")
-    array([[1. , 2. ],
-           [3. , 4.5]])
-    """
-    rows = []
-    for line in re.split(r"[;\n]", text):
-        entries = [e for e in re.split(r"[\s,]+", line.strip()) if e]
-        if not entries:
-            continue
-        values = []
-        for position, entry in enumerate(entries, start=1):
-            try:
-                values.append(float(entry))
-            except ValueError:
-                raise ValueError(f"row {len(rows) + 1}, entry {position} is not a number: "
-                                 f"{entry!r}") from None
-        if rows and len(values) != len(rows[0]):
-            raise ValueError(f"row {len(rows) + 1} has {len(values)} entries, row 1 has "
-                             f"{len(rows[0])}")
-        rows.append(values)
-    if not rows:
-        raise ValueError("no numbers given; write rows separated by ';', e.g. \"1 2; 3 4\"")
-    return np.array(rows)
-
 
 def parse_shape(text: str) -> tuple:
     """``"3x227x227"`` (or ``"3,227,227"``) as ``(3, 227, 227)``.

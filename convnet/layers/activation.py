@@ -22,6 +22,9 @@ class _Elementwise(Layer):
         n = self._saved()
         return self._grad_output(dy, n.shape, n.dtype), n
 
+    def output_shape(self, input_shape):
+        return tuple(input_shape)                   # elementwise: the shape is kept
+
 
 class ReLU(_Elementwise):
     """``max(n, 0)``; backward ``dN = relu'(N) ∘ dA`` (Eq. 8.53).
@@ -117,6 +120,9 @@ class Softmax(Layer):
 
     def config(self):
         return dict(axis=self.axis)
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)                   # elementwise: the shape is kept
 
     def forward(self, x):
         x = self._input(x)

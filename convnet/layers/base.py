@@ -1,7 +1,12 @@
-"""The layer protocol: ``forward``, ``backward``, ``params``, ``grads`` and ``children``.
+"""The layer protocol: ``forward``, ``backward``, ``params``, ``grads``, ``output_shape``,
+``config`` and ``children``.
 
 A layer is a thin class: it holds its parameters, remembers from ``forward``
 exactly what ``backward`` needs, and calls the functional core for the maths.
+``output_shape`` gives a sample's output shape without a forward pass (for
+summaries) and ``config`` the constructor arguments (for files); a layer of
+one's own writes both, and :func:`convnet.register_layer` lets
+:func:`convnet.load` rebuild it (docs/exercises.md).
 A container (:class:`~convnet.layers.Residual`, :class:`~convnet.layers.Concat`)
 is a layer that holds layers: ``children()`` names them, and everything that
 looks at a model's layers (parameters, gradients, state, modes, files,
@@ -71,8 +76,16 @@ class Layer:
         raise NotImplementedError
 
     def output_shape(self, input_shape: tuple) -> tuple:
-        """Per-sample output shape for a per-sample input shape (no forward pass)."""
-        return tuple(input_shape)
+        """Per-sample output shape for a per-sample input shape (no forward pass).
+
+        Every layer states its own (a layer that keeps the shape returns
+        ``tuple(input_shape)``): no default is guessed, so a summary names
+        the layer that lacks one instead of failing at the next layer.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define output_shape(input_shape), the shape of "
+            "one output sample for the shape of one input sample (a layer that keeps the "
+            "shape returns tuple(input_shape)); see the Layer protocol in docs/exercises.md")
 
     def config(self) -> dict:
         """The constructor arguments that rebuild this layer (used by repr and save)."""

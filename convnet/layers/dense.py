@@ -172,6 +172,9 @@ class Dropout(Layer):
     def config(self):
         return dict(p=self.p)
 
+    def output_shape(self, input_shape):
+        return tuple(input_shape)                   # elementwise: the shape is kept
+
     def forward(self, x):
         x = self._input(x)
         if not self._in_training() or self.p == 0.0:

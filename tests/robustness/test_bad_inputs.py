@@ -194,7 +194,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
               "convnet.explain", "convnet.viz", "convnet.transforms", "convnet.metrics",
-              "convnet.callbacks", "convnet.schedules", "convnet.testing"]
+              "convnet.callbacks", "convnet.schedules", "convnet.testing", "convnet.exercises"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
@@ -217,6 +217,10 @@ EXEMPT = {
     "get_memory_budget": "no arguments",
     "CIFAR10_CLASSES": "a constant", "FASHION_MNIST_CLASSES": "a constant",
     "Callback": "the base class", "Checkpoint": "a record returned by load_checkpoint",
+    "AnswerCheck": "a record returned by check_answer", "WrongEntry": "a part of an AnswerCheck",
+    "ANSWER_KINDS": "a constant", "SHEETS": "a constant", "Sheet": "a record of SHEETS",
+    "Exercise": "a part of a Sheet", "Grades": "a record returned by exercises.check",
+    "sheet_table": "no arguments",
     "CheckResult": "a record", "Mistake": "a record", "MISTAKES": "a constant",
     "catalogue_table": "no arguments",
 }
