@@ -9,7 +9,8 @@ name, then a rename):
   :func:`convnet.load` alone;
 * ``run.optimizer.npz``, the optimizer's per-parameter arrays (``optimizer.state``:
   momentum, Adam's moments) named ``<parameter>/<key>``, and a JSON entry with
-  the optimizer's class, ``lr``, its scalar state (Adam's step count), the
+  the optimizer's class, ``lr`` (and ``initial_lr``, the rate a schedule
+  started from), its scalar state (Adam's step count), the
   epoch, the History so far and a digest of the model's arrays.
 
 The optimizer file is written first; the digest ties it to the model file it
@@ -60,7 +61,9 @@ def save_checkpoint(path, model, optimizer, epoch: int, history) -> None:
             else:
                 scalars.setdefault(name, {})[key] = value.item() if hasattr(value, "item") \
                     else value
+    initial_lr = getattr(optimizer, "initial_lr", None)      # set by LearningRateScheduler
     meta = {"kind": KIND, "optimizer": type(optimizer).__name__, "lr": float(optimizer.lr),
+            "initial_lr": None if initial_lr is None else float(initial_lr),
             "scalars": scalars, "epoch": int(epoch), "model": model_digest(model),
             "history": None if history is None else history.as_dict()}
     write_archive(optimizer_path(path), [meta], arrays)
@@ -107,3 +110,5 @@ def restore_optimizer(optimizer, meta: dict, arrays: dict, path) -> None:
     optimizer.state.clear()
     optimizer.state.update(state)
     optimizer.lr = meta["lr"]
+    if meta["initial_lr"] is not None:
+        optimizer.initial_lr = meta["initial_lr"]

@@ -68,12 +68,13 @@ class FitProgress:
     def __init__(self, first_epoch: int, epochs: int, batches: int, verbose: int):
         self.verbose, self.epochs, self.bar = verbose, epochs, None
         kind = _bar_kind(verbose)
-        total = (epochs - first_epoch + 1) * batches
+        options = dict(total=(epochs - first_epoch + 1) * batches, unit="batch", leave=True,
+                       desc=f"epoch {first_epoch}/{epochs}")
         if kind == "terminal":
-            self.bar = _terminal_bar(total=total, unit="batch", file=sys.stderr, leave=True)
+            self.bar = _terminal_bar(file=sys.stderr, **options)
         elif kind == "notebook":
             from tqdm.notebook import tqdm as notebook_bar
-            self.bar = notebook_bar(total=total, unit="batch", leave=True)
+            self.bar = notebook_bar(**options)
 
     def start_epoch(self, epoch: int) -> None:
         """``epoch`` counted from 1."""

@@ -22,10 +22,12 @@ Examples
 >>> class Tell(Callback):
 ...     def on_epoch_end(self, epoch, logs):
 ...         print(f"epoch {epoch}: lr {logs['lr']}")
+>>> from convnet import Sequential
 >>> from convnet.layers import Dense
 >>> from convnet.optim import SGD
+>>> from convnet.schedules import StepLR
 >>> x, y = np.eye(4), np.arange(4)
->>> model = convnet.Sequential(Dense(4, 4, rng=0))
+>>> model = Sequential(Dense(4, 4, rng=0))
 >>> _ = model.fit(x, y, epochs=2, batch_size=4, loss="cross_entropy", optimizer=SGD(0.1),
 ...               callbacks=[LearningRateScheduler(StepLR(1, 0.5)), Tell()], verbose=0)
 epoch 0: lr 0.1
@@ -104,8 +106,9 @@ class EarlyStopping(_Monitor):
 
     An epoch improves on the best so far when the value is lower by more than
     ``min_delta`` (higher, for a monitor with "acc" in its name or
-    ``mode="max"``), as Keras's EarlyStopping decides it.  Training stops after
-    ``patience + 1`` epochs in a row without improvement.  With
+    ``mode="max"``), and training stops after ``patience`` epochs in a row
+    without improvement (after the first one with ``patience=0``), as Keras's
+    EarlyStopping decides it.  With
     ``restore_best=True`` the model's parameters and layer state (running
     statistics) are set back at the end of training to those of the best
     epoch, whether training stopped early or ran out of epochs (Keras
@@ -141,7 +144,7 @@ class EarlyStopping(_Monitor):
                 self._kept = {name: array.copy() for name, array in _arrays(self.model).items()}
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.stop_training = True
 
@@ -199,11 +202,14 @@ class ModelCheckpoint(_Monitor):
 class LearningRateScheduler(Callback):
     """Set ``optimizer.lr = schedule(epoch, base_lr)`` at the start of every epoch.
 
-    ``base_lr`` is the optimizer's rate when this callback first sees it
-    (kept across ``fit`` calls, so resuming at ``initial_epoch`` continues
-    the schedule).  ``schedule`` is one of :mod:`convnet.schedules` or any
-    callable ``(epoch, base_lr) -> lr`` (Keras passes the current rate
-    instead of the first; a schedule here depends on the epoch alone).
+    ``base_lr`` is the optimizer's rate before any schedule changed it: the
+    first time a scheduler sees an optimizer it keeps that rate as
+    ``optimizer.initial_lr`` (PyTorch keeps ``initial_lr`` in the same way),
+    and checkpoints save it, so a run resumed at ``initial_epoch`` with a new
+    scheduler continues the same schedule.  ``schedule`` is one of
+    :mod:`convnet.schedules` or any callable ``(epoch, base_lr) -> lr``
+    (Keras passes the current rate instead of the first; a schedule here
+    depends on the epoch alone).
     """
 
     def __init__(self, schedule):
@@ -211,14 +217,13 @@ class LearningRateScheduler(Callback):
             fail("schedule", "a schedule such as convnet.schedules.StepLR(10) or a function "
                  "(epoch, base_lr) -> lr", schedule, error=TypeError)
         self.schedule = schedule
-        self.base_lr = None
 
     def on_train_begin(self, logs):
-        if self.base_lr is None:
-            self.base_lr = self.optimizer.lr
+        if getattr(self.optimizer, "initial_lr", None) is None:
+            self.optimizer.initial_lr = self.optimizer.lr
 
     def on_epoch_begin(self, epoch, logs):
-        lr = self.schedule(epoch, self.base_lr)
+        lr = self.schedule(epoch, self.optimizer.initial_lr)
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
             fail("schedule", "a function returning a learning rate > 0", self.schedule,
                  given=f"{lr!r} for epoch {epoch}")

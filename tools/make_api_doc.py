@@ -28,6 +28,8 @@ MODULES = [
     ("convnet.optim", "Optimizers"),
     ("convnet.model", "Sequential models, saving and loading"),
     ("convnet.training", "The training loop's policy and history"),
+    ("convnet.schedules", "Learning-rate schedules, epoch by epoch as PyTorch's"),
+    ("convnet.callbacks", "Callbacks of fit: early stopping, checkpoints, schedules"),
     ("convnet.gradcheck", "Gradient checking by central differences"),
     ("convnet.datasets", "Bundled digits, MNIST, generated shapes"),
     ("convnet.zoo", "Ready-made networks"),

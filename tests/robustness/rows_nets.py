@@ -209,7 +209,7 @@ ROWS = (
                optimizer=optim.SGD(0.1), validation_data=None, shuffle=True, seed=0,
                verbose=False, policy=None),
           dict(x=ARRAY, epochs="positive_int", batch_size="positive_int", loss="choice",
-               seed="seed", shuffle="bool", verbose="bool"),
+               seed="seed", shuffle="bool"),        # verbose: rows_fit.py
           allow={"policy": {"None"}},
           extra=FIT_EXTRA + [("policy", "a string", "off"), ("policy", "a bool", False)]),
     Entry("Sequential.predict", method(small_model, "predict"), dict(x=X4, batch_size=2),
