@@ -6,14 +6,22 @@ kernel called "python3" would be on the machine; matplotlib gets the inline
 backend a real notebook server gives it.  Its last cell asserts the
 notebook's key numbers, so a wrong number fails the execution.
 
-What the executed copy stores is checked against the cells' tags:
+What the executed copy stores is checked in every cell:
 
-* ``picture``: exactly one output, holding one ``image/png`` (a figure is
-  shown once, not also by pyplot);
+* nothing on stderr (no warning, no text progress bar) and no error;
+* a figure that is a cell's result is stored once: no other output of that
+  cell holds a PNG too (pyplot's own display at the end of a cell would);
+* no object is stored as its bare repr only (``<Figure size ...>``,
+  ``<Explanation ...>``, ``History(epoch=...``).
+
+Cells may carry a tag saying what they show, checked exactly:
+
+* ``picture``: one output, holding one ``image/png``;
 * ``latex``: the result holds ``text/latex`` (and ``text/markdown``);
 * ``table``: the result holds ``text/html``;
-* untagged cells store no picture; no cell writes to stderr (no warning) or
-  raises.
+
+and in a notebook that uses the ``picture`` tag, pictures are stored in the
+tagged cells and nowhere else.
 
 A new notebook is one more name in :data:`NOTEBOOKS`.
 """
@@ -51,8 +59,8 @@ def kernel_specs(tmp_path_factory):
     from jupyter_client.kernelspec import KernelSpecManager
 
     folder = tmp_path_factory.mktemp("kernels")
-    env = {"PYTHONPATH": str(ROOT), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-           "PYTHONWARNINGS": "default"}          # every warning reaches stderr, once
+    env = {"PYTHONPATH": str(ROOT),                      # this checkout's convnet
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}   # as Jupyter sets it
     spec = Path(write_kernel_spec(folder / KERNEL, overrides={"display_name": "convnet tests",
                                                                "env": env}))
     argv = json.loads((spec / "kernel.json").read_text())["argv"]
@@ -76,28 +84,44 @@ def mime_types(output):
     return set(output.get("data", {}))
 
 
+BARE_REPRS = ("<Figure size", "<Explanation", "History(epoch=", "Summary(rows=",
+              "GradientReport(checks=")
+
+
+def check_cell(cell, where):
+    """The rules every code cell keeps, and those of its tags."""
+    tags = set(cell.metadata.get("tags", [])) & TAGS
+    stderr = [o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not stderr, f"{where} wrote to stderr: {''.join(stderr)[:500]!r}"
+    assert not [o for o in cell.outputs if o.output_type == "error"], where
+    pictures = sum("image/png" in mime_types(o) for o in cell.outputs)
+    results = [o for o in cell.outputs if o.output_type == "execute_result"]
+    if results and "image/png" in mime_types(results[0]):
+        assert pictures == 1, f"{where}: its figure is stored {pictures} times"
+    for output in cell.outputs:
+        plain = output.get("data", {}).get("text/plain", "")
+        if mime_types(output) == {"text/plain"}:
+            assert not plain.startswith(BARE_REPRS), f"{where} stored only {plain[:40]!r}"
+    if "picture" in tags:
+        assert len(cell.outputs) == 1 and pictures == 1, (
+            f"{where}: expected one picture, stored {[sorted(mime_types(o)) for o in cell.outputs]}")
+    if "latex" in tags:
+        assert results and {"text/latex", "text/markdown"} <= mime_types(results[0]), where
+    if "table" in tags:
+        assert results and "text/html" in mime_types(results[0]), where
+    return pictures
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_and_stores_what_jupyter_shows(name, kernel_specs):
     notebook = execute(name, kernel_specs)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    for index, cell in enumerate(code):
-        tags = set(cell.metadata.get("tags", [])) & TAGS
-        where = f"{name}, code cell {index}: {cell.source.splitlines()[0]!r}"
-        stderr = [o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
-        assert not stderr, f"{where} wrote to stderr: {''.join(stderr)[:500]!r}"
-        pictures = sum("image/png" in mime_types(o) for o in cell.outputs)
-        if "picture" in tags:
-            assert len(cell.outputs) == 1 and pictures == 1, (
-                f"{where}: expected one picture, stored {[sorted(mime_types(o)) for o in cell.outputs]}")
-        else:
-            assert pictures == 0, f"{where} stored a picture but is not tagged 'picture'"
-        results = [mime_types(o) for o in cell.outputs if o.output_type == "execute_result"]
-        if "latex" in tags:
-            assert results and {"text/latex", "text/markdown"} <= results[0], where
-        if "table" in tags:
-            assert results and "text/html" in results[0], where
-    tagged = {tag for cell in code for tag in cell.metadata.get("tags", [])}
-    assert tagged <= TAGS
+    pictures = [check_cell(cell, f"{name}, code cell {index}: {cell.source.splitlines()[0]!r}")
+                for index, cell in enumerate(code)]
+    tags = [tag for cell in code for tag in cell.metadata.get("tags", [])]
+    assert set(tags) <= TAGS
+    if "picture" in tags:      # a tagged notebook: pictures exactly where the tags say
+        assert pictures == [int("picture" in cell.metadata.get("tags", [])) for cell in code]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -110,3 +134,31 @@ def test_notebook_is_stored_without_outputs(name):
 
 def test_every_notebook_in_the_folder_is_tested():
     assert sorted(path.stem for path in FOLDER.glob("*.ipynb")) == sorted(NOTEBOOKS)
+
+
+# -- the rules themselves catch what issue 18 found -----------------------------------
+
+def stored_cell(*outputs, tags=()):
+    from nbformat.v4 import new_code_cell
+    cell = new_code_cell("fig")
+    cell.metadata["tags"] = list(tags)
+    cell.outputs = list(outputs)
+    return cell
+
+
+def test_the_rules_refuse_a_figure_shown_twice_a_warning_and_a_bare_repr():
+    from nbformat.v4 import new_output
+    png = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 400x300 with 1 Axes>"}
+    twice = stored_cell(new_output("display_data", data=png),
+                        new_output("execute_result", data=png, execution_count=1))
+    warned = stored_cell(new_output("stream", name="stderr", text="TqdmWarning: IProgress"))
+    bare = stored_cell(new_output("execute_result", execution_count=1,
+                                  data={"text/plain": "<Explanation: Output size>"}))
+    markdown_only = stored_cell(new_output("execute_result", execution_count=1,
+                                           data={"text/plain": "x", "text/markdown": "x"}),
+                                tags=["latex"])
+    for cell in (twice, warned, bare, markdown_only):
+        with pytest.raises(AssertionError):
+            check_cell(cell, "cell")
+    assert check_cell(stored_cell(new_output("execute_result", data=png, execution_count=1),
+                                  tags=["picture"]), "cell") == 1
