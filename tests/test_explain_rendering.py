@@ -62,7 +62,7 @@ def test_latex_for_the_notebook_is_one_display_math_block(explanation):
     assert latex.startswith("$$\n\\begin{array}{l}\n") and latex.endswith("\\end{array}\n$$")
     assert latex.count("$$") == 2
     assert "\n\n" not in latex
-    for text_mode in ("\\subsection", "\\paragraph", "tabular", "align*", "\\[\n", "~"):
+    for text_mode in ("\\subsection", "\\paragraph", "tabular", "align*", "\\[\n", "~", "--"):
         assert text_mode not in latex
     begins = re.findall(r"\\begin\{(\w+\*?)\}", latex)
     ends = re.findall(r"\\end\{(\w+\*?)\}", latex)

@@ -51,8 +51,9 @@ class Note:
 
 
 def _text(tex: str) -> str:
-    """Prose inside math (``\\text``; ``~`` becomes a plain space, which MathJax shows)."""
-    return f"\\text{{{tex.replace('~', ' ')}}}"
+    """Prose inside math (``\\text``), without the text-mode ligatures MathJax would show
+    literally: ``~`` becomes a space, ``--`` an en dash."""
+    return f"\\text{{{tex.replace('~', ' ').replace('--', '–')}}}"
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def plot_conv_matrix(k, input_shape, padding="valid", stride=1, order="C", path=
     rows, cols = values.shape
     count = kh * kw
     colours = _tap_colours(count)
-    cell = min(0.4, 10.0 / cols, 8.0 / rows)                              # inches per entry
+    cell = min(0.6, 10.0 / cols, 8.0 / rows)                              # inches per entry
     legend = count <= 25
     legend_columns = math.ceil(count / 13)
     fig = _figure(cols * cell + 1.25 + (1.75 * legend_columns if legend else 0),
@@ -205,16 +205,16 @@ def plot_conv_matrix(k, input_shape, padding="valid", stride=1, order="C", path=
         ax.set_xticks(np.arange(cols))
     if rows <= 20:
         ax.set_yticks(np.arange(rows))
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
     if rows <= 20 and cols <= 20:
         for r, c in zip(*np.nonzero(taps)):
-            ax.text(c, r, f"{values[r, c]:g}", ha="center", va="center", fontsize=7)
+            ax.text(c, r, f"{values[r, c]:g}", ha="center", va="center", fontsize=9)
     ax.set_xlabel("input pixel (vec index)")
     ax.set_ylabel("output pixel")
     if legend:
         handles = [Patch(facecolor=colours[i * kw + j], label=f"k[{i}, {j}] = {k[i, j]:g}")
                    for i in range(kh) for j in range(kw)]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7,
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
                   ncol=legend_columns, title="kernel weight", title_fontsize=8)
     height, width = int_pair(input_shape, "input_shape")
     ax.set_title(f"Eq. 8.12: vec(Z) = M vec(X), M is {rows} x {cols}\n"
