@@ -69,11 +69,11 @@ def kernel_specs(tmp_path_factory):
 
 
 def execute(name, kernel_specs):
-    """The notebook ``name`` executed in a fresh kernel from the notebooks folder."""
+    """The notebook ``name`` (or a notebook object) executed in a fresh kernel, in notebooks/."""
     from jupyter_client import KernelManager
     from nbclient import NotebookClient
 
-    notebook = read(name)
+    notebook = read(name) if isinstance(name, str) else name
     manager = KernelManager(kernel_name=KERNEL, kernel_spec_manager=kernel_specs)
     NotebookClient(notebook, km=manager, timeout=120,
                    resources={"metadata": {"path": str(FOLDER)}}).execute()
@@ -134,6 +134,27 @@ def test_notebook_is_stored_without_outputs(name):
 
 def test_every_notebook_in_the_folder_is_tested():
     assert sorted(path.stem for path in FOLDER.glob("*.ipynb")) == sorted(NOTEBOOKS)
+
+
+def test_a_picture_is_shown_once_where_pyplot_is_in_use_too(kernel_specs, tmp_path):
+    """With pyplot imported, the inline backend shows every pyplot figure at the end of a
+    cell: a viz picture, unknown to pyplot, is still shown once and nothing stays open."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    notebook = new_notebook(cells=[
+        new_code_cell("%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+                      "from convnet import viz\nfrom convnet.model import History\n"
+                      "history = History(epoch=[1, 2], loss=[1.0, 0.5], accuracy=[0.5, 0.8], "
+                      "time=[0.1, 0.1])"),
+        new_code_cell("viz.plot_history(history)", metadata={"tags": ["picture"]}),
+        new_code_cell(f"for i in range(3):\n"
+                      f"    viz.plot_conv_matrix([[1.0]], (2, 2), path={str(tmp_path)!r} + f'/m{{i}}.png')\n"
+                      f"plt.get_fignums()"),
+    ])
+    execute(notebook, kernel_specs)
+    for index, cell in enumerate(notebook.cells):
+        check_cell(cell, f"cell {index}")
+    assert notebook.cells[2].outputs[0]["data"]["text/plain"] == "[]"
+    assert len(list(tmp_path.glob("*.png"))) == 3                    # saved, none left open
 
 
 # -- the rules themselves catch what issue 18 found -----------------------------------
