@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._optim_base import Optimizer
+from ._html import html_table
 from ._validate import fail, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
 from .layers.base import run_backward, run_forward, walk
@@ -42,7 +43,8 @@ class History:
 
     ``accuracy`` entries are None when the targets are not class labels;
     validation lists are empty without validation data.  ``time`` is the
-    wall time of each epoch in seconds.
+    wall time of each epoch in seconds.  Prints (and shows in a terminal) as
+    a table of one line per epoch; in a notebook, as an HTML table.
     """
 
     epoch: list = field(default_factory=list)
@@ -65,6 +67,20 @@ class History:
                          f"{_fmt(_at(self.val_loss, i), 4)} {_fmt(_at(self.val_accuracy, i))} "
                          f"{self.time[i]:6.2f}")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"History of {len(self)} epoch(s)\n{self}"
+
+    def _repr_html_(self) -> str:
+        def shown(value, digits=4):
+            return "-" if value is None else f"{value:.{digits}f}"
+
+        header = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "time (s)"]
+        rows = [(epoch, shown(self.loss[i]), shown(self.accuracy[i]),
+                 shown(_at(self.val_loss, i)), shown(_at(self.val_accuracy, i)),
+                 shown(self.time[i], 2)) for i, epoch in enumerate(self.epoch)]
+        return html_table(header, rows, right=range(6),
+                          caption=f"History of {len(self)} epoch(s)")
 
 
 def _at(values, i):

@@ -13,6 +13,11 @@ three ways from the same structure:
 * ``.latex()`` for an answer sheet (``bmatrix`` and ``align*``; needs
   ``\\usepackage{amsmath}``).
 
+In a terminal an explanation shows itself as its text (``repr``); in a
+notebook as typeset math: ``_repr_markdown_`` gives the Markdown and
+``_repr_latex_`` one ``$$ array $$`` block that a notebook's math renderer
+(MathJax) typesets whole, the prose in ``\\text``.
+
 No number is typed in: every one shown comes from the arrays, and the final
 matrix (``.result``) is the return value of the library function itself.
 Numbers are shown with the fewest decimals (at most 4) that write every

@@ -5,7 +5,12 @@ module is imported, and without it every function raises an ``ImportError``
 that says what to install: ``pip install "convnet[plot]"``.  Nothing global is
 changed: no backend is selected and no style or ``rcParams`` are set.
 
-Every function returns the matplotlib ``Figure``.  With ``path`` it also
+Every function returns a matplotlib ``Figure`` built without pyplot (as
+matplotlib recommends for libraries): pyplot never knows of it, so a notebook
+shows it exactly once when it is a cell's last expression (as a PNG), it is
+never left open and never counts towards pyplot's "too many figures"
+warning.  ``display(fig)`` shows one that is not a cell's last expression;
+``fig.savefig(...)`` writes other formats.  With ``path`` a function also
 writes a PNG there (parent folders are created) at :data:`DPI` dots per inch.
 Figure sizes depend only on the *shapes* of the inputs and are whole quarter
 inches, so the same inputs always give a PNG of the same pixel size,
