@@ -28,9 +28,12 @@ def checked_model(model) -> Sequential:
     return model
 
 
-def checked_images(x, name: str = "x"):
+def checked_images(x, name: str = "x", batch_only: bool = False):
     """``x`` as an (N, C, H, W) batch and whether one (C, H, W) image was given."""
-    x = real_array(x, name, ndim=(3, 4), layout="(C, H, W) image or (N, C, H, W) batch")
+    if batch_only:
+        x = real_array(x, name, ndim=4, layout="(N, C, H, W) batch")
+    else:
+        x = real_array(x, name, ndim=(3, 4), layout="(C, H, W) image or (N, C, H, W) batch")
     if not np.all(np.isfinite(x)):
         fail(name, "finite pixel values", x, given="NaN or infinity")
     return (x[np.newaxis], True) if x.ndim == 3 else (x, False)

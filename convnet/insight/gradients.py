@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import fail, integer, real_array, real_number
+from .._validate import fail, integer, real_number
 from ..losses import SoftmaxCrossEntropy, class_labels
 from ._session import (batches, checked_images, checked_model, checked_target, class_scores,
                        input_gradient, model_dtype, target_seed, untouched)
@@ -130,7 +130,7 @@ def fgsm(model, x, y, epsilon, clip=None, batch_size=256) -> Adversarial:
     adversarial examples", ICLR 2015.
     """
     model = checked_model(model)
-    x = checked_images(x)[0] if np.ndim(x) == 4 else real_array(x, "x", ndim=4)
+    x, _ = checked_images(x, batch_only=True)
     epsilon = real_number(epsilon, "epsilon", minimum=0.0)
     low, high = _clip(clip)
     batch_size = integer(batch_size, "batch_size", minimum=1)
