@@ -19,7 +19,7 @@ allocating anything.
 """
 
 from ._budget import get_memory_budget, set_memory_budget
-from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
+from . import (datasets, explain, functional, geometry, gradcheck, insight, layers, losses, optim,
                receptive_field, reference, theory, training, window, zoo)
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
@@ -52,6 +52,7 @@ __all__ = [
     "losses",
     "optim",
     "gradcheck",
+    "insight",
     "reference",
     "theory",
     "training",
