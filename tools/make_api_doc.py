@@ -33,6 +33,7 @@ MODULES = [
     ("convnet.zoo", "Ready-made networks"),
     ("convnet.explain", "Worked solutions as text, Markdown and LaTeX"),
     ("convnet.viz", "Pictures (needs matplotlib)"),
+    ("convnet.insight", "Why a network decides: saliency, Grad-CAM, occlusion, FGSM, class models"),
     ("convnet.cli", "The command line: python -m convnet"),
 ]
 

@@ -13,6 +13,8 @@ layer's ``forward`` and ``backward``, removed before returning.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._validate import boolean, fail, integer
@@ -112,6 +114,9 @@ def resolve_layer(model, layer):
             fail("layer", f"an index into model.layers or a layer's path such as "
                  f"{', '.join(repr(p) for p in list(paths)[:4])}", layer)
         return layer, paths[layer]
+    if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, (numbers.Integral, str)):
+        fail("layer", "None, an index into model.layers (int) or a layer's path (str)", layer,
+             error=TypeError)
     index = integer(layer, "layer", minimum=-len(model.layers), maximum=len(model.layers) - 1)
     index %= len(model.layers)
     return str(index), model.layers[index]

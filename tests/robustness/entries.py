@@ -6,7 +6,8 @@
 * rows_math.py -- convnet.*, functional, reference, geometry, theory;
 * rows_nets.py -- layers, losses, optim, Sequential, gradcheck;
 * rows_resample.py -- adaptive pooling, upsampling and the containers;
-* rows_tools.py -- datasets, zoo, explain, viz.
+* rows_tools.py -- datasets, zoo, explain, viz;
+* rows_insight.py -- insight and its pictures in viz.
 
 To add an entry point, add its row to the table of its module (each module's
 docstring shows a row); a new area of the library may get a table module of
@@ -21,9 +22,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import rows_math, rows_nets, rows_resample, rows_tools
+from . import rows_insight, rows_math, rows_nets, rows_resample, rows_tools
 
-TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS)
+TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS, rows_insight.ROWS)
 
 ALIASES = {"x": ("input",), "k": ("kernel",), "w": ("kernel", "x"), "dz": ("output",),
            "kernel_size": ("kernel",), "dilation": ("kernel",)}

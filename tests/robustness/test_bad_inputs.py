@@ -193,7 +193,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.functional.plain", "convnet.reference", "convnet.theory",
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
-              "convnet.explain", "convnet.viz"]
+              "convnet.explain", "convnet.viz", "convnet.insight"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
@@ -214,6 +214,7 @@ EXEMPT = {
     "temporary_work_memory": "no arguments", "inference": "no arguments",
     "inferring": "no arguments",
     "get_memory_budget": "no arguments",
+    "Adversarial": "a record returned by fgsm", "ClassModel": "a record returned by class_model",
 }
 
 
