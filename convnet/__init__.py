@@ -21,6 +21,7 @@ allocating anything.
 from ._budget import get_memory_budget, set_memory_budget
 from . import (datasets, explain, functional, geometry, gradcheck, insight, layers, losses, optim,
                receptive_field, reference, theory, training, window, zoo)
+from . import callbacks, schedules
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
 from .model import ModelFileError, Sequential, load
@@ -58,4 +59,6 @@ __all__ = [
     "training",
     "window",
     "zoo",
+    "callbacks",
+    "schedules",
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._html import html_table
+
 __all__ = ["Summary", "summary_rows", "top_level"]
 
 _JOINS = {"Residual": "sum", "Concat": "join"}
@@ -18,10 +20,10 @@ _JOINS = {"Residual": "sum", "Concat": "join"}
 
 @dataclass(frozen=True)
 class Summary:
-    """A model's layer table; prints as text.  ``rows`` are (layer, output shape, parameters).
+    """A model's layer table; prints as text, shows as an HTML table in a notebook.
 
-    The last row's shape is the model's output shape; ``total`` is the sum
-    of the parameter column.
+    ``rows`` are (layer, output shape, parameters).  The last row's shape is
+    the model's output shape; ``total`` is the sum of the parameter column.
     """
 
     rows: tuple
@@ -40,6 +42,12 @@ class Summary:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        rows = [(name, " x ".join(str(v) for v in shape), f"{count:,}")
+                for name, shape, count in self.rows]
+        return html_table(("layer", "output shape", "parameters"), rows, right=(2,),
+                          footer=f"total parameters: {self.total:,}")
 
 
 def summary_rows(path: str, layer, shape: tuple) -> tuple[list, tuple]:

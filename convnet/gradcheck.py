@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._html import html_table
 from ._validate import fail, real_array, real_number
 
 __all__ = ["numerical_gradient", "check_gradients", "check_loss_gradient",
@@ -77,7 +78,10 @@ class TensorCheck:
 
 @dataclass(frozen=True)
 class GradientReport:
-    """The result of a gradient check: one row per tensor, and the tolerance used."""
+    """The result of a gradient check: one row per tensor, and the tolerance used.
+
+    Prints as a text table; in a notebook it shows as an HTML table.
+    """
 
     checks: tuple
     rtol: float
@@ -106,6 +110,14 @@ class GradientReport:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        rows = [(c.name, str(c.shape), f"{c.max_abs_error:.3e}", f"{c.max_rel_error:.3e}",
+                 "ok" if c.passed else "FAIL") for c in self.checks]
+        return html_table(("tensor", "shape", "max abs err", "max rel err", "result"), rows,
+                          right=(2, 3), caption=f"gradient check (pass: |analytic - numeric| <= "
+                          f"{self.atol:g} + {self.rtol:g} |numeric| everywhere)",
+                          footer="passed" if self.passed else "FAILED")
 
 
 def compare_gradients(name, analytic, numeric, rtol=1e-6, atol=1e-8) -> TensorCheck:

@@ -10,7 +10,7 @@ layer held by a container: the path through the tree of layers).  Its
 
 from __future__ import annotations
 
-from . import training
+from . import _loop, training
 from ._archive import ModelFileError, open_archive, write_archive
 from ._serialize import arrays_wanted, build_layers, describe
 from ._summary import Summary, summary_rows
@@ -183,26 +183,51 @@ class Sequential:
                                    policy)[0]
 
     def fit(self, x, y, *, epochs, batch_size, loss, optimizer, validation_data=None,
-            shuffle=True, seed=None, verbose=True, policy=None) -> History:
+            validation_split=0.0, shuffle=True, seed=None, verbose=1, callbacks=None,
+            initial_epoch=None, history=None, transform=None, policy=None) -> History:
         """Train with mini-batch gradient descent; returns the per-epoch :class:`History`.
 
         Parameters
         ----------
         x : array_like of shape (N, ...)
         y : array_like of shape (N,) labels or (N, K) targets
-        epochs, batch_size : int
+        epochs : int
+            The number of the last epoch (as in Keras: with ``initial_epoch=5``
+            and ``epochs=8``, three epochs run).
+        batch_size : int
         loss : Loss or {"cross_entropy", "mse"}
         optimizer : an optimizer from :mod:`convnet.optim`
         validation_data : (x_val, y_val), optional
             Evaluated after every epoch.
+        validation_split : float in [0, 1), default 0
+            Hold out this share of ``(x, y)`` (drawn at random from ``seed``,
+            the same samples for the same seed; Keras takes the last ones) as
+            validation data instead of ``validation_data``.
         shuffle : bool, default True
             Visit the samples in a new random order every epoch.
         seed : None, int or numpy.random.Generator
-            Source of the shuffling; the same seed (and the same initial
-            weights) gives the same history, bit for bit.
-        verbose : bool, default True
-            A progress bar per epoch (tqdm, if installed) and one summary
-            line per epoch.
+            Source of the shuffling, the split and the transform's
+            randomness; the same seed (and the same initial weights) gives the
+            same history, bit for bit.
+        verbose : {0, 1, 2} or bool, default 1
+            0: nothing; 2: one line per epoch; 1: one progress bar for the
+            whole run in a terminal (tqdm) or a notebook (with ipywidgets) and
+            one line per epoch, the lines alone anywhere else (a log file
+            gets no carriage returns).  True is 1, False 0.
+        callbacks : list of convnet.callbacks.Callback, optional
+            Called at the start and end of training and of every epoch
+            (:mod:`convnet.callbacks`: early stopping, checkpoints, schedules).
+        initial_epoch : int, optional
+            Epochs already done (default: the last epoch of ``history``, or
+            0): training resumes with epoch ``initial_epoch + 1``, shuffled as
+            the uninterrupted run would have been.
+        history : History, optional
+            The History of an earlier ``fit`` to append to (and return).
+        transform : callable, optional
+            ``transform(x_batch, rng) -> new batch``, applied to each
+            training batch (augmentation, :mod:`convnet.transforms`); ``rng``
+            is a ``numpy.random.Generator`` derived from ``seed``, a new one
+            each epoch.  Validation data are not transformed.
         policy : TrainingPolicy, optional
             The shortcuts of each step (default ``self.policy``); the history
             is the same with any policy.
@@ -214,11 +239,15 @@ class Sequential:
             and batch, and the parameters are those after the last good step.
             (The optimizer's running state, such as momentum or Adam's moment
             estimates, is not rolled back; call ``optimizer.zero_state()`` to
-            start it afresh.)
+            start it afresh.)  With
+            ``callbacks=[convnet.callbacks.StopOnDivergence(raise_error=False)]``
+            training ends quietly instead.
         """
-        return training.fit(self, x, y, epochs=epochs, batch_size=batch_size, loss=loss,
-                            optimizer=optimizer, validation_data=validation_data,
-                            shuffle=shuffle, seed=seed, verbose=verbose, policy=policy)
+        return _loop.fit(self, x, y, epochs=epochs, batch_size=batch_size, loss=loss,
+                         optimizer=optimizer, validation_data=validation_data,
+                         validation_split=validation_split, shuffle=shuffle, seed=seed,
+                         verbose=verbose, callbacks=callbacks, initial_epoch=initial_epoch,
+                         history=history, transform=transform, policy=policy)
 
     # -- description and files ------------------------------------------------------
     def summary(self, input_shape) -> Summary:

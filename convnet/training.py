@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._progress import EpochProgress
-from ._validate import boolean, fail, generator, integer, real_array
+from ._html import html_table
+from ._validate import fail, integer, real_array
 from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
 from .layers.base import run_backward, run_forward, walk
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
-from .policy import TrainingPolicy, checked_policy
+from .policy import TrainingPolicy, checked_policy  # noqa: F401 - Sequential's policy setter
 
 # The loop's functions (run_forward, run_backward, train_step, predict,
-# evaluate, fit) are what Sequential's methods call; users call the methods.
+# evaluate; fit is in convnet._loop) are what Sequential's methods call; users
+# call the methods.
 __all__ = ["TrainingPolicy", "History", "DivergenceError"]
 
 LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MSELoss}
@@ -41,7 +41,8 @@ class History:
 
     ``accuracy`` entries are None when the targets are not class labels;
     validation lists are empty without validation data.  ``time`` is the
-    wall time of each epoch in seconds.
+    wall time of each epoch in seconds.  Prints (and shows in a terminal) as
+    a table of one line per epoch; in a notebook, as an HTML table.
     """
 
     epoch: list = field(default_factory=list)
@@ -64,6 +65,20 @@ class History:
                          f"{_fmt(_at(self.val_loss, i), 4)} {_fmt(_at(self.val_accuracy, i))} "
                          f"{self.time[i]:6.2f}")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"History of {len(self)} epoch(s)\n{self}"
+
+    def _repr_html_(self) -> str:
+        def shown(value, digits=4):
+            return "-" if value is None else f"{value:.{digits}f}"
+
+        header = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "time (s)"]
+        rows = [(epoch, shown(self.loss[i]), shown(self.accuracy[i]),
+                 shown(_at(self.val_loss, i)), shown(_at(self.val_accuracy, i)),
+                 shown(self.time[i], 2)) for i, epoch in enumerate(self.epoch)]
+        return html_table(header, rows, right=range(6),
+                          caption=f"History of {len(self)} epoch(s)")
 
 
 def _at(values, i):
@@ -165,86 +180,6 @@ def evaluate(model, x, y, loss="cross_entropy", batch_size=256,
     return loss.forward(outputs, y), accuracy(outputs, y)
 
 
-# -- fit ----------------------------------------------------------------------------
-
-def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=None, shuffle=True,
-        seed=None, verbose=True, policy=None) -> History:
-    """Mini-batch training; see :meth:`convnet.Sequential.fit` for the parameters."""
-    policy = model.policy if policy is None else checked_policy(policy)
-    loss = checked_loss(loss)
-    x, y = checked_data(x, y)
-    shuffle, verbose = boolean(shuffle, "shuffle"), boolean(verbose, "verbose")
-    epochs = integer(epochs, "epochs", minimum=1)
-    batch_size = integer(batch_size, "batch_size", minimum=1)
-    if not hasattr(optimizer, "step"):
-        fail("optimizer", "an optimizer such as convnet.optim.SGD(lr=0.01)", optimizer,
-             error=TypeError)
-    check_targets(model, x, y, "y")
-    finite_data(x, "x")
-    finite_data(y, "y")
-    validation_data = _validation(model, validation_data)
-    rng = generator(seed, "seed")
-    history = History()
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        model.train()
-        order = rng.permutation(x.shape[0]) if shuffle else np.arange(x.shape[0])
-        total, correct = _epoch(model, x, y, order, epoch, epochs, batch_size, loss, optimizer,
-                                policy, verbose)
-        _record(history, model, epoch, x.shape[0], total, correct, validation_data, loss,
-                policy)
-        history.time.append(time.perf_counter() - start)
-        if verbose:
-            print(_epoch_line(history, epochs), flush=True)
-    model.train()
-    return history
-
-
-def _validation(model, validation_data):
-    if validation_data is None:
-        return None
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-        fail("validation_data", "a pair (x_val, y_val)", validation_data, error=TypeError)
-    names = ("validation_data[0]", "validation_data[1]")
-    validation_data = checked_data(*validation_data, names=names)
-    for array, name in zip(validation_data, names):
-        finite_data(array, name)
-    check_targets(model, *validation_data, "validation_data[1]")
-    return validation_data
-
-
-def _epoch(model, x, y, order, epoch, epochs, batch_size, loss, optimizer, policy, verbose):
-    """One pass over the shuffled samples: (summed loss, correct count or None)."""
-    n = x.shape[0]
-    progress = EpochProgress(epoch, epochs, math.ceil(n / batch_size), verbose)
-    total, correct = 0.0, 0
-    for batch, first in enumerate(range(0, n, batch_size), start=1):
-        index = order[first:first + batch_size]
-        try:
-            value, out = train_step(model, x[index], y[index], loss, optimizer, policy)
-        except DivergenceError as exc:
-            progress.close(None)
-            raise DivergenceError(
-                f"training stopped at epoch {epoch}, batch {batch}: {exc}; the model keeps the "
-                "parameters of the last good step (try a smaller learning rate)") from None
-        total += value * index.size
-        hits = accuracy(out, y[index], count=True)
-        correct = None if hits is None or correct is None else correct + hits
-        progress.update(total / min(first + batch_size, n))
-    progress.close(None)
-    return total, correct
-
-
-def _record(history, model, epoch, n, total, correct, validation_data, loss, policy):
-    history.epoch.append(epoch)
-    history.loss.append(total / n)
-    history.accuracy.append(None if correct is None else correct / n)
-    if validation_data is not None:
-        val_loss, val_accuracy = evaluate(model, *validation_data, loss=loss, policy=policy)
-        history.val_loss.append(val_loss)
-        history.val_accuracy.append(val_accuracy)
-
-
 # -- checks and helpers ----------------------------------------------------------------
 
 def check_targets(model, x, y, name):
@@ -301,16 +236,3 @@ def accuracy(outputs, y, count=False):
         return None
     hits = int(np.sum(outputs.argmax(axis=1) == labels))
     return hits if count else hits / y.shape[0]
-
-
-def _epoch_line(history: History, epochs: int) -> str:
-    i = len(history) - 1
-    parts = [f"epoch {history.epoch[i]}/{epochs}", f"loss {history.loss[i]:.4f}"]
-    if history.accuracy[i] is not None:
-        parts.append(f"accuracy {history.accuracy[i]:.4f}")
-    if history.val_loss:
-        parts.append(f"val_loss {history.val_loss[i]:.4f}")
-        if history.val_accuracy[i] is not None:
-            parts.append(f"val_accuracy {history.val_accuracy[i]:.4f}")
-    parts.append(f"({history.time[i]:.1f} s)")
-    return "  ".join(parts)

@@ -36,7 +36,38 @@ def test_bad_arguments_use_the_library_wording():
         explain.pool2d(X, 2, decimals=13)
 
 
+def every_kind_of_explanation():
+    """One explanation from each function: matrices, chains, tables and notes with math."""
+    from convnet.layers import Conv2D, Flatten, ReLU
+    return [explain.output_size(32, 5), explain.correlate2d(X, K, padding="same"),
+            explain.convolve2d(X, K), explain.pool2d(X, 2, kind="avg"),
+            explain.conv2d_backward(np.ones((2, 4)), X, K),
+            explain.summary([Conv2D(1, 2, 3, rng=0), ReLU(), Flatten()], (1, 6, 6))]
+
+
 def test_explanations_render_in_jupyter():
     explanation = explain.output_size(32, 5)
     assert explanation._repr_markdown_() == explanation.markdown()
-    assert repr(explanation) == "<Explanation: Output size: n = 32, k = 5, s = 1, p = 0>"
+    assert repr(explanation) == explanation.text()                  # a terminal: the text
+
+
+@pytest.mark.parametrize("explanation", every_kind_of_explanation(),
+                         ids=lambda e: e.title.split(" ")[0])
+def test_latex_for_the_notebook_is_one_display_math_block(explanation):
+    """MathJax typesets math only: no sectioning, no tabular, no blank line (a paragraph
+    break is an error inside math), environments balanced; the title and every step's
+    title are there."""
+    import re
+    latex = explanation._repr_latex_()
+    assert latex.startswith("$$\n\\begin{array}{l}\n") and latex.endswith("\\end{array}\n$$")
+    assert latex.count("$$") == 2
+    assert "\n\n" not in latex
+    for text_mode in ("\\subsection", "\\paragraph", "tabular", "align*", "\\[\n", "~"):
+        assert text_mode not in latex
+    begins = re.findall(r"\\begin\{(\w+\*?)\}", latex)
+    ends = re.findall(r"\\end\{(\w+\*?)\}", latex)
+    assert sorted(begins) == sorted(ends) and begins
+    assert latex.count("{") == latex.count("}")
+    for number, step in enumerate(explanation.steps, start=1):
+        assert f"\\textbf{{{number}. " in latex
+    assert latex.count("\\textbf{") == len(explanation.steps) + 1

@@ -31,9 +31,11 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(autouse=True)
-def close_figures():
+def no_pyplot_figures():
+    """Every picture is built without pyplot: none is open before or after any test here."""
+    assert plt.get_fignums() == []
     yield
-    plt.close("all")
+    assert plt.get_fignums() == []
 
 
 def png_size(path):
@@ -90,6 +92,22 @@ def test_plot_kernels_png(tmp_path):
     assert low == -high == -np.abs(layer.params["weight"]).max()   # symmetric about 0
 
 
+def test_plot_kernels_one_channel_folds_into_a_square_grid(tmp_path):
+    path = tmp_path / "kernels.png"
+    fig = viz.plot_kernels(Conv2D(1, 16, 5, rng=0), path)    # 16 x 1 kernels: 4 x 4, not a strip
+    check_png(fig, path)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == [f"map {f}" for f in range(16)]
+    rows = {round(ax.get_position().y0, 3) for ax in shown}
+    columns = {round(ax.get_position().x0, 3) for ax in shown}
+    assert len(rows) == len(columns) == 4
+    width, height = png_size(path)
+    assert 0.75 <= width / height <= 1.5                    # near square
+    fig = viz.plot_kernels(Conv2D(3, 1, 3, rng=0))          # one map, three channels: 2 x 2
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["channel 0", "channel 1",
+                                                                "channel 2"]
+
+
 def test_plot_kernels_many_kernels_as_one_image(tmp_path):
     path = tmp_path / "mosaic.png"
     fig = viz.plot_kernels(Conv2D(8, 9, 3, rng=0), path)   # 72 kernels > GRID_LIMIT
@@ -105,17 +123,28 @@ def test_plot_feature_maps_png(tmp_path):
     x = np.random.default_rng(0).random((1, 8, 8))
     fig = viz.plot_feature_maps(model, x, path)
     check_png(fig, path)
-    # input (1 map) + Conv2D, ReLU, MaxPool2D (3 maps each) + one bar chart
-    assert len(fig.axes) == 1 + 3 * 3 + 1
+    # input (1 map) + Conv2D, ReLU, MaxPool2D (3 maps each) + one bar chart,
+    # and a colour bar for each of the four rows of maps
+    assert len([ax for ax in fig.axes if ax.images]) == 1 + 3 * 3
+    assert len(fig.axes) == 1 + 3 * 3 + 4 + 1
     labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
     assert labels == ["input\n1 x 8 x 8", "0 Conv2D\n3 x 6 x 6", "1 ReLU\n3 x 6 x 6",
                       "2 MaxPool2D\n3 x 3 x 3", "4 Dense\n4"]
     assert len(fig.axes[-1].patches) == 4                   # one bar per output unit
 
 
+def test_plot_feature_maps_rows_have_colour_bars_of_their_own_scale():
+    x = np.random.default_rng(0).random((1, 8, 8))
+    fig = viz.plot_feature_maps(small_model(), x)
+    bars = [ax for ax in fig.axes if ax.collections and not ax.images and not ax.patches]
+    assert len(bars) == 4                                   # input, Conv2D, ReLU, MaxPool2D
+    image_rows = [ax for ax in fig.axes if ax.images]
+    assert image_rows[0].images[0].get_clim() == (x.min(), x.max())   # the input's own scale
+
+
 def test_plot_feature_maps_max_maps_and_batch_of_one():
     fig = viz.plot_feature_maps(small_model(), np.ones((1, 1, 8, 8)), max_maps=2)
-    assert len(fig.axes) == 1 + 3 * 2 + 1
+    assert len([ax for ax in fig.axes if ax.images]) == 1 + 3 * 2
     assert "0 Conv2D\n3 x 6 x 6\n(first 2)" in [ax.get_ylabel() for ax in fig.axes]
 
 
@@ -210,6 +239,43 @@ def test_without_path_nothing_is_written(tmp_path, monkeypatch):
     fig = viz.plot_history(short_history())
     assert isinstance(fig, matplotlib.figure.Figure)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- no global state: nothing left open, nothing shown twice ------------------------
+
+def every_picture():
+    """One call of each viz function; returns the figures."""
+    return [viz.plot_kernels(Conv2D(1, 4, 3, rng=0)),
+            viz.plot_feature_maps(small_model(), np.ones((1, 8, 8))),
+            viz.plot_history(short_history()),
+            viz.plot_receptive_field([(3, 1, 1)], (0, 0), (5, 5)),
+            viz.plot_conv_matrix([[1, 2], [3, 4]], (3, 3))]
+
+
+def test_pictures_are_figures_unknown_to_pyplot():
+    for fig in every_picture():
+        assert isinstance(fig, matplotlib.figure.Figure)
+        assert plt.get_fignums() == []                       # not registered with pyplot
+        png = fig._repr_png_()                               # how a notebook shows it, once
+        assert png[:8] == PNG_MAGIC
+        assert struct.unpack(">II", png[16:24]) == tuple(int(v) for v in
+                                                         fig.get_size_inches() * viz.DPI)
+
+
+def test_twenty_five_saves_raise_no_warning(tmp_path):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                       # matplotlib warns beyond 20 open
+        for i in range(25):                                  # the smallest picture, for speed
+            viz.plot_conv_matrix([[1.0]], (2, 2), path=tmp_path / f"matrix{i}.png")
+    assert len(list(tmp_path.iterdir())) == 25
+    assert plt.get_fignums() == []
+
+
+def test_pictures_survive_pickling():
+    import pickle
+    fig = pickle.loads(pickle.dumps(viz.plot_history(short_history())))
+    assert fig._repr_png_()[:8] == PNG_MAGIC
 
 
 # -- argument errors, in the library's wording ------------------------------------

@@ -104,7 +104,7 @@ def _run_shapes(args):
 def _run_train(args):
     from ..zoo import train_digits
 
-    train_digits(epochs=args.epochs, seed=args.seed, verbose=not args.quiet)
+    train_digits(epochs=args.epochs, seed=args.seed, verbose=not args.quiet, out=print)
     return ""
 
 

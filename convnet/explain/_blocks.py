@@ -46,6 +46,14 @@ class Note:
     def latex(self, numbers):
         return self.tex if self.tex is not None else _tex_escape(self.text_)
 
+    def math(self, numbers):
+        return _text(self.latex(numbers))
+
+
+def _text(tex: str) -> str:
+    """Prose inside math (``\\text``; ``~`` becomes a plain space, which MathJax shows)."""
+    return f"\\text{{{tex.replace('~', ' ')}}}"
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -80,6 +88,10 @@ class Matrix:
         head = f"{self.caption.latex(numbers)}:\n" if self.caption else ""
         return f"{head}\\[\n{self._bmatrix(numbers)}\n\\]"
 
+    def math(self, numbers):
+        head = f"{_text(self.caption.latex(numbers) + ':')} \\\\\n" if self.caption else ""
+        return head + self._bmatrix(numbers)
+
 
 @dataclass(frozen=True)
 class Equations:
@@ -94,12 +106,16 @@ class Equations:
         return "\n".join(f"- ${Chain((lhs, *chain)).render(numbers, True)}$"
                          for lhs, chain in self.rows)
 
-    def latex(self, numbers):
+    def latex(self, numbers, environment="align*"):
         lines = []
         for lhs, chain in self.rows:
             links = [link.render(numbers, True, wrap=True) for link in chain]
             lines.append(f"{lhs.render(numbers, True)} &= " + " \\\\\n  &= ".join(links))
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+        return (f"\\begin{{{environment}}}\n" + " \\\\\n".join(lines)
+                + f"\n\\end{{{environment}}}")
+
+    def math(self, numbers):
+        return self.latex(numbers, "aligned")
 
 
 @dataclass(frozen=True)
@@ -112,9 +128,9 @@ class Table:
     @staticmethod
     def _cell(cell, numbers, style):
         if isinstance(cell, Note):
-            return cell.latex(numbers) if style == "latex" else cell.text(numbers)
+            return {"latex": cell.latex, "math": cell.math}.get(style, cell.text)(numbers)
         shown = cell.render(numbers, style != "text")
-        return shown if style == "text" else f"${shown}$"
+        return shown if style in ("text", "math") else f"${shown}$"
 
     def text(self, numbers):
         grid = [list(self.header)] + [[self._cell(c, numbers, "text") for c in row]
@@ -141,6 +157,14 @@ class Table:
         lines += [" & ".join(self._cell(c, numbers, "latex") for c in row) + " \\\\"
                   for row in self.rows]
         return "\n".join(lines + ["\\hline", "\\end{tabular}"])
+
+    def math(self, numbers):
+        spec = "".join("r" if i in self.right else "l" for i in range(len(self.header)))
+        lines = [f"\\begin{{array}}{{{spec}}}", "\\hline",
+                 " & ".join(_text(_tex_escape(h)) for h in self.header) + " \\\\", "\\hline"]
+        lines += [" & ".join(self._cell(c, numbers, "math") for c in row) + " \\\\"
+                  for row in self.rows]
+        return "\n".join(lines + ["\\hline", "\\end{array}"])
 
 
 @dataclass(frozen=True)
@@ -195,9 +219,20 @@ class Explanation:
         return "\n\n".join(parts) + "\n"
 
     __str__ = text
+    __repr__ = text                      # a terminal shows the text form
 
-    def _repr_markdown_(self) -> str:   # Jupyter shows the Markdown rendering
+    def _repr_markdown_(self) -> str:   # Jupyter shows one of these two renderings
         return self.markdown()
 
-    def __repr__(self) -> str:
-        return f"<Explanation: {self.title}>"
+    def _repr_latex_(self) -> str:
+        """The LaTeX for a notebook's math renderer (MathJax, KaTeX): one display-math array.
+
+        MathJax typesets only math, so the prose is ``\\text`` and the steps are
+        rows of one ``array`` inside ``$$ ... $$`` (``aligned`` for the chains of
+        equations); the same source is valid LaTeX with amsmath.
+        """
+        rows = [f"\\textbf{{{_tex_escape(self.title)}}}"]
+        for number, step in enumerate(self.steps, start=1):
+            rows.append(f"\\textbf{{{number}. {_tex_escape(step.title)}}}")
+            rows += [block.math(self.numbers) for block in step.blocks]
+        return "$$\n\\begin{array}{l}\n" + " \\\\[1ex]\n".join(rows) + "\n\\end{array}\n$$"

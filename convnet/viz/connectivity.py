@@ -10,7 +10,7 @@ from .._validate import fail, int_pair, real_array
 from ..geometry import output_shape2d
 from ..receptive_field import layer_spec, receptive_field
 from ..theory import conv_matrix
-from ._common import _figure, _finish, _output_path, _pyplot
+from ._common import _figure, _finish, _matplotlib, _output_path
 
 __all__ = ["plot_receptive_field", "plot_conv_matrix"]
 
@@ -67,12 +67,12 @@ def plot_receptive_field(layers, output_pixel, input_shape, path=None):
         fail("output_pixel", f"a pixel of the {out[0]}x{out[1]} output (row < {out[0]}, "
              f"col < {out[1]})", output_pixel)
     path = _output_path(path)
-    plt = _pyplot()
+    _matplotlib()
     from matplotlib.patches import Rectangle
 
     (fr0, fr1), (fc0, fc1) = field.region((row, col))                     # unclipped
     (r0, r1), (c0, c1) = field.region((row, col), (height, width))        # on the image
-    fig = _figure(plt, 8, 6)
+    fig = _figure(8, 6)
     ax = fig.add_subplot()
     # pixel (r, c) covers [c - 0.5, c + 0.5] x [r - 0.5, r + 0.5]
     ax.add_patch(Rectangle((fc0 - 0.5, fr0 - 0.5), fc1 - fc0 + 1, fr1 - fr0 + 1,
@@ -94,7 +94,7 @@ def plot_receptive_field(layers, output_pixel, input_shape, path=None):
                            facecolor="none", edgecolor="tab:red", linestyle="--",
                            linewidth=1.2, zorder=4))                      # the whole field
     _label_field(ax, field, (row, col), (height, width), out, seen)
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
 
 
 def _label_field(ax, field, pixel, input_hw, out, seen):
@@ -181,7 +181,7 @@ def plot_conv_matrix(k, input_shape, padding="valid", stride=1, order="C", path=
     numbers = np.arange(1, kh * kw + 1, dtype=np.float64).reshape(kh, kw)
     taps = np.rint(conv_matrix(numbers, input_shape, padding, stride, order)).astype(int)
     path = _output_path(path)
-    plt = _pyplot()
+    _matplotlib()
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -191,7 +191,7 @@ def plot_conv_matrix(k, input_shape, padding="valid", stride=1, order="C", path=
     cell = min(0.4, 10.0 / cols, 8.0 / rows)                              # inches per entry
     legend = count <= 25
     legend_columns = math.ceil(count / 13)
-    fig = _figure(plt, cols * cell + 1.25 + (1.75 * legend_columns if legend else 0),
+    fig = _figure(cols * cell + 1.25 + (1.75 * legend_columns if legend else 0),
                   max(3.0, rows * cell + 1.5))
     ax = fig.add_subplot()
     ax.imshow(taps, cmap=ListedColormap(["white", *colours]), vmin=-0.5, vmax=count + 0.5,
@@ -220,4 +220,4 @@ def plot_conv_matrix(k, input_shape, padding="valid", stride=1, order="C", path=
     ax.set_title(f"Eq. 8.12: vec(Z) = M vec(X), M is {rows} x {cols}\n"
                  f"{kh}x{kw} kernel on a {height}x{width} image, {order!r}-order vec",
                  fontsize=9)
-    return _finish(plt, fig, path)
+    return _finish(fig, path)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._validate import fail, integer, real_array
 from ..layers.base import walk
 from ..model import Sequential
-from ._common import _figure, _finish, _output_path, _pyplot
+from ._common import _figure, _finish, _matplotlib, _output_path
 
 __all__ = ["plot_kernels", "plot_feature_maps"]
 
@@ -30,18 +32,39 @@ def _shape_text(shape):
 
 # -- kernels ----------------------------------------------------------------------
 
+def _kernel_cells(maps, channels):
+    """Where each kernel goes: ``(rows, columns, [(f, c, row, col, title)])``.
+
+    Row f, column c in general; a layer with one input channel (or one output
+    map) has a single line of kernels, folded into a near-square grid so that
+    16 kernels make 4 x 4, not a 16 x 1 strip.
+    """
+    if channels == 1 or maps == 1:
+        count = maps * channels
+        columns = math.ceil(math.sqrt(count))
+        rows = math.ceil(count / columns)
+        name = "map" if channels == 1 else "channel"
+        cells = [(i if channels == 1 else 0, i if maps == 1 else 0, i // columns, i % columns,
+                  f"{name} {i}") for i in range(count)]
+        return rows, columns, cells
+    cells = [(f, c, f, c, f"map {f}, channel {c}") for f in range(maps) for c in range(channels)]
+    return maps, channels, cells
+
+
 def _kernel_grid(fig, weight, limit, fontsize):
     """One titled subplot per kernel w[f, c]; returns the last image (for the colour bar)."""
-    maps, channels = weight.shape[:2]
-    axes = fig.subplots(maps, channels, squeeze=False)
-    for f in range(maps):
-        for c in range(channels):
-            ax = axes[f, c]
-            image = ax.imshow(weight[f, c], cmap=DIVERGING, vmin=-limit, vmax=limit,
-                              interpolation="nearest")                   # w[f, c]: (kh, kw)
-            ax.set_title(f"map {f}, channel {c}", fontsize=fontsize)
-            ax.set_xticks([])
-            ax.set_yticks([])
+    rows, columns, cells = _kernel_cells(*weight.shape[:2])
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()                                                # cells left empty
+    for f, c, row, col, title in cells:
+        ax = axes[row, col]
+        ax.set_axis_on()
+        image = ax.imshow(weight[f, c], cmap=DIVERGING, vmin=-limit, vmax=limit,
+                          interpolation="nearest")                       # w[f, c]: (kh, kw)
+        ax.set_title(title, fontsize=fontsize)
+        ax.set_xticks([])
+        ax.set_yticks([])
     return image
 
 
@@ -77,7 +100,9 @@ def plot_kernels(layer, path=None):
     read input channel ``c``: the image in cell (f, c) is ``w[f, c]``.  All
     cells share one colour scale, symmetric about 0 (white), so positive and
     negative weights can be compared across kernels.  Up to 64 kernels get a
-    subplot each, titled "map f, channel c"; larger layers are tiled into one
+    subplot each, titled "map f, channel c"; a layer with one input channel
+    (or one output map) has its kernels folded into a near-square grid
+    (16 kernels: 4 x 4), titled "map f" (or "channel c"); larger layers are tiled into one
     image with the same rows and columns, labelled on the axes (hundreds of
     subplots would take matplotlib many seconds).
 
@@ -114,21 +139,23 @@ def plot_kernels(layer, path=None):
     weight = real_array(params["weight"], "layer.params['weight']", ndim=4,
                         layout="(F, C, kh, kw)")                         # (F, C, kh, kw)
     path = _output_path(path)
-    plt = _pyplot()
+    _matplotlib()
 
     maps, channels = weight.shape[:2]
-    largest = max(maps, channels)
+    grid = maps * channels <= GRID_LIMIT
+    rows, columns = _kernel_cells(maps, channels)[:2] if grid else (maps, channels)
+    largest = max(rows, columns)
     cell = 1.25 if largest <= 4 else 1.0 if largest <= 8 else 0.75 if largest <= 16 else 0.5
-    fig = _figure(plt, max(3.5, channels * cell + 1.25), maps * cell + 1.0)
+    fig = _figure(max(4.0, columns * cell + 1.5), max(3.0, rows * cell + 1.0))
     limit = _symmetric_limit(weight)
-    if maps * channels <= GRID_LIMIT:
+    if grid:
         image = _kernel_grid(fig, weight, limit, fontsize=8 if cell >= 1.0 else 6)
     else:
         image = _kernel_mosaic(fig, weight, limit)
-    fig.colorbar(image, ax=fig.axes, label="weight", shrink=1.0 if maps <= 8 else 0.5)
+    fig.colorbar(image, ax=fig.axes, label="weight", shrink=1.0 if rows <= 8 else 0.5)
     fig.suptitle(f"{type(layer).__name__} kernels w[f, c]\n(F, C, kh, kw) = {weight.shape}",
                  fontsize=9)
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
 
 
 # -- feature maps -----------------------------------------------------------------
@@ -165,7 +192,8 @@ def plot_feature_maps(model, x, path=None, max_maps=8):
     layers' training flags are restored afterwards).  The first row shows the
     input's channels, then one row per layer whose output is a stack of
     feature maps, labelled with the layer and its output shape (C x H x W);
-    each row has its own colour scale.  The network's last vector output
+    each row has its own colour scale, drawn as a colour bar at its right.
+    The network's last vector output
     (after Flatten / Dense, usually the class scores) is a bar chart in the
     last row, the largest value highlighted.
 
@@ -205,7 +233,7 @@ def plot_feature_maps(model, x, path=None, max_maps=8):
     x = x.reshape((1, *x.shape[-3:]))                                     # (1, C, H, W)
     max_maps = integer(max_maps, "max_maps", minimum=1)
     path = _output_path(path)
-    plt = _pyplot()
+    _matplotlib()
 
     rows, vector = _activations(model, x)
     columns = min(max_maps, max(maps.shape[0] for _, maps in rows))
@@ -213,8 +241,8 @@ def plot_feature_maps(model, x, path=None, max_maps=8):
         columns = max(columns, 4)              # room for the bar chart
     cell = 1.25 if columns <= 4 else 1.0
     count = len(rows) + (vector is not None)
-    fig = _figure(plt, columns * cell + 1.75, count * cell + 0.5)
-    grid = fig.add_gridspec(count, columns)
+    fig = _figure(columns * cell + 2.5, count * cell + 0.5)
+    grid = fig.add_gridspec(count, columns + 1, width_ratios=[1.0] * columns + [0.08])
     for r, (name, maps) in enumerate(rows):
         shown = min(maps.shape[0], max_maps)
         label = f"{name}\n{_shape_text(maps.shape)}"
@@ -224,16 +252,18 @@ def plot_feature_maps(model, x, path=None, max_maps=8):
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         for c in range(shown):
             ax = fig.add_subplot(grid[r, c])
-            ax.imshow(maps[c], cmap="gray" if r == 0 else "viridis", vmin=low, vmax=high,
+            image = ax.imshow(maps[c], cmap="gray" if r == 0 else "viridis", vmin=low, vmax=high,
                       interpolation="nearest")                            # (H, W)
             ax.set_title(f"{'channel' if r == 0 else 'map'} {c}", fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
                 ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+        scale = fig.colorbar(image, cax=fig.add_subplot(grid[r, -1]))    # the row's scale
+        scale.ax.tick_params(labelsize=6)
     if vector is not None:
         name, values = vector
-        ax = fig.add_subplot(grid[-1, :])
+        ax = fig.add_subplot(grid[-1, :-1])
         colours = ["tab:blue"] * values.size
         if np.isfinite(values).any():
             colours[int(np.nanargmax(values))] = "tab:orange"            # the winning unit
@@ -247,4 +277,4 @@ def plot_feature_maps(model, x, path=None, max_maps=8):
                       fontsize=8)
     fig.suptitle("one sample through the network, layer by layer (evaluation mode)",
                  fontsize=9)
-    return _finish(plt, fig, path)
+    return _finish(fig, path)

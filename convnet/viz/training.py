@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._validate import fail
 from ..model import History
-from ._common import _figure, _finish, _output_path, _pyplot
+from ._common import _figure, _finish, _matplotlib, _output_path
 
 __all__ = ["plot_history"]
 
@@ -54,10 +54,10 @@ def plot_history(history, path=None):
     if len(history) == 0:
         fail("history", "a History of at least one epoch", history, given="an empty History")
     path = _output_path(path)
-    plt = _pyplot()
+    _matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    fig = _figure(plt, 10, 4)
+    fig = _figure(10, 4)
     loss_ax, accuracy_ax = fig.subplots(1, 2)
     epochs = list(history.epoch)
     for ax, title, train, validation in ((loss_ax, "loss", history.loss, history.val_loss),
@@ -76,4 +76,4 @@ def plot_history(history, path=None):
                     ha="center", va="center", transform=ax.transAxes)
             ax.set_xticks([])
             ax.set_yticks([])
-    return _finish(plt, fig, path)
+    return _finish(fig, path)

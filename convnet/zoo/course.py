@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from .._progress import verbosity
 from .._validate import generator, integer
 from ..layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from ..model import Sequential
@@ -73,7 +74,7 @@ def digits_cnn(seed=0, dtype=np.float32) -> Sequential:
         Dense(64, 10, **kw))                                             # class scores
 
 
-def train_digits(epochs=40, seed=0, verbose=True, out=print):
+def train_digits(epochs=40, seed=0, verbose=True, out=None):
     """Train :func:`digits_cnn` on the bundled digits and report the test accuracy.
 
     Parameters
@@ -81,10 +82,12 @@ def train_digits(epochs=40, seed=0, verbose=True, out=print):
     epochs : int, default 40
     seed : int, default 0
         Seeds the weights, the dropout masks and the shuffling.
-    verbose : bool, default True
-        Progress and one line per epoch.
-    out : callable, default print
-        Where the report lines go.
+    verbose : {0, 1, 2} or bool, default True
+        ``fit``'s progress (see :meth:`convnet.Sequential.fit`); 0 or False
+        prints nothing at all, the report lines included.
+    out : callable, optional
+        Where the report lines go (default ``print``, or nowhere when
+        ``verbose`` is 0 or False).
 
     Returns
     -------
@@ -93,6 +96,8 @@ def train_digits(epochs=40, seed=0, verbose=True, out=print):
     from ..datasets import load_digits   # the datasets are only needed here
 
     epochs = integer(epochs, "epochs", minimum=1)
+    if out is None:
+        out = print if verbosity(verbose) else _silent
     (x_train, y_train), (x_test, y_test) = load_digits()
     out(f"digits: {len(x_train)} training and {len(x_test)} test images of 8x8 pixels")
     model = digits_cnn(seed)
@@ -107,6 +112,10 @@ def train_digits(epochs=40, seed=0, verbose=True, out=print):
     out(f"test loss {loss:.4f}, test accuracy {accuracy:.2%} "
         f"({round(accuracy * len(x_test))} of {len(x_test)} digits)")
     return model, history, accuracy
+
+
+def _silent(*_):
+    pass
 
 
 def squares_vs_diamonds(seed=None) -> Sequential:
