@@ -1,9 +1,9 @@
 """Pictures of :mod:`convnet.insight`: attribution maps over their images, adversarial examples,
 class models.
 
-Built as ``matplotlib.figure.Figure`` objects without pyplot, so nothing is
-registered with pyplot's global state: nothing stays open, and a notebook
-shows the returned figure once.  Each function returns its figure and
+Built as :class:`~convnet.viz._common.Picture` figures (a
+``matplotlib.figure.Figure`` unknown to pyplot): nothing stays open, and a
+notebook shows the returned figure once, as a PNG.  Each function returns its figure and
 writes a PNG when given ``path`` (a file name ending in ``.png``).
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import fail, integer, real_array
 from ..insight import Adversarial
-from ._common import DPI, INSTALL, _inches, _output_path
+from ._common import _figure, _finish, _output_path
 
 __all__ = ["plot_attributions", "plot_adversarial", "plot_class_models"]
 
@@ -51,7 +51,7 @@ def plot_attributions(x, maps, titles=None, path=None):
         fail("maps", f"one map per image ({len(x)})", maps, given=f"shape {maps.shape}")
     titles = _titles(titles, len(x))
     path = _output_path(path)
-    fig = _new_figure(PANEL * len(x) + 0.5, 2 * PANEL + 0.5)
+    fig = _figure(PANEL * len(x) + 0.5, 2 * PANEL + 0.5)
     axes = fig.subplots(2, len(x), squeeze=False)
     for n in range(len(x)):
         grey = x[n].mean(axis=0)                                     # (H, W)
@@ -102,7 +102,7 @@ def plot_adversarial(x, result, titles=None, max_images=4, path=None):
     name = (lambda k: str(k)) if names is None else (lambda k: names[k] if k < len(names) else str(k))
     delta = result.x[:count] - x[:count]                             # (n, C, H, W)
     limit = float(np.abs(delta).max()) or 1.0
-    fig = _new_figure(PANEL * count + 0.5, 3 * PANEL)
+    fig = _figure(PANEL * count + 0.5, 3 * PANEL)
     axes = fig.subplots(3, count, squeeze=False)
     for n in range(count):
         axes[0, n].imshow(x[n].mean(axis=0), cmap="gray", interpolation="nearest")
@@ -141,7 +141,7 @@ def plot_class_models(images, titles=None, path=None):
              given=f"shape {images.shape}")
     titles = _titles(titles, len(images))
     path = _output_path(path)
-    fig = _new_figure(PANEL * len(images), PANEL + 0.25)
+    fig = _figure(PANEL * len(images), PANEL + 0.25)
     axes = fig.subplots(1, len(images), squeeze=False)[0]
     for k, (ax, image) in enumerate(zip(axes, images)):
         if image.shape[0] == 1:
@@ -173,21 +173,3 @@ def _titles(titles, count):
     if count is not None and len(titles) != count:
         fail("titles", f"one title per image ({count})", titles, given=f"{len(titles)} titles")
     return [str(t) for t in titles]
-
-
-def _new_figure(width, height):
-    """A Figure of its own (no pyplot): nothing global is touched, nothing stays open."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError(f"convnet.viz draws with matplotlib, which is not installed "
-                          f"({exc}); install it with: {INSTALL}") from exc
-    return Figure(figsize=(_inches(width), _inches(height)), dpi=DPI, layout="constrained")
-
-
-def _finish(fig, path):
-    """Write ``fig`` as a PNG at ``path`` (if given; the whole figure, never "tight"); return it."""
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, format="png", bbox_inches=None)
-    return fig
