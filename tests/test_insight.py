@@ -63,6 +63,8 @@ def test_batched_results_equal_one_image_at_a_time():
     np.testing.assert_allclose(together, alone, rtol=1e-12, atol=1e-15)
     cams = insight.grad_cam(model, x, 1, layer=0)
     np.testing.assert_allclose(cams[2], insight.grad_cam(model, x[2], 1, layer=0), atol=1e-15)
+    np.testing.assert_allclose(cams, insight.grad_cam(model, x, 1, layer=0, batch_size=2),
+                               atol=1e-15)
 
 
 # -- Grad-CAM on the designed squares-vs-diamonds network (E8.10) ----------------------

@@ -20,13 +20,13 @@ import numpy as np
 from .._validate import boolean, fail, integer
 from ..layers import LeakyReLU, ReLU
 from ..layers.base import walk
-from ._session import (CONVOLUTIONS, checked_images, checked_model, class_scores, model_dtype,
-                       target_seed, untouched, input_gradient, checked_target)
+from ._session import (CONVOLUTIONS, batches, checked_images, checked_model, checked_target,
+                       class_scores, input_gradient, model_dtype, target_seed, untouched)
 
 __all__ = ["grad_cam", "resolve_layer", "bilinear_resize"]
 
 
-def grad_cam(model, x, target, layer=None, upsample=True):
+def grad_cam(model, x, target, layer=None, upsample=True, batch_size=256):
     """Gradient-weighted class activation map of one layer, upsampled to the input.
 
     Parameters
@@ -50,6 +50,8 @@ def grad_cam(model, x, target, layer=None, upsample=True):
         Resize the (h, w) map to the input's (H, W) bilinearly (PyTorch's
         ``interpolate(mode="bilinear", align_corners=False)``); False keeps
         the layer's resolution.
+    batch_size : int, default 256
+        Images per forward-backward pass.
 
     Returns
     -------
@@ -77,16 +79,21 @@ def grad_cam(model, x, target, layer=None, upsample=True):
     model = checked_model(model)
     x, single = checked_images(x)
     upsample = boolean(upsample, "upsample")
+    batch_size = integer(batch_size, "batch_size", minimum=1)
     path, chosen = resolve_layer(model, layer)
     target = checked_target(target, len(x), class_scores(model, x[:1]).shape[1])
+    parts = []
     with untouched(model), _hooked(chosen) as seen:
-        input_gradient(model, x, target_seed(target))
-    maps, sensitivity = seen["A"], seen["dA"]                        # (N, F, h, w) each
-    if maps.ndim != 4:
-        fail("layer", "a layer whose output is (N, F, h, w) maps", layer,
-             given=f"layer {path}, {type(chosen).__name__}, output of shape {maps.shape}")
-    alpha = sensitivity.mean(axis=(2, 3))                            # (N, F)  Eq. 1
-    cam = np.maximum(np.einsum("nf,nfhw->nhw", alpha, maps), 0)      # (N, h, w) Eq. 2
+        for part in batches(len(x), batch_size):
+            input_gradient(model, x[part], target_seed(target[part]))
+            maps, sensitivity = seen["A"], seen["dA"]                # (n, F, h, w) each
+            if maps.ndim != 4:
+                fail("layer", "a layer whose output is (N, F, h, w) maps", layer,
+                     given=f"layer {path}, {type(chosen).__name__}, output of shape "
+                           f"{maps.shape}")
+            alpha = sensitivity.mean(axis=(2, 3))                    # (n, F)  Eq. 1
+            parts.append(np.maximum(np.einsum("nf,nfhw->nhw", alpha, maps), 0))  # Eq. 2
+    cam = np.concatenate(parts)                                      # (N, h, w)
     if upsample:
         cam = bilinear_resize(cam, x.shape[2:])                      # (N, H, W)
     cam = cam.astype(model_dtype(model), copy=False)
