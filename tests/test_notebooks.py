@@ -43,6 +43,7 @@ NOTEBOOKS = [
     "01_convolution_by_hand",
     "02_backprop_by_hand",
     "03_train_digits",
+    "04_what_the_network_sees",
 ]
 TAGS = {"picture", "latex", "table"}
 KERNEL = "convnet-tests"

@@ -39,6 +39,7 @@ MODULES = [
     ("convnet.explain", "Worked solutions as text, Markdown and LaTeX"),
     ("convnet.viz", "Pictures (needs matplotlib)"),
     ("convnet.exercises", "Exercise folders: stubs to fill in, graded by pytest"),
+    ("convnet.insight", "Why a network decides: saliency, Grad-CAM, occlusion, FGSM, class models"),
     ("convnet.cli", "The command line: python -m convnet"),
 ]
 

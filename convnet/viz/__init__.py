@@ -22,9 +22,11 @@ sample ``(C, H, W)``, pixel positions ``(row, col)``.
 
 from ._common import DPI, save_pictures
 from .connectivity import plot_conv_matrix, plot_receptive_field
+from .insight import plot_adversarial, plot_attributions, plot_class_models
 from .network import plot_feature_maps, plot_kernels
 from .metrics import plot_confusion_matrix, plot_misclassified
 from .training import plot_history
 
 __all__ = ["DPI", "plot_kernels", "plot_feature_maps", "plot_history", "plot_receptive_field",
-           "plot_conv_matrix", "save_pictures", "plot_confusion_matrix", "plot_misclassified"]
+           "plot_conv_matrix", "save_pictures", "plot_confusion_matrix", "plot_misclassified",
+           "plot_attributions", "plot_adversarial", "plot_class_models"]

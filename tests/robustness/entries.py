@@ -8,7 +8,10 @@
 * rows_resample.py -- adaptive pooling, upsampling and the containers;
 * rows_tools.py -- datasets, zoo, explain, viz;
 * rows_testing.py -- convnet.testing, the checkers of students' work;
-* rows_exercises.py -- explain.check_answer, exercises, register_layer.
+* rows_exercises.py -- explain.check_answer, exercises, register_layer;
+* rows_optim.py, rows_fit.py -- the optimizers; fit's options, schedules, callbacks;
+* rows_data.py -- the CIFAR-10 and Fashion-MNIST loaders, transforms, metrics;
+* rows_insight.py -- insight and its pictures in viz.
 
 To add an entry point, add its row to the table of its module (each module's
 docstring shows a row); a new area of the library may get a table module of
@@ -23,11 +26,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import (rows_data, rows_exercises, rows_fit, rows_math, rows_nets, rows_optim, rows_resample,
-               rows_testing, rows_tools)
+from . import (rows_data, rows_exercises, rows_fit, rows_insight, rows_math, rows_nets, rows_optim,
+               rows_resample, rows_testing, rows_tools)
 
 TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS, rows_optim.ROWS,
-          rows_fit.ROWS, rows_data.ROWS, rows_testing.ROWS, rows_exercises.ROWS)
+          rows_fit.ROWS, rows_data.ROWS, rows_testing.ROWS, rows_exercises.ROWS, rows_insight.ROWS)
 
 ALIASES = {"x": ("input",), "k": ("kernel",), "w": ("kernel", "x"), "dz": ("output",),
            "kernel_size": ("kernel",), "dilation": ("kernel",)}

@@ -194,7 +194,8 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
               "convnet.explain", "convnet.viz", "convnet.transforms", "convnet.metrics",
-              "convnet.callbacks", "convnet.schedules", "convnet.testing", "convnet.exercises"]
+              "convnet.callbacks", "convnet.schedules", "convnet.testing", "convnet.exercises",
+              "convnet.insight"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
@@ -223,6 +224,7 @@ EXEMPT = {
     "sheet_table": "no arguments",
     "CheckResult": "a record", "Mistake": "a record", "MISTAKES": "a constant",
     "catalogue_table": "no arguments",
+    "Adversarial": "a record returned by fgsm", "ClassModel": "a record returned by class_model",
 }
 
 
