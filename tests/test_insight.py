@@ -96,7 +96,7 @@ def test_grad_cam_lights_exactly_the_lines_the_kernels_detect():
     # L = (5/169) (A_h + A_v): the map is 5/169 on every horizontal or vertical run of three
     # ink pixels and 0 elsewhere.  Likewise a diamond lights its diagonal runs for c = diamond.
     # For the other class nothing argues: alpha > 0 only for maps that are 0 -> L = 0.
-    model = designed_squares_vs_diamonds()
+    model = designed_squares_vs_diamonds().astype(np.float64)  # float32 by default
     x, y = make_shapes(6, seed=3, dtype=np.float64)
     for image, label in zip(x, y):
         found = lines_found(image[0])                               # (4, 13, 13)

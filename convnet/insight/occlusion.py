@@ -65,11 +65,11 @@ def occlusion(model, x, target, patch=3, stride=1, value=0.5, batch_size=256):
     model = checked_model(model)
     x, single = checked_images(x)
     n, channels, height, width = x.shape
-    patch = integer(patch, "patch", minimum=1, maximum=min(height, width))
+    clean = class_scores(model, x)              # (N, K); first, so that x the model refuses
+    patch = integer(patch, "patch", minimum=1, maximum=min(height, width))  # is named as x
     stride = integer(stride, "stride", minimum=1)
     value = real_number(value, "value")
     batch_size = integer(batch_size, "batch_size", minimum=1)
-    clean = class_scores(model, x)                                   # (N, K)
     target = checked_target(target, n, clean.shape[1])
     rows = range(0, height - patch + 1, stride)
     cols = range(0, width - patch + 1, stride)
