@@ -213,8 +213,9 @@ def _verdict(kind, explanation, given, expected, tolerance, problem) -> AnswerCh
             problems.append(f"{name} is {_dims(value)}, the correct {name} is {_dims(correct)}; "
                             "no entry can be compared.")
             continue
-        for index in zip(*np.nonzero(~np.isnan(value) if value.ndim else [~np.isnan(value)])):
-            index = index if value.ndim else ()
+        for index in np.ndindex(value.shape):          # () once for a number
+            if np.isnan(value[index]):
+                continue                                # left blank: not checked
             checked += 1
             if not abs(value[index] - correct[index]) <= tolerance:
                 where = f"{name}[{', '.join(map(str, index))}]" if index else name
