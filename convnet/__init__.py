@@ -19,7 +19,7 @@ allocating anything.
 """
 
 from ._budget import get_memory_budget, set_memory_budget
-from . import (datasets, explain, functional, geometry, gradcheck, layers, losses, optim,
+from . import (datasets, explain, functional, geometry, gradcheck, interop, layers, losses, optim,
                receptive_field, reference, theory, training, window, zoo)
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
@@ -46,6 +46,7 @@ __all__ = [
     "datasets",
     "explain",
     "functional",
+    "interop",
     "geometry",
     "receptive_field",
     "layers",

@@ -33,6 +33,7 @@ MODULES = [
     ("convnet.zoo", "Ready-made networks"),
     ("convnet.explain", "Worked solutions as text, Markdown and LaTeX"),
     ("convnet.viz", "Pictures (needs matplotlib)"),
+    ("convnet.interop", "The bridge to PyTorch (to_torch, from_torch, torch_source) and safetensors files"),
     ("convnet.cli", "The command line: python -m convnet"),
 ]
 

@@ -55,10 +55,10 @@ def from_torch(module, input_shape):
     ImportError
         Without PyTorch (``pip install -e ".[torch]"``).
     """
+    shape = _input_shape(input_shape)
     torch = require_torch()
     if not isinstance(module, torch.nn.Module):
         fail("module", "a torch.nn.Module", module, error=TypeError)
-    shape = _input_shape(input_shape)
     dtype = _dtype(module, torch)
     from ..model import Sequential
     with torch.no_grad():

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import rows_math, rows_nets, rows_resample, rows_tools
+from . import rows_interop, rows_math, rows_nets, rows_resample, rows_tools
 
-TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS)
+TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS, rows_interop.ROWS)
 
 ALIASES = {"x": ("input",), "k": ("kernel",), "w": ("kernel", "x"), "dz": ("output",),
            "kernel_size": ("kernel",), "dilation": ("kernel",)}

@@ -193,7 +193,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.functional.plain", "convnet.reference", "convnet.theory",
               "convnet.layers", "convnet.losses", "convnet.optim", "convnet.model",
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
-              "convnet.explain", "convnet.viz"]
+              "convnet.explain", "convnet.viz", "convnet.interop"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",
