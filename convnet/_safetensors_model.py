@@ -13,6 +13,8 @@ data is read; each array's SHA-256 is checked once read.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._archive import description_text
 from ._description import parse_description
 from ._modelfile import digest, listed, refuse
@@ -58,7 +60,8 @@ class SafetensorsModel(SafetensorsFile):
         for name, (dtype, shape) in self.entries.items():
             wanted = table[name]
             if _DTYPES.get(dtype) != wanted["dtype"] or list(shape) != wanted["shape"]:
-                refuse(self.path, f"array {name!r} is {shape} of {dtype} in the header, "
+                refuse(self.path, f"array {name!r} is {shape} of {np.dtype(dtype).name} in the "
+                                  "header, "
                                   f"{tuple(wanted['shape'])} of {wanted['dtype']} in the "
                                   "description")
         return description
