@@ -99,7 +99,7 @@ def _conv_transpose(layer, where) -> Spec:
 def _pool(kind: str, fill: float):
     def make(layer, where) -> Spec:
         pads = normalize_padding(layer.padding, layer.kernel_size)
-        options = _not_default(stride=layer.stride)
+        options = {} if layer.stride == layer.kernel_size else dict(stride=layer.stride)
         if _symmetric(pads):
             options.update(_not_default(padding=(pads[0][0], pads[1][0])))
             return Spec(f"nn.{kind}", (layer.kernel_size,), options)
