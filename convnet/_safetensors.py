@@ -86,7 +86,7 @@ def _header(arrays: dict, metadata) -> tuple[dict, list]:
         if not isinstance(array, np.ndarray) or array.dtype.newbyteorder("<") not in _NAMES:
             fail(f"arrays[{name!r}]", f"an ndarray of one of the dtypes {', '.join(DTYPES)}",
                  array, error=TypeError)
-        checked[name] = np.ascontiguousarray(array, array.dtype.newbyteorder("<"))
+        checked[name] = array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
     order = sorted(checked, key=lambda n: (-_RANK[_NAMES[checked[n].dtype]], n))
     blobs, offset = [], 0
     for name in order:
