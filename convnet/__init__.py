@@ -19,9 +19,9 @@ allocating anything.
 """
 
 from ._budget import get_memory_budget, set_memory_budget
-from . import (callbacks, datasets, explain, functional, geometry, gradcheck, insight, layers,
-               losses, metrics, optim, receptive_field, reference, schedules, testing, theory,
-               training, transforms, window, zoo)
+from . import (callbacks, datasets, explain, functional, geometry, gradcheck, insight, interop,
+               layers, losses, metrics, optim, receptive_field, reference, schedules, testing,
+               theory, training, transforms, window, zoo)
 from .functional import (convolve2d, correlate2d, engine, get_engine, inference, pad2d, rot180,
                          set_engine)
 from .model import ModelFileError, Sequential, load
@@ -49,6 +49,7 @@ __all__ = [
     "datasets",
     "explain",
     "functional",
+    "interop",
     "geometry",
     "receptive_field",
     "layers",

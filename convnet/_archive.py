@@ -48,7 +48,8 @@ except ImportError:                    # Windows: an open file cannot be deleted
     fcntl = None
 
 __all__ = ["FORMAT", "VERSION", "ModelFileError", "write_archive", "read_archive",
-           "open_archive", "ModelArchive", "digest"]
+           "open_archive", "ModelArchive", "digest", "write_atomically",
+           "description_text"]
 
 
 # -- writing --------------------------------------------------------------------
@@ -63,6 +64,13 @@ def write_archive(path, layers: list, arrays: dict, version: int = VERSION) -> N
     containers).
     """
     path = os.fspath(path)
+    text = description_text(layers, arrays, version)
+    write_atomically(path, lambda stream: np.savez(
+        stream, **{META_KEY: np.frombuffer(text, dtype=np.uint8)}, **arrays))
+
+
+def description_text(layers: list, arrays: dict, version: int = VERSION) -> bytes:
+    """The UTF-8 JSON description of a model file, refused (ValueError) if a reader would be."""
     meta = {
         "format": FORMAT,
         "version": version,
@@ -83,6 +91,15 @@ def write_archive(path, layers: list, arrays: dict, version: int = VERSION) -> N
     if total > MAX_TOTAL_BYTES:
         fail("the model", f"at most {mib(MAX_TOTAL_BYTES)} of parameters, the most a model file "
              "may hold", None, given=f"{total:,} bytes")
+    return text
+
+
+def write_atomically(path, write) -> None:
+    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    An interrupted write leaves an existing file as it was; the temporary
+    files of killed writes are removed by the next write of the same path.
+    """
     folder, name = os.path.split(os.path.abspath(path))
     _remove_leftovers(folder, name)
     temporary = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.part")
@@ -96,7 +113,7 @@ def write_archive(path, layers: list, arrays: dict, version: int = VERSION) -> N
             with contextlib.suppress(OSError):
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **{META_KEY: np.frombuffer(text, dtype=np.uint8)}, **arrays)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)  # atomic on POSIX and Windows

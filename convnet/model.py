@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import _loop, training
 from ._archive import ModelFileError, open_archive, write_archive
+from . import _safetensors_model as safetensors_model
 from ._serialize import arrays_wanted, build_layers, describe
 from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
@@ -329,6 +330,12 @@ class Sequential:
     def save(self, path) -> None:
         """Write the architecture (JSON), the weights and the layers' state to one ``.npz`` file.
 
+        A name ending in ``.safetensors`` writes a safetensors file instead:
+        the arrays under PyTorch's names (``"0.weight"``, those of
+        :func:`convnet.interop.state_dict`) and the description as its
+        ``"convnet"`` metadata entry; ``safetensors.torch.load_file`` reads it,
+        and :func:`load` reads it back with the same checks.
+
         The file is written to a temporary name in the same folder
         (``.<name>.<16 hex digits>.part``) and then renamed, so an interrupted
         save leaves an existing file untouched; such a temporary file left by
@@ -346,11 +353,17 @@ class Sequential:
         """
         path = file_path(path)
         description, arrays, version = describe(self.layers)
-        write_archive(path, description, arrays, version)
+        write = safetensors_model.write_model if _is_safetensors(path) else write_archive
+        write(path, description, arrays, version)
 
 
 def load(path) -> Sequential:
     """Rebuild a model written by :meth:`Sequential.save`, checking the file first.
+
+    A name ending in ``.safetensors`` is read as a safetensors file
+    (:mod:`convnet._safetensors`: its header's length, entries and offsets
+    checked against the file's size before anything is read), whose
+    ``"convnet"`` metadata entry is checked as below.
 
     The file is hostile until checked.  Its description is read with a
     size bound and checked entry by entry, then every member's sizes and
@@ -377,7 +390,8 @@ def load(path) -> Sequential:
         If ``path`` is not a str or os.PathLike.
     """
     path = file_path(path)
-    with open_archive(path) as archive:
+    opened = safetensors_model.open_model if _is_safetensors(path) else open_archive
+    with opened(path) as archive:
         layers = build_layers(archive.description, path)
         wanted = arrays_wanted(layers, archive.description["arrays"], path)
         arrays = archive.read_arrays()
@@ -385,6 +399,10 @@ def load(path) -> Sequential:
         where = layer.params if key in layer.params else layer.state
         where[key] = arrays[name]
     return Sequential(layers)
+
+
+def _is_safetensors(path: str) -> bool:
+    return path.lower().endswith(safetensors_model.SUFFIX)
 
 
 def _place(path: str) -> str:

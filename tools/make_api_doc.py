@@ -40,6 +40,7 @@ MODULES = [
     ("convnet.viz", "Pictures (needs matplotlib)"),
     ("convnet.exercises", "Exercise folders: stubs to fill in, graded by pytest"),
     ("convnet.insight", "Why a network decides: saliency, Grad-CAM, occlusion, FGSM, class models"),
+    ("convnet.interop", "The bridge to PyTorch (to_torch, from_torch, torch_source) and safetensors files"),
     ("convnet.cli", "The command line: python -m convnet"),
 ]
 

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import (rows_data, rows_exercises, rows_fit, rows_insight, rows_math, rows_nets, rows_optim,
-               rows_resample, rows_testing, rows_tools)
+from . import (rows_data, rows_exercises, rows_fit, rows_insight, rows_interop, rows_math,
+               rows_nets, rows_optim, rows_resample, rows_testing, rows_tools)
 
 TABLES = (rows_math.ROWS, rows_nets.ROWS, rows_resample.ROWS, rows_tools.ROWS, rows_optim.ROWS,
-          rows_fit.ROWS, rows_data.ROWS, rows_testing.ROWS, rows_exercises.ROWS, rows_insight.ROWS)
+          rows_fit.ROWS, rows_data.ROWS, rows_testing.ROWS, rows_exercises.ROWS, rows_insight.ROWS,
+          rows_interop.ROWS)
 
 ALIASES = {"x": ("input",), "k": ("kernel",), "w": ("kernel", "x"), "dz": ("output",),
            "kernel_size": ("kernel",), "dilation": ("kernel",)}

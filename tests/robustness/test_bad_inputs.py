@@ -207,7 +207,7 @@ DOCUMENTED = ["convnet", "convnet.geometry", "convnet.window", "convnet.receptiv
               "convnet.training", "convnet.gradcheck", "convnet.datasets", "convnet.zoo",
               "convnet.explain", "convnet.viz", "convnet.transforms", "convnet.metrics",
               "convnet.callbacks", "convnet.schedules", "convnet.testing", "convnet.exercises",
-              "convnet.insight"]
+              "convnet.insight", "convnet.interop"]
 # Public names that take no input worth refusing, with the reason.
 EXEMPT = {
     "PADDING_MODES": "a constant", "PADDING_FILLS": "a constant", "DPI": "a constant",

@@ -18,7 +18,7 @@ if not HAVE_TORCH:
     if REQUIRED:
         raise pytest.UsageError("CONVNET_REQUIRE_OPTIONAL=1 but PyTorch is not installed: "
                                 "pip install -e \".[torch]\"")
-    collect_ignore_glob = ["test_*.py"]
+    collect_ignore_glob = ["test_*.py", "*_helpers.py"]
 
 
 def pytest_report_header(config):

@@ -1,0 +1,121 @@
+"""A model's arrays under PyTorch's ``state_dict`` names, and back (NumPy only).
+
+The names are the paths of :meth:`convnet.Sequential.parameters` and
+``state()``: ``"0.weight"``, ``"3.body.0.running_mean"``, ``"4.1.0.bias"``.
+They are the keys of the ``state_dict`` of :func:`~convnet.interop.to_torch`'s
+module, whose containers are built to have them; PyTorch's batch norm also
+counts its batches (``num_batches_tracked``), which convnet does not need:
+:func:`state_dict` gives it as 0 so that PyTorch's strict loading accepts the
+dict, and :func:`load_state_dict` ignores it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import layers as L
+from .._modelfile import listed
+from .._validate import fail
+from ..layers.base import walk
+
+__all__ = ["state_dict", "load_state_dict", "model_of"]
+
+COUNTER = "num_batches_tracked"
+
+
+def model_of(model, name: str = "model"):
+    """``model`` if it is a :class:`convnet.Sequential`, else a TypeError naming ``name``."""
+    from ..model import Sequential
+    if not isinstance(model, Sequential):
+        fail(name, "a convnet.Sequential", model, error=TypeError)
+    return model
+
+
+def state_dict(model) -> dict:
+    """Copies of a model's parameters and running statistics under PyTorch's key names.
+
+    Parameters
+    ----------
+    model : convnet.Sequential
+
+    Returns
+    -------
+    dict of str to ndarray
+        In PyTorch's order (each module's parameters, then its buffers, then
+        its children's); ``"<path>.num_batches_tracked"`` (0, int64) for each
+        batch norm, as PyTorch's ``state_dict`` has it.  ``torch.from_numpy``
+        of each value loads into :func:`to_torch`'s module.
+
+    Examples
+    --------
+    >>> from convnet import Sequential, layers as L
+    >>> model = Sequential(L.Conv2D(1, 2, 3, rng=0), L.BatchNorm2D(2))
+    >>> list(state_dict(model))
+    ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']
+    """
+    state = {}
+    for path, layer in walk(enumerate(model_of(model).layers)):
+        for key, value in (*layer.params.items(), *layer.state.items()):
+            state[f"{path}.{key}"] = np.array(value)
+        if isinstance(layer, (L.BatchNorm1D, L.BatchNorm2D)):
+            state[f"{path}.{COUNTER}"] = np.array(0, dtype=np.int64)
+    return state
+
+
+def load_state_dict(model, state) -> None:
+    """Copy ``state`` (name -> array, PyTorch's names) into the model's parameters and statistics.
+
+    Every parameter and running statistic of the model must be in ``state``
+    with its shape; values are converted to the layer's dtype.  PyTorch
+    tensors are accepted (detached and copied), as are the arrays of
+    :func:`read_safetensors` and of ``safetensors.numpy.load_file``.
+    ``num_batches_tracked`` entries are ignored.
+
+    Raises
+    ------
+    ValueError
+        Naming the keys missing from ``state``, those that belong to no
+        array of the model, or a key whose shape differs, and nothing is
+        changed.
+    TypeError
+        If ``model`` is not a Sequential, ``state`` not a dict, or a value
+        not an array of real numbers.
+
+    Examples
+    --------
+    >>> from convnet import Sequential, layers as L
+    >>> model = Sequential(L.Dense(2, 1, rng=0, dtype=np.float64))
+    >>> load_state_dict(model, {"0.weight": np.array([[1.0, 2.0]]), "0.bias": np.array([0.5])})
+    >>> model.forward(np.array([[1.0, 1.0]]))
+    array([[3.5]])
+    """
+    model = model_of(model)
+    if not isinstance(state, dict):
+        fail("state", "a dict of names to arrays (a state_dict)", state, error=TypeError)
+    targets = {}
+    for path, layer in walk(enumerate(model.layers)):
+        for kind in ("params", "state"):
+            for key, value in getattr(layer, kind).items():
+                targets[f"{path}.{key}"] = (getattr(layer, kind), key, value)
+    given = {name for name in state if not str(name).endswith(f".{COUNTER}")}
+    missing, unknown = set(targets) - given, given - set(targets)
+    if missing or unknown:
+        fail("state", "the model's array names (convnet.interop.state_dict(model))",
+             None, given=f"missing {listed(missing)}, not in the model {listed(unknown)}")
+    arrays = {}
+    for name, (_, _, current) in targets.items():
+        value = _as_array(state[name], name)
+        if value.shape != current.shape:
+            fail(f"state[{name!r}]", f"of shape {current.shape}", value,
+                 given=f"shape {value.shape}")
+        arrays[name] = value
+    for name, (where, key, current) in targets.items():       # all checked: now copy
+        where[key] = arrays[name].astype(current.dtype, copy=True)
+
+
+def _as_array(value, name: str) -> np.ndarray:
+    if hasattr(value, "detach") and hasattr(value, "cpu"):       # a torch.Tensor
+        value = value.detach().cpu().numpy()
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+        fail(f"state[{name!r}]", "an array of real numbers", value, error=TypeError)
+    return value
