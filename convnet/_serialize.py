@@ -1,4 +1,4 @@
-"""Layers to a model file's description and back: nested entries, arrays named by path.
+"""Layers to a model file's description and back; the model files (.npz, safetensors).
 
 A layer's entry is ``{"type", "config", "dtype"?}``; a container's
 (:class:`~convnet.layers.Residual`, :class:`~convnet.layers.Concat`) also
@@ -14,12 +14,14 @@ import inspect
 
 import numpy as np
 
+from . import _safetensors_model as safetensors_model
+from ._archive import open_archive, write_archive
 from ._description import layer_classes
 from ._modelfile import listed, refuse
 from .layers.base import walk
 from .layers.init import placeholder_parameters
 
-__all__ = ["describe", "build_layers", "arrays_wanted"]
+__all__ = ["describe", "build_layers", "arrays_wanted", "write_model", "read_layers"]
 
 
 def describe(layers) -> tuple[list, dict, int]:
@@ -102,3 +104,29 @@ def _jsonable(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+# -- model files: .npz archives, or safetensors files by their suffix ---------------
+
+def write_model(path: str, layers) -> None:
+    """Write ``layers`` (description, arrays) to ``path``, in the format its suffix names."""
+    description, arrays, version = describe(layers)
+    write = safetensors_model.write_model if _is_safetensors(path) else write_archive
+    write(path, description, arrays, version)
+
+
+def read_layers(path: str) -> list:
+    """The layers of the model file ``path``, built and filled after every check."""
+    opened = safetensors_model.open_model if _is_safetensors(path) else open_archive
+    with opened(path) as archive:
+        layers = build_layers(archive.description, path)
+        wanted = arrays_wanted(layers, archive.description["arrays"], path)
+        arrays = archive.read_arrays()
+    for layer, key, name in wanted:
+        where = layer.params if key in layer.params else layer.state
+        where[key] = arrays[name]
+    return layers
+
+
+def _is_safetensors(path: str) -> bool:
+    return path.lower().endswith(safetensors_model.SUFFIX)

@@ -11,9 +11,8 @@ layer held by a container: the path through the tree of layers).  Its
 from __future__ import annotations
 
 from . import _loop, training
-from ._archive import ModelFileError, open_archive, write_archive
-from . import _safetensors_model as safetensors_model
-from ._serialize import arrays_wanted, build_layers, describe
+from ._archive import ModelFileError
+from ._serialize import read_layers, write_model
 from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
 from .layers.base import Layer, check_dtype, convert_dtype, named_arrays, walk
@@ -351,10 +350,7 @@ class Sequential:
         OSError
             If writing fails (the previous file, if any, is kept).
         """
-        path = file_path(path)
-        description, arrays, version = describe(self.layers)
-        write = safetensors_model.write_model if _is_safetensors(path) else write_archive
-        write(path, description, arrays, version)
+        write_model(file_path(path), self.layers)
 
 
 def load(path) -> Sequential:
@@ -389,20 +385,7 @@ def load(path) -> Sequential:
     TypeError
         If ``path`` is not a str or os.PathLike.
     """
-    path = file_path(path)
-    opened = safetensors_model.open_model if _is_safetensors(path) else open_archive
-    with opened(path) as archive:
-        layers = build_layers(archive.description, path)
-        wanted = arrays_wanted(layers, archive.description["arrays"], path)
-        arrays = archive.read_arrays()
-    for layer, key, name in wanted:
-        where = layer.params if key in layer.params else layer.state
-        where[key] = arrays[name]
-    return Sequential(layers)
-
-
-def _is_safetensors(path: str) -> bool:
-    return path.lower().endswith(safetensors_model.SUFFIX)
+    return Sequential(read_layers(file_path(path)))
 
 
 def _place(path: str) -> str:

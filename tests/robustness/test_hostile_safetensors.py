@@ -91,7 +91,7 @@ def test_a_header_that_claims_a_huge_array_allocates_nothing(tmp_path):
 
 
 def test_model_files_without_or_against_their_description(tmp_path):
-    net = convnet.Sequential(L.Dense(2, 1, rng=0))
+    net = convnet.Sequential(L.Dense(2, 1, rng=0, dtype=np.float64))
     path = tmp_path / "m.safetensors"
     net.save(path)
     arrays, metadata = interop.read_safetensors(path)
