@@ -1,5 +1,9 @@
 """Pictures for teaching: kernels, feature maps, training curves, receptive fields, Eq. 8.12.
 
+Also where a classifier goes wrong (``plot_confusion_matrix``,
+``plot_misclassified``) and why it decides (``plot_attributions``,
+``plot_adversarial``, ``plot_class_models``, for :mod:`convnet.insight`).
+
 matplotlib is optional.  It is imported inside the functions, never when this
 module is imported, and without it every function raises an ``ImportError``
 that says what to install: ``pip install "convnet[plot]"``.  Nothing global is
