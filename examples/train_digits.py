@@ -5,9 +5,9 @@ runs without any download.  Two convolution-pooling groups and two dense
 layers (the architecture of the chapter's Fig. 8.11, scaled to 8x8 inputs)
 reach about 97 % test accuracy (97.1 % after 40 epochs with seed 0) in a
 few seconds on two cores.  The network and the training run live in
-:mod:`convnet.zoo`; ``convnet train digits`` on the command line does the same.  With matplotlib installed, the training
-curves, the first layer's kernels and the feature maps of the first test
-digit are written as PNGs.
+:mod:`convnet.zoo`; ``convnet train digits`` on the command line does the
+same.  With matplotlib installed, the training curves, the first layer's
+kernels and the feature maps of the first test digit are written as PNGs.
 
 Run:  python examples/train_digits.py [--epochs N] [--seed S] [--out output/train_digits]
 """
