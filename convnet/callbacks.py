@@ -6,7 +6,7 @@ any of::
     on_train_begin(logs)            before the first epoch
     on_epoch_begin(epoch, logs)     before each epoch
     on_epoch_end(epoch, logs)       after each epoch, with its numbers in logs
-    on_train_end(logs)              after the last epoch (or an early stop)
+    on_train_end(logs)              after the last epoch, an early stop or a divergence
     on_divergence(epoch, batch, error)   a step diverged (see StopOnDivergence)
 
 ``epoch`` counts from 0, as in Keras and PyTorch (``History.epoch`` and the
@@ -16,6 +16,15 @@ are) and ``lr``.  Before ``on_train_begin``, ``fit`` sets ``callback.model``,
 ``callback.optimizer`` and ``callback.history`` (the :class:`History` being
 filled) and clears ``callback.stop_training``; a callback that sets
 ``self.stop_training = True`` ends training after the current epoch.
+
+``on_train_end`` runs however training ends once it has begun, as Keras
+runs it: after the last epoch, after a callback's stop, and when a step
+diverges.  A :class:`DivergenceError` (see :class:`StopOnDivergence`)
+first lets every callback's ``on_train_end`` run (so ``EarlyStopping``
+puts the best weights back), then propagates with its message unchanged;
+``logs`` are then those of the last complete epoch (empty if there was
+none).  Any other error (a bug, a bad argument, Ctrl-C) propagates at
+once, without ``on_train_end``: the callbacks' state may be half-updated.
 
 Examples
 --------
@@ -236,7 +245,8 @@ class StopOnDivergence(Callback):
     The step is undone (the parameters and layer state are those of the last
     good step).  With ``raise_error=True`` (the default, and what ``fit``
     does without this callback in its list) a :class:`DivergenceError`
-    names the epoch and batch; with ``raise_error=False`` training ends
+    names the epoch and batch, raised after every callback's
+    ``on_train_end`` has run; with ``raise_error=False`` training ends
     quietly after the last complete epoch, as Keras's TerminateOnNaN, and
     ``error`` keeps the message.
     """
