@@ -17,6 +17,8 @@ The optimizer file is written first; the digest ties it to the model file it
 was written with, so a save killed between the two files is detected when
 loading (an error, never a silently mismatched resume).  An optimizer of
 another kind without ``state_dict()`` is saved from its ``state`` and ``lr``.
+Reading the optimizer file is :mod:`convnet._checkpoint_file`: the model
+file's checked reader, with a check of its own for the entry.
 """
 
 from __future__ import annotations

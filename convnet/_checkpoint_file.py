@@ -53,7 +53,7 @@ def parse_optimizer_description(raw: bytes, path) -> dict:
         refuse(path, f"its description nests lists and objects {depth} deep; an optimizer "
                      f"state nests at most {_MAX_DEPTH} deep")
     try:
-        meta = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        meta = json.loads(raw.decode("utf-8"))    # NaN and Infinity: a History may hold them
     except (ValueError, RecursionError) as exc:     # UnicodeDecodeError is a ValueError
         refuse(path, f"its description is not valid JSON ({exc})")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or \
@@ -79,13 +79,12 @@ def parse_optimizer_description(raw: bytes, path) -> dict:
     return meta
 
 
-def _no_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
+def _real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
-        math.isfinite(value)
+    return _real(value) and math.isfinite(value)
 
 
 def _check_meta(meta, path) -> None:
@@ -138,7 +137,7 @@ def _check_history(history, epoch: int, path) -> None:
             refuse(path, f"its history's {key!r} has {len(values)} entries for "
                          f"{len(epochs)} epochs")
         allowed_none = key not in ("loss", "time")
-        if not all(_number(v) or (allowed_none and v is None) for v in values):
+        if not all(_real(v) or (allowed_none and v is None) for v in values):
             refuse(path, f"its history's {key!r} must hold numbers"
                          + (" or null" if allowed_none else "") + f"; got {shown(values)}")
 

@@ -100,9 +100,15 @@ class Optimizer:
         Raises
         ------
         TypeError
-            If ``state_dict`` is not a dict with the keys ``state_dict()`` gives.
+            If ``state_dict`` is not a dict with the keys ``state_dict()`` gives,
+            or an entry of a parameter's state is not a float array (a step
+            count: an integer >= 0).
         ValueError
-            If it is another optimizer's, or its configuration is invalid.
+            If it is another optimizer's, its configuration is invalid, a
+            parameter's state lacks a key this optimizer keeps or has one it
+            does not (:meth:`state_layout`), or its arrays differ in shape.
+            (Whether they fit the parameters is checked by the next
+            :meth:`step`, which has them.)
         """
         keys = {"optimizer", "config", "state"}
         if not isinstance(state_dict, dict) or set(state_dict) != keys:

@@ -288,8 +288,13 @@ def load_checkpoint(path, optimizer=None) -> Checkpoint:
     ------
     FileNotFoundError
         If either file is missing.
-    ValueError
-        If a file is damaged or the two files were not saved together.
+    ModelFileError
+        (a ``ValueError``) if a file is damaged, foreign or too large, if
+        its entries or arrays do not fit the model's parameters or the
+        optimizer's kind of state, or if the two files were not saved
+        together; the message names the file and what is wrong.  Both
+        files are read as files from outside: with size bounds, checked
+        before their data are read, never unpickled.
     """
     model, meta, arrays = load_checkpoint_parts(path)
     if optimizer is not None:

@@ -178,3 +178,10 @@ def test_a_pickled_member_is_never_unpickled(saved):
              allow_pickle=True)
     refused(saved[0])
     assert unpickled == []
+
+
+def test_a_history_with_an_infinite_validation_loss_still_loads(saved):
+    # A validation set may overflow while training goes on; json writes that as Infinity.
+    rewrite(saved[1], history_put("val_loss", [float("inf")]))
+    _, _, history = load_checkpoint(saved[0])
+    assert history.val_loss == [float("inf")]
