@@ -210,8 +210,13 @@ class ModelArchive:
         self.close()
 
 
-def open_archive(path) -> ModelArchive:
-    """Open a model file and check everything but the array data; see :func:`read_archive`."""
+def open_archive(path, parse=parse_description) -> ModelArchive:
+    """Open a model file and check everything but the array data; see :func:`read_archive`.
+
+    ``parse(raw, path)`` checks the description's bytes and returns it as a
+    dict whose ``"arrays"`` is a checked table (checkpoints' optimizer files
+    use their own).
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no model file at {path!r}")
@@ -223,7 +228,7 @@ def open_archive(path) -> ModelArchive:
             if META_KEY not in members:
                 refuse(path, "it is not a convnet model file (no description entry)")
             raw = read_description(archive, members[META_KEY], path)
-        description = parse_description(raw, path)
+        description = parse(raw, path)
         with _damage_reported(path):
             checked = check_members(archive, members, description["arrays"], path)
         return ModelArchive(path, resources.pop_all(), archive, description, checked)

@@ -17,24 +17,23 @@ The optimizer file is written first; the digest ties it to the model file it
 was written with, so a save killed between the two files is detected when
 loading (an error, never a silently mismatched resume).  An optimizer of
 another kind without ``state_dict()`` is saved from its ``state`` and ``lr``.
+Reading the optimizer file is :mod:`convnet._checkpoint_file`: the model
+file's checked reader, with a check of its own for the entry.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 
 import numpy as np
 
 from ._archive import write_archive
-from ._modelfile import META_KEY, digest
+from ._checkpoint_file import KIND, check_against, read_optimizer_file
+from ._modelfile import ModelFileError, digest, refuse
 from ._validate import fail, file_path
 
 __all__ = ["optimizer_path", "save_checkpoint", "load_checkpoint_parts", "restore_optimizer"]
-
-KIND = "convnet-optimizer-state"
-
 
 def optimizer_path(path) -> str:
     """``run.npz`` -> ``run.optimizer.npz`` (the optimizer's file beside the model's)."""
@@ -80,33 +79,32 @@ def _state_dict(optimizer) -> dict:
 
 
 def load_checkpoint_parts(path) -> tuple:
-    """``(model, meta, arrays)`` of a checkpoint, the two files checked against each other."""
+    """``(model, meta, arrays)`` of a checkpoint, each file checked, then against each other.
+
+    The optimizer file gets the model file's treatment (bounded, checked
+    before it is read, never unpickled: :mod:`convnet._checkpoint_file`);
+    its arrays must fit the model's parameters.
+    """
     from .model import load                 # the model module imports the training loop
 
     path = file_path(path)
     model = load(path)
     other = optimizer_path(path)
-    try:
-        with np.load(other, allow_pickle=False) as data:
-            files = {name: data[name] for name in data.files}
-        meta = json.loads(files.pop(META_KEY).tobytes().decode("utf-8"))["layers"][0]
-        if meta.get("kind") != KIND:
-            raise ValueError(f"not a {KIND} file")
-    except FileNotFoundError:
-        raise
-    except Exception as exc:                 # any damage: one message naming the file
-        raise ValueError(f"cannot load the optimizer state {other!r}: {exc}") from None
+    meta, arrays = read_optimizer_file(other)
     if meta["model"] != model_digest(model):
-        raise ValueError(f"the optimizer state {other!r} was not written with the model file "
-                         f"{os.fspath(path)!r} (a save interrupted between the two files?)")
-    return model, meta, files
+        raise ModelFileError(f"the optimizer state {other!r} was not written with the model "
+                             f"file {os.fspath(path)!r} (a save interrupted between the two "
+                             "files?)")
+    check_against(model.parameters(), meta, arrays, other)
+    return model, meta, arrays
 
 
 def restore_optimizer(optimizer, meta: dict, arrays: dict, path) -> None:
     """Give ``optimizer`` the state, configuration and ``initial_lr`` of a checkpoint."""
+    other = optimizer_path(path)
     if type(optimizer).__name__ != meta["optimizer"]:
-        fail("optimizer", f"a {meta['optimizer']}, the optimizer whose state "
-             f"{optimizer_path(path)!r} holds", optimizer)
+        fail("optimizer", f"a {meta['optimizer']}, the optimizer whose state {other!r} holds",
+             optimizer)
     state: dict = {}
     for name, value in arrays.items():
         parameter, _, key = name.rpartition("/")
@@ -114,10 +112,13 @@ def restore_optimizer(optimizer, meta: dict, arrays: dict, path) -> None:
     for parameter, entries in meta["scalars"].items():
         state.setdefault(parameter, {}).update(entries)
     if callable(getattr(optimizer, "load_state_dict", None)):
-        optimizer.load_state_dict({"optimizer": meta["optimizer"], "config": meta["config"],
-                                   "state": state})
+        try:
+            optimizer.load_state_dict({"optimizer": meta["optimizer"], "config": meta["config"],
+                                       "state": state})
+        except (TypeError, ValueError) as exc:
+            refuse(other, f"its state does not fit a {meta['optimizer']} ({exc})")
     else:
         optimizer.state = state
-        optimizer.lr = meta["config"]["lr"]
+        optimizer.lr = meta["config"].get("lr")
     if meta["initial_lr"] is not None:
         optimizer.initial_lr = meta["initial_lr"]

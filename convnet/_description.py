@@ -31,7 +31,8 @@ from ._budget import format_bytes, get_memory_budget
 from ._modelfile import (FORMAT, MAX_DEPTH, MAX_NESTING, MAX_TOTAL_BYTES, VERSION, mib, refuse,
                          shown)
 
-__all__ = ["parse_description", "layer_classes", "nesting_depth", "ITEMSIZE"]
+__all__ = ["parse_description", "layer_classes", "nesting_depth", "ITEMSIZE",
+           "array_entry_bytes"]
 
 ITEMSIZE = {"float32": 4, "float64": 8}
 _TOP_KEYS = {"format", "version", "layers", "arrays"}
@@ -192,27 +193,32 @@ def _check_table(arrays: dict, paths: set, path) -> None:
             refuse(path, f"array name {shown(name)} is not '<layer path>.<parameter>' with the "
                          f"path of one of the {len(paths)} layers the description lists (such "
                          "as '0' or, inside a container, '3.body.0')")
-        if not isinstance(entry, dict) or set(entry) != _ARRAY_KEYS:
-            refuse(path, f"bad table entry for array {shown(name)}: it must be a JSON object "
-                         f"with exactly \"shape\", \"dtype\" and \"sha256\"; got {shown(entry)}")
-        shape, dtype, checksum = entry["shape"], entry["dtype"], entry["sha256"]
-        if (not isinstance(shape, list) or len(shape) > _MAX_NDIM
-                or not all(type(size) is int and size >= 0 for size in shape)):
-            refuse(path, f"array {shown(name)}: its shape must be a list of at most {_MAX_NDIM} "
-                         f"integers >= 0; got {shown(shape)}")
-        if not isinstance(dtype, str) or dtype not in ITEMSIZE:
-            refuse(path, f"array {shown(name)}: its dtype must be 'float32' or 'float64'; got "
-                         f"{shown(dtype)}")
-        if not isinstance(checksum, str) or not _SHA256.fullmatch(checksum):
-            refuse(path, f"array {shown(name)}: its sha256 must be 64 lower-case hex digits; got "
-                         f"{shown(checksum)}")
-        nbytes = math.prod(shape) * ITEMSIZE[dtype]
-        if nbytes > get_memory_budget():
-            refuse(path, f"array {shown(name)} of shape {tuple(shape)} would take "
-                         f"{format_bytes(nbytes)} ({nbytes:,} bytes), more than the memory "
-                         f"budget of {format_bytes(get_memory_budget())} "
-                         "(convnet.set_memory_budget)")
-        total += nbytes
+        total += array_entry_bytes(name, entry, path)
     if total > MAX_TOTAL_BYTES:
         refuse(path, f"its arrays hold {total:,} bytes together, more than the "
                      f"{mib(MAX_TOTAL_BYTES)} this reader accepts")
+
+
+def array_entry_bytes(name: str, entry, path) -> int:
+    """The bytes of the array a table entry declares, once the entry is checked."""
+    if not isinstance(entry, dict) or set(entry) != _ARRAY_KEYS:
+        refuse(path, f"bad table entry for array {shown(name)}: it must be a JSON object "
+                     f"with exactly \"shape\", \"dtype\" and \"sha256\"; got {shown(entry)}")
+    shape, dtype, checksum = entry["shape"], entry["dtype"], entry["sha256"]
+    if (not isinstance(shape, list) or len(shape) > _MAX_NDIM
+            or not all(type(size) is int and size >= 0 for size in shape)):
+        refuse(path, f"array {shown(name)}: its shape must be a list of at most {_MAX_NDIM} "
+                     f"integers >= 0; got {shown(shape)}")
+    if not isinstance(dtype, str) or dtype not in ITEMSIZE:
+        refuse(path, f"array {shown(name)}: its dtype must be 'float32' or 'float64'; got "
+                     f"{shown(dtype)}")
+    if not isinstance(checksum, str) or not _SHA256.fullmatch(checksum):
+        refuse(path, f"array {shown(name)}: its sha256 must be 64 lower-case hex digits; got "
+                     f"{shown(checksum)}")
+    nbytes = math.prod(shape) * ITEMSIZE[dtype]
+    if nbytes > get_memory_budget():
+        refuse(path, f"array {shown(name)} of shape {tuple(shape)} would take "
+                     f"{format_bytes(nbytes)} ({nbytes:,} bytes), more than the memory "
+                     f"budget of {format_bytes(get_memory_budget())} "
+                     "(convnet.set_memory_budget)")
+    return nbytes

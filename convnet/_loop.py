@@ -54,6 +54,7 @@ class _Run:
     shuffle: bool
     verbose: int
     progress: object = None
+    transform_seed: int = 0
 
 
 def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=None,
@@ -66,7 +67,7 @@ def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=Non
     n, history = run.x.shape[0], run.history
     for _ in range(run.first if run.shuffle else 0):
         run.rng.permutation(n)                        # the epochs a resumed run has done
-    transform_seed = int(run.rng.spawn(1)[0].integers(2 ** 63))
+    run.transform_seed = int(run.rng.spawn(1)[0].integers(2 ** 63))
     for callback in run.callbacks:
         callback.model, callback.optimizer, callback.history = model, optimizer, history
         callback.stop_training = False
@@ -74,12 +75,25 @@ def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=Non
     run.progress = FitProgress(run.first + 1, run.epochs, math.ceil(n / run.batch_size),
                                run.verbose)
     try:
+        _epochs(run)
+    except DivergenceError:
+        _end(run)                  # the callbacks end training (best weights back), then
+        raise                      # the error goes on with its message unchanged
+    _end(run)
+    return history
+
+
+def _epochs(run: _Run) -> None:
+    """The epochs, until the last, a callback's stop or a divergence."""
+    history, optimizer = run.history, run.optimizer
+    try:
         for epoch in range(run.first, run.epochs):
             _call(run.callbacks, "on_epoch_begin", epoch, {"lr": getattr(optimizer, "lr", None)})
             start = time.perf_counter()
-            model.train()
-            order = run.rng.permutation(n) if run.shuffle else np.arange(n)
-            done = _epoch(run, epoch, order, np.random.default_rng([transform_seed, epoch]))
+            run.model.train()
+            order = run.rng.permutation(run.x.shape[0]) if run.shuffle else \
+                np.arange(run.x.shape[0])
+            done = _epoch(run, epoch, order, np.random.default_rng([run.transform_seed, epoch]))
             if done is None:                           # diverged, and told to stop quietly
                 break
             _record(run, epoch + 1, *done)
@@ -90,9 +104,13 @@ def fit(model, x, y, *, epochs, batch_size, loss, optimizer, validation_data=Non
                 break
     finally:
         run.progress.close()
-    _call(run.callbacks, "on_train_end", _logs(history, optimizer) if len(history) else {})
-    model.train()
-    return history
+
+
+def _end(run: _Run) -> None:
+    """``on_train_end`` of every callback, then the model back in training mode."""
+    _call(run.callbacks, "on_train_end",
+          _logs(run.history, run.optimizer) if len(run.history) else {})
+    run.model.train()
 
 
 def _prepare(model, x, y, epochs, batch_size, loss, optimizer, validation_data, split, shuffle,
@@ -226,11 +244,15 @@ def _record(run: _Run, epoch, total, correct):
     history.epoch.append(epoch)
     history.loss.append(total / n)
     history.accuracy.append(None if correct is None else correct / n)
+    if validation_data is None and not history.val_loss:
+        return                                   # no epoch validated yet: the lists stay empty
+    val_loss, val_accuracy = None, None
     if validation_data is not None:
         val_loss, val_accuracy = evaluate(run.model, *validation_data, loss=run.loss,
                                           policy=run.policy)
-        history.val_loss.append(val_loss)
-        history.val_accuracy.append(val_accuracy)
+    for values, value in ((history.val_loss, val_loss), (history.val_accuracy, val_accuracy)):
+        values.extend([None] * (len(history) - 1 - len(values)))   # epochs without validation
+        values.append(value)
 
 
 def _logs(history: History, optimizer) -> dict:
@@ -247,7 +269,7 @@ def _epoch_line(history: History, epochs: int) -> str:
     parts = [f"epoch {history.epoch[i]}/{epochs}", f"loss {history.loss[i]:.4f}"]
     if history.accuracy[i] is not None:
         parts.append(f"accuracy {history.accuracy[i]:.4f}")
-    if history.val_loss:
+    if history.val_loss and history.val_loss[i] is not None:
         parts.append(f"val_loss {history.val_loss[i]:.4f}")
         if history.val_accuracy[i] is not None:
             parts.append(f"val_accuracy {history.val_accuracy[i]:.4f}")

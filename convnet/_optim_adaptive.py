@@ -68,6 +68,11 @@ class RMSprop(Optimizer):
         return dict(lr=self.lr, alpha=self.alpha, eps=self.eps, weight_decay=self.weight_decay,
                     momentum=self.momentum, centered=self.centered)
 
+    def state_layout(self):
+        return {"step": "count", "square_avg": "array",
+                **({"momentum_buffer": "array"} if self.momentum else {}),
+                **({"grad_avg": "array"} if self.centered else {})}
+
     def _update(self, name, param, grad):
         kind = param.dtype.type
         if self.weight_decay:
@@ -141,6 +146,9 @@ class AdaGrad(Optimizer):
     def config(self):
         return dict(lr=self.lr, lr_decay=self.lr_decay, weight_decay=self.weight_decay,
                     initial_accumulator_value=self.initial_accumulator_value, eps=self.eps)
+
+    def state_layout(self):
+        return {"step": "count", "sum": "array"}
 
     def _update(self, name, param, grad):
         kind = param.dtype.type

@@ -48,7 +48,15 @@ class Optimizer:
             if grad.shape != param.shape:
                 fail(f"gradient {name!r}", f"of shape {param.shape} like its parameter", grad,
                      given=f"shape {grad.shape}")
+            self._check_state(name, param)
             self._update(name, param, grad.astype(param.dtype, copy=False))
+
+    def _check_state(self, name, param) -> None:
+        """Refuse state arrays (loaded, or of another model) not of the parameter's shape."""
+        for key, value in self.state.get(name, {}).items():
+            if isinstance(value, np.ndarray) and value.shape != param.shape:
+                fail(f"optimizer state {name!r}[{key!r}]", f"of the shape of its parameter "
+                     f"{param.shape}", value, given=f"shape {value.shape}")
 
     def zero_state(self) -> None:
         """Forget momentum and moment estimates (start afresh)."""
@@ -56,6 +64,15 @@ class Optimizer:
 
     def config(self) -> dict:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def state_layout(self) -> dict | None:
+        """What a parameter's state holds once stepped: ``{key: "count" or "array"}``.
+
+        :meth:`load_state_dict` holds each parameter's entry to it (exactly
+        these keys).  None, the base class's answer, skips that check
+        (for optimizers of one's own that do not say).
+        """
+        return None
 
     def _update(self, name, param, grad):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -83,9 +100,15 @@ class Optimizer:
         Raises
         ------
         TypeError
-            If ``state_dict`` is not a dict with the keys ``state_dict()`` gives.
+            If ``state_dict`` is not a dict with the keys ``state_dict()`` gives,
+            or an entry of a parameter's state is not a float array (a step
+            count: an integer >= 0).
         ValueError
-            If it is another optimizer's, or its configuration is invalid.
+            If it is another optimizer's, its configuration is invalid, a
+            parameter's state lacks a key this optimizer keeps or has one it
+            does not (:meth:`state_layout`), or its arrays differ in shape.
+            (Whether they fit the parameters is checked by the next
+            :meth:`step`, which has them.)
         """
         keys = {"optimizer", "config", "state"}
         if not isinstance(state_dict, dict) or set(state_dict) != keys:
@@ -98,7 +121,7 @@ class Optimizer:
             fail("state_dict['config']", "a dict of the optimizer's arguments",
                  state_dict["config"], error=TypeError)
         fresh = type(self)(**state_dict["config"])          # checks every number
-        state = _checked_state(state_dict["state"])
+        state = _checked_state(state_dict["state"], fresh)
         for key in state_dict["config"]:
             setattr(self, key, getattr(fresh, key))
         self._restore(state)
@@ -116,27 +139,53 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
-def _checked_state(state) -> dict:
-    """A copy of a ``state_dict()['state']``: names to dicts of arrays and numbers."""
+def _checked_state(state, optimizer: Optimizer) -> dict:
+    """A copy of a ``state_dict()['state']``: names to dicts of arrays and numbers.
+
+    Each entry is held to ``optimizer.state_layout()`` (when it gives one):
+    the keys, step counts as integers >= 0, arrays of one shape.
+    """
     if not isinstance(state, dict):
         fail("state_dict['state']", "a dict from parameter names to dicts", state,
              error=TypeError)
+    layout = optimizer.state_layout()
     copied = {}
     for name, entries in state.items():
+        where = f"state_dict['state'][{name!r}]"
         if not isinstance(name, str) or not isinstance(entries, dict):
-            fail(f"state_dict['state'][{name!r}]", "a dict of arrays and numbers for a "
-                 "parameter named by a string", entries, error=TypeError)
-        copied[name] = {}
-        for key, value in entries.items():
-            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                copied[name][key] = np.array(value, copy=True)
-            elif isinstance(value, (int, float, np.integer, np.floating)) and \
-                    not isinstance(value, bool):
-                copied[name][key] = value.item() if hasattr(value, "item") else value
-            else:
-                fail(f"state_dict['state'][{name!r}][{key!r}]", "a float array or a number",
-                     value, error=TypeError)
+            fail(where, "a dict of arrays and numbers for a parameter named by a string",
+                 entries, error=TypeError)
+        if layout is not None and set(entries) != set(layout):
+            fail(where, f"a dict of exactly the keys {sorted(layout)} (what a "
+                 f"{type(optimizer).__name__} so configured keeps)", entries,
+                 given=f"keys {sorted(entries)}")
+        copied[name] = {key: _checked_entry(f"{where}[{key!r}]", value,
+                                            None if layout is None else layout[key])
+                        for key, value in entries.items()}
+        shapes = {value.shape for value in copied[name].values() if isinstance(value, np.ndarray)}
+        if len(shapes) > 1:
+            first = next(v for v in copied[name].values() if isinstance(v, np.ndarray))
+            key, odd = next((k, v) for k, v in copied[name].items()
+                            if isinstance(v, np.ndarray) and v.shape != first.shape)
+            fail(f"{where}[{key!r}]", f"an array of the shape of the entry's other arrays "
+                 f"{first.shape}", odd, given=f"shape {odd.shape}")
     return copied
+
+
+def _checked_entry(where: str, value, kind: str | None):
+    """A copy of one state entry: a float array, or a number (a step count: an int >= 0)."""
+    if kind == "count":
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                or value < 0:
+            fail(where, "a step count, an integer >= 0", value, error=TypeError)
+        return int(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return np.array(value, copy=True)
+    if kind is None and isinstance(value, (int, float, np.integer, np.floating)) and \
+            not isinstance(value, bool):
+        return value.item() if hasattr(value, "item") else value
+    fail(where, "a float array" + (" or a number" if kind is None else ""), value,
+         error=TypeError)
 
 
 def checked_betas(betas) -> tuple:

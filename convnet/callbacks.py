@@ -6,7 +6,7 @@ any of::
     on_train_begin(logs)            before the first epoch
     on_epoch_begin(epoch, logs)     before each epoch
     on_epoch_end(epoch, logs)       after each epoch, with its numbers in logs
-    on_train_end(logs)              after the last epoch (or an early stop)
+    on_train_end(logs)              after the last epoch, an early stop or a divergence
     on_divergence(epoch, batch, error)   a step diverged (see StopOnDivergence)
 
 ``epoch`` counts from 0, as in Keras and PyTorch (``History.epoch`` and the
@@ -16,6 +16,15 @@ are) and ``lr``.  Before ``on_train_begin``, ``fit`` sets ``callback.model``,
 ``callback.optimizer`` and ``callback.history`` (the :class:`History` being
 filled) and clears ``callback.stop_training``; a callback that sets
 ``self.stop_training = True`` ends training after the current epoch.
+
+``on_train_end`` runs however training ends once it has begun, as Keras
+runs it: after the last epoch, after a callback's stop, and when a step
+diverges.  A :class:`DivergenceError` (see :class:`StopOnDivergence`)
+first lets every callback's ``on_train_end`` run (so ``EarlyStopping``
+puts the best weights back), then propagates with its message unchanged;
+``logs`` are then those of the last complete epoch (empty if there was
+none).  Any other error (a bug, a bad argument, Ctrl-C) propagates at
+once, without ``on_train_end``: the callbacks' state may be half-updated.
 
 Examples
 --------
@@ -236,7 +245,8 @@ class StopOnDivergence(Callback):
     The step is undone (the parameters and layer state are those of the last
     good step).  With ``raise_error=True`` (the default, and what ``fit``
     does without this callback in its list) a :class:`DivergenceError`
-    names the epoch and batch; with ``raise_error=False`` training ends
+    names the epoch and batch, raised after every callback's
+    ``on_train_end`` has run; with ``raise_error=False`` training ends
     quietly after the last complete epoch, as Keras's TerminateOnNaN, and
     ``error`` keeps the message.
     """
@@ -278,8 +288,13 @@ def load_checkpoint(path, optimizer=None) -> Checkpoint:
     ------
     FileNotFoundError
         If either file is missing.
-    ValueError
-        If a file is damaged or the two files were not saved together.
+    ModelFileError
+        (a ``ValueError``) if a file is damaged, foreign or too large, if
+        its entries or arrays do not fit the model's parameters or the
+        optimizer's kind of state, or if the two files were not saved
+        together; the message names the file and what is wrong.  Both
+        files are read as files from outside: with size bounds, checked
+        before their data are read, never unpickled.
     """
     model, meta, arrays = load_checkpoint_parts(path)
     if optimizer is not None:

@@ -226,14 +226,14 @@ class Sequential:
         ----------
         x : array_like of shape (N, ...)
         y : array_like of shape (N,) labels or (N, K) targets
-        epochs : int
+        epochs : int > initial_epoch
             The number of the last epoch (as in Keras: with ``initial_epoch=5``
             and ``epochs=8``, three epochs run).
         batch_size : int
         loss : Loss or {"cross_entropy", "mse"}
         optimizer : an optimizer from :mod:`convnet.optim`
         validation_data : (x_val, y_val), optional
-            Evaluated after every epoch.
+            Evaluated after every epoch (not with ``validation_split``).
         validation_split : float in [0, 1), default 0
             Hold out this share of ``(x, y)`` (drawn at random from ``seed``,
             the same samples for the same seed; Keras takes the last ones) as
@@ -251,13 +251,17 @@ class Sequential:
             gets no carriage returns).  True is 1, False 0.
         callbacks : list of convnet.callbacks.Callback, optional
             Called at the start and end of training and of every epoch
-            (:mod:`convnet.callbacks`: early stopping, checkpoints, schedules).
+            (:mod:`convnet.callbacks`: early stopping, checkpoints, schedules);
+            a ``StopOnDivergence()`` is added unless one is in the list.
         initial_epoch : int, optional
             Epochs already done (default: the last epoch of ``history``, or
             0): training resumes with epoch ``initial_epoch + 1``, shuffled as
             the uninterrupted run would have been.
         history : History, optional
-            The History of an earlier ``fit`` to append to (and return).
+            The History of an earlier ``fit`` to append to and return
+            (``initial_epoch``, if given, must be its last epoch).  This run
+            may add or drop validation data; :class:`History` says how its
+            lists stay aligned.
         transform : callable, optional
             ``transform(x_batch, rng) -> new batch``, applied to each
             training batch (augmentation, :mod:`convnet.transforms`); ``rng``
@@ -273,7 +277,9 @@ class Sequential:
             When the loss becomes NaN or infinite; the message names the epoch
             and batch, and the parameters, the layers' running statistics and
             the optimizer's state (momentum, Adam's moment estimates, step
-            counts) are those after the last good step.  With
+            counts) are those after the last good step.  It is raised after
+            every callback's ``on_train_end`` (``EarlyStopping`` restores the
+            best weights).  With
             ``callbacks=[convnet.callbacks.StopOnDivergence(raise_error=False)]``
             training ends quietly instead.
         """

@@ -72,6 +72,9 @@ class SGD(Optimizer):
         return dict(lr=self.lr, momentum=self.momentum, nesterov=self.nesterov,
                     weight_decay=self.weight_decay)
 
+    def state_layout(self):
+        return {"velocity": "array"} if self.momentum else {}
+
     def _update(self, name, param, grad):
         if self.weight_decay:
             grad = grad + param.dtype.type(self.weight_decay) * param
@@ -125,6 +128,9 @@ class Adam(Optimizer):
 
     def config(self):
         return dict(lr=self.lr, betas=self.betas, eps=self.eps, weight_decay=self.weight_decay)
+
+    def state_layout(self):
+        return {"t": "count", "m": "array", "v": "array"}
 
     def _update(self, name, param, grad):
         if self.weight_decay:

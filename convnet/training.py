@@ -41,10 +41,20 @@ class DivergenceError(FloatingPointError):
 class History:
     """Per-epoch record of a :meth:`Sequential.fit` run.
 
-    ``accuracy`` entries are None when the targets are not class labels;
-    validation lists are empty without validation data.  ``time`` is the
-    wall time of each epoch in seconds.  Prints (and shows in a terminal) as
-    a table of one line per epoch; in a notebook, as an HTML table.
+    ``accuracy`` entries are None when the targets are not class labels.
+    ``time`` is the wall time of each epoch in seconds.  Prints (and shows in
+    a terminal) as a table of one line per epoch; in a notebook, as an HTML
+    table; ``-`` marks a missing value.
+
+    The validation lists are empty while no epoch has had validation data;
+    from the first epoch that has, they hold one entry per epoch, None for
+    the epochs without (a History continued by a ``fit`` that adds or drops
+    validation data).  So ``val_loss[i]`` is always the value of
+    ``epoch[i]``, as a Keras user reads ``history.history`` and as pandas
+    would hold the columns (NaN for the missing ones).  A continuation that
+    changes whether there is validation is allowed rather than refused:
+    adding validation data to a resumed run, or leaving it out to save time,
+    are both reasonable.
     """
 
     epoch: list = field(default_factory=list)

@@ -1,5 +1,6 @@
 """Callbacks: the protocol's order, early stopping, checkpoints that resume bit for bit, schedules."""
 
+import math
 import shutil
 
 import numpy as np
@@ -189,8 +190,34 @@ def test_a_damaged_optimizer_file_is_named(tmp_path):
           callbacks=[ModelCheckpoint(tmp_path / "a.npz")])
     state = tmp_path / "a.optimizer.npz"
     state.write_bytes(state.read_bytes()[:100])                   # truncated
-    with pytest.raises(ValueError, match="cannot load the optimizer state '.*a.optimizer.npz'"):
+    with pytest.raises(ValueError, match="cannot load '.*a.optimizer.npz': damaged or truncated"):
         load_checkpoint(tmp_path / "a.npz")
     state.unlink()
     with pytest.raises(FileNotFoundError):
         load_checkpoint(tmp_path / "a.npz")
+
+
+def test_a_divergence_error_still_ends_training_for_the_callbacks():
+    # Keras runs on_train_end however training ends; here a DivergenceError first lets every
+    # callback finish (EarlyStopping puts the best weights back), then propagates unchanged.
+    x, y = toy_data(40)
+    model = convnet.Sequential(L.Flatten(), L.Dense(64, 2, rng=0, **F64))
+
+    class Blow(Callback):                   # epoch 2 (from 0) takes an infinite rate
+        def on_epoch_begin(self, epoch, logs):
+            self.optimizer.lr = math.inf if epoch == 2 else 0.1
+
+    recorder, early = Recorder(), EarlyStopping(monitor="loss", patience=5)
+    kept = {}
+
+    class Keep(Callback):                   # the weights after each epoch
+        def on_epoch_end(self, epoch, logs):
+            kept[epoch] = {k: v.copy() for k, v in self.model.parameters().items()}
+    with pytest.raises(DivergenceError, match=r"^training stopped at epoch 3, batch 1: "):
+        model.fit(x, y, epochs=4, batch_size=10, loss="cross_entropy", optimizer=SGD(0.1),
+                  seed=0, verbose=0, callbacks=[Blow(), Keep(), early, recorder])
+    assert recorder.calls[-1] == ("train_end",)
+    assert [c[1] for c in recorder.calls if c[0] == "epoch_end"] == [0, 1]
+    assert early.best_epoch == 1                  # the loss fell in both good epochs
+    for name, value in model.parameters().items():
+        np.testing.assert_array_equal(value, kept[1][name])

@@ -149,3 +149,24 @@ def test_a_notebook_with_ipywidgets_gets_one_widget_bar(monkeypatch, capsys):
     assert made[0]["total"] == 10 and made[1] == ("closed", 10, "epoch 2/2",
                                                   ["accuracy", "loss"])
     assert len(made) == 2 and len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_a_continued_history_keeps_validation_aligned_with_its_epochs():
+    # Epoch 1 without validation, 2-3 with, 4 without: one entry per epoch, None where an
+    # epoch had none (as pandas would show NaN); a History never validated keeps empty lists.
+    x, y = toy_data(40)
+    net = model()
+    history = fit(net, epochs=1)
+    assert history.val_loss == [] and history.val_accuracy == []
+    fit(net, epochs=3, history=history, validation_data=(x[:8], y[:8]))
+    fit(net, epochs=4, history=history)
+    assert history.epoch == [1, 2, 3, 4]
+    assert [v is None for v in history.val_loss] == [True, False, False, True]
+    assert [v is None for v in history.val_accuracy] == [True, False, False, True]
+    table = history.as_dict()
+    assert all(len(column) == 4 for column in table.values())
+    lines = str(history).splitlines()[1:]
+    assert [line.split()[3] for line in lines] == ["-", lines[1].split()[3],
+                                                   lines[2].split()[3], "-"]
+    assert float(lines[1].split()[3]) == pytest.approx(history.val_loss[1], abs=1e-4)
+    assert history._repr_html_().count("<td") == 4 * 6

@@ -237,3 +237,51 @@ def test_missing_gradient_and_bad_options():
         SGD(lr=0.1, nesterov=True)
     with pytest.raises(TypeError, match="betas must be a pair"):
         Adam(betas=0.9)
+
+
+@pytest.mark.parametrize("make, key", [(lambda: Adam(0.1), "v"), (lambda: AdamW(0.1), "t"),
+                                       (lambda: SGD(0.1, momentum=0.9), "velocity"),
+                                       (lambda: RMSprop(momentum=0.5, centered=True), "grad_avg"),
+                                       (lambda: AdaGrad(), "sum")])
+def test_load_state_dict_refuses_a_parameter_state_missing_a_key(make, key):
+    optimizer = make()
+    optimizer.step(grad_layer())
+    bad = optimizer.state_dict()
+    del bad["state"]["weight"][key]
+    with pytest.raises(ValueError, match=rf"state_dict\['state'\]\['weight'\] must be .*"
+                                         rf"{key!r}.*; got .*keys"):
+        make().load_state_dict(bad)
+    bad = optimizer.state_dict()
+    bad["state"]["weight"]["extra"] = 1
+    with pytest.raises(ValueError, match=r"state_dict\['state'\]\['weight'\] must be"):
+        make().load_state_dict(bad)
+
+
+def grad_layer():
+    layer = one_weight()
+    layer.params["weight"] = np.ones((2, 3))
+    layer.grads["weight"] = np.full((2, 3), 0.5)
+    return layer
+
+
+def test_load_state_dict_refuses_wrong_shapes_and_counts_and_step_checks_the_parameters():
+    optimizer = Adam(0.1)
+    optimizer.step(grad_layer())
+    bad = optimizer.state_dict()
+    bad["state"]["weight"]["v"] = np.zeros((3, 2))            # m is (2, 3)
+    with pytest.raises(ValueError, match=r"state_dict\['state'\]\['weight'\]\['v'\] must be "
+                                         r"an array of the shape of the entry's other arrays "
+                                         r"\(2, 3\); got shape \(3, 2\)"):
+        Adam().load_state_dict(bad)
+    bad = optimizer.state_dict()
+    bad["state"]["weight"]["t"] = 1.5
+    with pytest.raises(TypeError, match=r"state_dict\['state'\]\['weight'\]\['t'\] must be a "
+                                        r"step count, an integer >= 0"):
+        Adam().load_state_dict(bad)
+    bad = optimizer.state_dict()
+    bad["state"]["weight"]["m"] = bad["state"]["weight"]["v"] = np.zeros(6)
+    other = Adam()
+    other.load_state_dict(bad)          # consistent in itself: only a parameter can tell
+    with pytest.raises(ValueError, match=r"optimizer state 'weight'\['m'\] must be of the "
+                                         r"shape of its parameter \(2, 3\); got shape \(6,\)"):
+        other.step(grad_layer())
