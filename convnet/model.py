@@ -16,8 +16,7 @@ from ._serialize import read_layers, write_model
 from ._summary import Summary, summary_rows
 from ._validate import fail, file_path, integer
 from .layers.base import Layer, check_dtype, convert_dtype, named_arrays, walk
-from .functional import release_work_memory, softmax
-from .layers.activation import Softmax
+from .functional import release_work_memory
 from .training import DivergenceError, History, TrainingPolicy
 
 __all__ = ["Sequential", "History", "Summary", "DivergenceError", "TrainingPolicy", "load",
@@ -166,14 +165,7 @@ class Sequential:
         ndarray of shape (N, K)
             Rows of non-negative numbers summing to 1, in the model's dtype.
         """
-        if self.layers and isinstance(self.layers[-1], Softmax):
-            raise ValueError("the model ends with a Softmax layer, so predict(x) already "
-                             "returns probabilities; predict_proba would apply softmax twice")
-        scores = self.predict(x, batch_size)
-        if scores.ndim != 2:
-            raise ValueError(f"predict_proba needs class scores (N, K) from the model; its "
-                             f"outputs for x have shape {scores.shape}")
-        return softmax(scores, axis=1)                                   # (N, K)
+        return training.predict_proba(self, x, batch_size, self.policy)
 
     def evaluate(self, x, y, loss="cross_entropy", batch_size=256, top_k=None):
         """Mean loss and accuracy on ``(x, y)`` in evaluation mode, and top-k accuracy if asked.

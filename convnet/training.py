@@ -19,7 +19,9 @@ import numpy as np
 from ._optim_base import Optimizer
 from ._html import html_table
 from ._validate import fail, integer, real_array
-from .functional import inference, reuse_work_memory, step_memory, temporary_work_memory
+from .functional import (inference, reuse_work_memory, softmax, step_memory,
+                         temporary_work_memory)
+from .layers.activation import Softmax
 from .layers.base import run_backward, run_forward, walk
 from .losses import Loss, MSELoss, SoftmaxCrossEntropy, class_labels
 from .metrics import top_k_accuracy
@@ -200,6 +202,18 @@ def predict(model, x, batch_size=256, policy: TrainingPolicy = TrainingPolicy())
         outputs = [run_forward(order, x[start:start + batch_size])
                    for start in range(0, x.shape[0], batch_size)]
     return np.concatenate(outputs)
+
+
+def predict_proba(model, x, batch_size=256, policy: TrainingPolicy = TrainingPolicy()):
+    """Softmax of :func:`predict`'s class scores, row by row (see ``Sequential.predict_proba``)."""
+    if model.layers and isinstance(model.layers[-1], Softmax):
+        raise ValueError("the model ends with a Softmax layer, so predict(x) already "
+                         "returns probabilities; predict_proba would apply softmax twice")
+    scores = predict(model, x, batch_size, policy)
+    if scores.ndim != 2:
+        raise ValueError(f"predict_proba needs class scores (N, K) from the model; its "
+                         f"outputs for x have shape {scores.shape}")
+    return softmax(scores, axis=1)                                       # (N, K)
 
 
 def evaluate(model, x, y, loss="cross_entropy", batch_size=256,
