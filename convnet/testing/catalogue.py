@@ -39,6 +39,11 @@ derivative of the output               sigmoid_derivative, tanh_derivative
 batch norm with the unbiased variance  batch_norm
 batch norm statistics per position     batch_norm
 batch norm dx, frozen statistics       batch_norm_backward
+group norm statistics per channel      group_norm
+group norm dx, frozen statistics       group_norm_backward
+channels mixed across groups           grouped conv2d, grouped conv2d_backward (dx, dw)
+adaptive window end rounded down       adaptive_avg_pool2d, adaptive_max_pool2d, and backwards
+nearest index rounded, not floored     upsample2d, upsample2d_backward
 =====================================  =====================================================
 """
 
@@ -51,7 +56,7 @@ from typing import Callable
 import numpy as np
 
 from ..functional import engine
-from . import _mistakes as m
+from . import _mistakes as m, _mistakes_groups as mg, _mistakes_resample as mr
 from ._core import equal
 
 __all__ = ["Mistake", "MISTAKES", "mistakes_for", "catalogue_table"]
@@ -150,6 +155,26 @@ MISTAKES = (
             "mean and variance were constants (the evaluation formula); in training they "
             "depend on every x, which adds two sums (Eq. N.13)", ("batch_norm_backward",),
             m.batch_norm_backward_frozen),
+    Mistake("group norm statistics per channel", "your mean and variance run over each "
+            "channel on its own (instance norm); group norm shares them among the C/G "
+            "channels of a group, over those channels and every position (Eq. N.1-N.3 over "
+            "the group)", ("group_norm",), mg.group_norm_per_channel),
+    Mistake("group norm dx, frozen statistics", "your dx is gamma dz / sigma, as if each "
+            "group's mean and variance were constants; they depend on every x of the group, "
+            "which adds two sums over the group (Eq. N.13)", ("group_norm_backward",),
+            mg.group_norm_backward_frozen),
+    Mistake("channels mixed across groups", "every output map of yours reads every input "
+            "map (w repeated over the groups); with groups G, output map h reads only the "
+            "C/G maps of its own group (Eq. G.1-G.3)",
+            ("grouped conv2d", "grouped conv2d_backward"), mg.grouped_conv_mixed),
+    Mistake("adaptive window end rounded down", "your windows end at floor((i+1)*H/Ho); "
+            "they end at ceil((i+1)*H/Ho), so that neighbouring windows may share a pixel "
+            "(Eq. R.1, PyTorch's rule)",
+            ("adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool2d_backward",
+             "adaptive_max_pool2d_backward"), None),
+    Mistake("nearest index rounded, not floored", "your output pixel p copies input "
+            "round(p / s); nearest upsampling copies floor(p / s) (Eq. R.6, PyTorch's "
+            "'nearest')", ("upsample2d", "upsample2d_backward"), mr.nearest_rounded()),
 )
 
 _BY_OPERATION = {
@@ -164,6 +189,15 @@ _BY_OPERATION = {
     ("channels pooled together", "avg_pool2d"): m.pool_across_channels("avg"),
     ("average not divided by the window", "avg_pool2d"): m.avg_not_divided,
     ("average not divided by the window", "avg_pool2d_backward"): m.avg_backward_not_divided,
+    ("channels mixed across groups", "grouped conv2d_backward"): mg.grouped_conv_backward_mixed,
+    ("adaptive window end rounded down", "adaptive_avg_pool2d"): mr.adaptive_end_floored("avg"),
+    ("adaptive window end rounded down", "adaptive_max_pool2d"): mr.adaptive_end_floored("max"),
+    ("adaptive window end rounded down", "adaptive_avg_pool2d_backward"):
+        mr.adaptive_end_floored("avg", backward=True),
+    ("adaptive window end rounded down", "adaptive_max_pool2d_backward"):
+        mr.adaptive_end_floored("max", backward=True),
+    ("nearest index rounded, not floored", "upsample2d_backward"):
+        mr.nearest_rounded(backward=True),
     ("derivative of the output", "sigmoid_derivative"):
         m.derivative_of_the_output(lambda x: x * (1 - x)),
     ("derivative of the output", "tanh_derivative"):

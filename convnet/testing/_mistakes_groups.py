@@ -1,0 +1,52 @@
+"""What the classic mistakes of group normalisation and grouped convolution compute.
+
+As :mod:`convnet.testing._mistakes`: each takes the case's arguments and
+returns ``{output name: array}`` or ``None`` where the mistake changes
+nothing in this case; written with the library's correct functions and one
+deliberate change each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..functional import conv2d, conv2d_backward, group_norm
+
+
+def group_norm_per_channel(x, num_groups, gamma=None, beta=None, eps=1e-5, **_):
+    """Statistics per channel (instance norm) where the group's C/G channels share them."""
+    if num_groups == np.shape(x)[1]:
+        return None
+    return {"z": group_norm(x, np.shape(x)[1], gamma, beta, eps)}
+
+
+def group_norm_backward_frozen(dz, x, num_groups, gamma=None, eps=1e-5, **_):
+    """dx = gamma dz / sigma: each group's mean and variance treated as constants."""
+    x = np.asarray(x, dtype=np.float64)
+    n, c = x.shape[:2]
+    per_group = x.reshape(n, num_groups, -1)                                # (N, G, C/G*H*W)
+    sigma = np.sqrt(per_group.var(axis=2, keepdims=True) + eps)
+    dx = (np.asarray(dz, dtype=np.float64).reshape(per_group.shape) / sigma).reshape(x.shape)
+    scale = 1.0 if gamma is None else np.reshape(gamma, (1, c) + (1,) * (x.ndim - 2))
+    return {"dx": scale * dx}
+
+
+def _tiled(w, groups):
+    """The kernel repeated for every group: (F, C/G, kh, kw) -> (F, C, kh, kw)."""
+    return np.tile(np.asarray(w, dtype=np.float64), (1, groups, 1, 1))
+
+
+def grouped_conv_mixed(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, **_):
+    """Every output map reads every input map (w repeated over the groups)."""
+    if groups == 1:
+        return None
+    return {"z": conv2d(x, _tiled(w, groups), b, stride, padding, dilation)}
+
+
+def grouped_conv_backward_mixed(dz, x, w, stride=1, padding=0, dilation=1, groups=1, **_):
+    """The backward of that forward: dx from every output map, dw summed over the groups."""
+    if groups == 1:
+        return None
+    dx, dw, _ = conv2d_backward(dz, x, _tiled(w, groups), stride, padding, dilation)
+    f, cg = np.shape(w)[:2]
+    return {"dx": dx, "dw": dw.reshape(f, groups, cg, *dw.shape[2:]).sum(axis=1)}
