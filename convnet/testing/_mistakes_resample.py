@@ -28,14 +28,15 @@ def _right_windows(inputs, outputs):
     return [(i * inputs // outputs, -(-(i + 1) * inputs // outputs)) for i in range(outputs)]
 
 
-def _floored(x, output_size):
-    """Both axes' floored windows, or None when they are the right ones or one is empty."""
+def _floored(x, output_size, empty_allowed):
+    """Both axes' floored windows, or None when they are the right ones (or one is empty and
+    ``empty_allowed`` is false: the max of nothing raises)."""
     ho, wo = _output_size(x, output_size)
     height, width = np.shape(x)[2:]
     rows, cols = _floored_windows(height, ho), _floored_windows(width, wo)
     if (rows, cols) == (_right_windows(height, ho), _right_windows(width, wo)):
         return None
-    if any(start >= end for start, end in rows + cols):
+    if not empty_allowed and any(start >= end for start, end in rows + cols):
         return None
     return rows, cols
 
@@ -44,7 +45,7 @@ def adaptive_end_floored(kind, backward=False):
     """Adaptive pooling (``kind`` "avg" or "max") over windows whose end is rounded down."""
     def mistake(x, output_size, dz=None, **_):
         x = np.asarray(x, dtype=np.float64)
-        windows = _floored(x, output_size)
+        windows = _floored(x, output_size, empty_allowed=kind == "avg")
         if windows is None:
             return None
         rows, cols = windows
@@ -53,9 +54,9 @@ def adaptive_end_floored(kind, backward=False):
         for i, (top, bottom) in enumerate(rows):
             for j, (left, right) in enumerate(cols):
                 window = x[:, :, top:bottom, left:right]
-                if kind == "avg":
-                    out[:, :, i, j] = window.mean(axis=(2, 3))
-                    if backward:
+                if kind == "avg":                      # an empty window: 0/0, nan
+                    out[:, :, i, j] = window.sum(axis=(2, 3)) / window[0, 0].size
+                    if backward and window.size:
                         dx[:, :, top:bottom, left:right] += (dz[:, :, i:i + 1, j:j + 1]
                                                              / window[0, 0].size)
                     continue

@@ -131,18 +131,23 @@ def normalised(draw, taken, backward=False):
 @st.composite
 def grouped(draw, taken, backward=False):
     """``batch``'s case with ``groups`` G: C = G*Cg maps in, F = G*Fg out, w (F, Cg, kh, kw)."""
-    groups = draw(st.integers(1, 3)) if "groups" in taken else 1
-    cg, fg = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    case = draw(batch(taken, backward))
-    n, _, height, width = case["x"].shape
-    kh, kw = case["w"].shape[2:]
-    case.update(x=draw(values((n, groups * cg, height, width))),
-                w=draw(values((groups * fg, cg, kh, kw))), groups=groups)
+    groups = draw(st.integers(1, 3))
+    n, cg, fg = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 2)) if "stride" in taken else 1
+    padding = draw(st.integers(0, 1)) if "padding" in taken else 0
+    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
+    height = _fitting(draw, kh, dilation, (padding, padding), extra=2)
+    width = _fitting(draw, kw, dilation, (padding, padding), extra=2)
+    case = dict(x=draw(values((n, groups * cg, height, width))),
+                w=draw(values((groups * fg, cg, kh, kw))))
     if backward:
-        case["dz"] = draw(values((n, groups * fg) + case["dz"].shape[2:]))
-    elif case["b"] is not None:
-        case["b"] = draw(values((groups * fg,)))
-    return case
+        ho = (height + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+        wo = (width + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+        case = dict(dz=draw(values((n, groups * fg, ho, wo))), **case)
+    else:
+        case["b"] = draw(st.none() | values((groups * fg,))) if "b" in taken else None
+    return dict(case, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
 
 @st.composite
@@ -180,13 +185,10 @@ def upsampled(draw, taken, backward=False):
 @st.composite
 def group_normalised(draw, taken, backward=False):
     """x (N, C, ...) with C = G * (maps per group), num_groups G, gamma, beta (C,)."""
-    groups = draw(st.integers(1, 3))
-    c = groups * draw(st.integers(1, 2))
-    n = draw(st.integers(1, 2))
-    spatial = draw(st.sampled_from([(), (1, 2), (2, 2), (2, 3)]))
-    if c // groups * int(np.prod(spatial)) < 2:        # at least two values per group
-        spatial = (1, 2)
-    shape = (n, c, *spatial)
+    groups, per_group = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    c, n = groups * per_group, draw(st.integers(1, 2))
+    spatial = draw(st.sampled_from([(1, 2), (2, 2), (2, 3)] + [()] * (per_group > 1)))
+    shape = (n, c, *spatial)                     # at least two values per group
     case = dict(x=draw(values(shape)), num_groups=groups,
                 gamma=draw(values((c,), 1, 3)) if "gamma" in taken else None)
     if backward:
