@@ -21,9 +21,25 @@ def group_norm_per_channel(x, num_groups, gamma=None, beta=None, eps=1e-5, **_):
     flat = x.reshape(x.shape[0], x.shape[1], -1)                            # (N, C, H*W)
     x_hat = (flat - flat.mean(axis=2, keepdims=True)) / np.sqrt(flat.var(axis=2, keepdims=True)
                                                                 + eps)
-    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    y = x_hat.reshape(x.shape) * (1.0 if gamma is None else np.reshape(gamma, shape))
-    return {"z": y if beta is None else y + np.reshape(beta, shape)}
+    return {"z": _affine(x_hat.reshape(x.shape), gamma, beta)}
+
+
+def group_norm_interleaved(x, num_groups, gamma=None, beta=None, eps=1e-5, **_):
+    """Channel c in group c % G: the reshape (N, C/G, G, ...) where (N, G, C/G, ...) belongs."""
+    x = np.asarray(x, dtype=np.float64)
+    n, c = x.shape[:2]
+    if num_groups in (1, c):
+        return None
+    dealt = x.reshape(n, c // num_groups, num_groups, -1)                  # (N, C/G, G, H*W)
+    x_hat = (dealt - dealt.mean(axis=(1, 3), keepdims=True)) / np.sqrt(
+        dealt.var(axis=(1, 3), keepdims=True) + eps)
+    return {"z": _affine(x_hat.reshape(x.shape), gamma, beta)}
+
+
+def _affine(x_hat, gamma, beta):
+    shape = (1, x_hat.shape[1]) + (1,) * (x_hat.ndim - 2)
+    y = x_hat * (1.0 if gamma is None else np.reshape(gamma, shape))
+    return y if beta is None else y + np.reshape(beta, shape)
 
 
 def group_norm_backward_frozen(dz, x, num_groups, gamma=None, eps=1e-5, **_):
@@ -56,3 +72,33 @@ def grouped_conv_backward_mixed(dz, x, w, stride=1, padding=0, dilation=1, group
     dx, dw, _ = conv2d_backward(dz, x, _tiled(w, groups), stride, padding, dilation)
     f, cg = np.shape(w)[:2]
     return {"dx": dx, "dw": dw.reshape(f, groups, cg, *dw.shape[2:]).sum(axis=1)}
+
+
+def _dealt_in_turn(w, groups):
+    """Output maps sorted by h % G (stable): the order that puts the student's groups in blocks."""
+    f = np.shape(w)[0]
+    if groups == 1 or f == groups:                  # one output map per group: the same
+        return None
+    order = np.argsort(np.arange(f) % groups, kind="stable")
+    return order, np.argsort(order)
+
+
+def grouped_conv_in_turn(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, **_):
+    """Output map h in group h % G (dealt like cards) where the groups are blocks h // (F/G)."""
+    orders = _dealt_in_turn(w, groups)
+    if orders is None:
+        return None
+    order, back = orders
+    b = None if b is None else np.asarray(b)[order]
+    z = conv2d(x, np.asarray(w)[order], b, stride, padding, dilation, groups)
+    return {"z": z[:, back]}
+
+
+def grouped_conv_backward_in_turn(dz, x, w, stride=1, padding=0, dilation=1, groups=1, **_):
+    orders = _dealt_in_turn(w, groups)
+    if orders is None:
+        return None
+    order, back = orders
+    dx, dw, _ = conv2d_backward(np.asarray(dz)[:, order], x, np.asarray(w)[order], stride,
+                                padding, dilation, groups=groups)
+    return {"dx": dx, "dw": dw[back]}

@@ -40,8 +40,10 @@ batch norm with the unbiased variance  batch_norm
 batch norm statistics per position     batch_norm
 batch norm dx, frozen statistics       batch_norm_backward
 group norm statistics per channel      group_norm
+group norm groups interleaved          group_norm
 group norm dx, frozen statistics       group_norm_backward
 channels mixed across groups           grouped conv2d, grouped conv2d_backward (dx, dw)
+output maps dealt to groups in turn    grouped conv2d, grouped conv2d_backward (dx, dw)
 adaptive window end rounded down       adaptive_avg_pool2d, adaptive_max_pool2d, and backwards
 nearest index rounded, not floored     upsample2d, upsample2d_backward
 =====================================  =====================================================
@@ -159,6 +161,10 @@ MISTAKES = (
             "channel on its own (instance norm); group norm shares them among the C/G "
             "channels of a group, over those channels and every position (Eq. N.1-N.3 over "
             "the group)", ("group_norm",), mg.group_norm_per_channel),
+    Mistake("group norm groups interleaved", "your groups take every G-th channel (channel "
+            "c in group c % G: a reshape to (N, C/G, G, ...)); a group is C/G consecutive "
+            "channels, the reshape (N, G, C/G, ...)", ("group_norm",),
+            mg.group_norm_interleaved),
     Mistake("group norm dx, frozen statistics", "your dx is gamma dz / sigma, as if each "
             "group's mean and variance were constants; they depend on every x of the group, "
             "which adds two sums over the group (Eq. N.13)", ("group_norm_backward",),
@@ -167,6 +173,10 @@ MISTAKES = (
             "map (w repeated over the groups); with groups G, output map h reads only the "
             "C/G maps of its own group (Eq. G.1-G.3)",
             ("grouped conv2d", "grouped conv2d_backward"), mg.grouped_conv_mixed),
+    Mistake("output maps dealt to groups in turn", "your output map h reads the input "
+            "maps of group h % G; the F output maps form G consecutive blocks of F/G, map h "
+            "in group h // (F/G), like the input maps (PyTorch's layout)",
+            ("grouped conv2d", "grouped conv2d_backward"), mg.grouped_conv_in_turn),
     Mistake("adaptive window end rounded down", "your windows end at floor((i+1)*H/Ho); "
             "they end at ceil((i+1)*H/Ho), so that neighbouring windows may share a pixel "
             "(Eq. R.1, PyTorch's rule)",
@@ -190,6 +200,8 @@ _BY_OPERATION = {
     ("average not divided by the window", "avg_pool2d"): m.avg_not_divided,
     ("average not divided by the window", "avg_pool2d_backward"): m.avg_backward_not_divided,
     ("channels mixed across groups", "grouped conv2d_backward"): mg.grouped_conv_backward_mixed,
+    ("output maps dealt to groups in turn", "grouped conv2d_backward"):
+        mg.grouped_conv_backward_in_turn,
     ("adaptive window end rounded down", "adaptive_avg_pool2d"): mr.adaptive_end_floored("avg"),
     ("adaptive window end rounded down", "adaptive_max_pool2d"): mr.adaptive_end_floored("max"),
     ("adaptive window end rounded down", "adaptive_avg_pool2d_backward"):

@@ -108,15 +108,21 @@ def _per_channel(v, x):
     return np.reshape(v, (1, -1) + (1,) * (x.ndim - 2))
 
 
-def group_norm_einsum(per_channel=False):
-    """``per_channel``: the planted slip, statistics over each channel's positions only."""
+def group_norm_einsum(per_channel=False, interleaved=False):
+    """Planted slips: ``per_channel``, statistics over each channel's positions only;
+    ``interleaved``, channel c in group c % G (the reshape (N, C/G, G) for (N, G, C/G))."""
     def forward(x, num_groups, gamma=None, beta=None, eps=1e-5):
-        g = _grouped(x, x.shape[1] if per_channel else num_groups)
+        if interleaved:                          # (N, C/G, G, P) -> (N, G, C/G, P)
+            g = x.reshape(x.shape[0], x.shape[1] // num_groups, num_groups, -1)
+            g = g.transpose(0, 2, 1, 3)
+        else:
+            g = _grouped(x, x.shape[1] if per_channel else num_groups)
         m = g.shape[2] * g.shape[3]
         mean = np.einsum("ngcp->ng", g)[:, :, None, None] / m
         centred = g - mean
         var = np.einsum("ngcp,ngcp->ng", centred, centred)[:, :, None, None] / m
-        y = (centred / np.sqrt(var + eps)).reshape(x.shape)
+        y = centred / np.sqrt(var + eps)
+        y = (y.transpose(0, 2, 1, 3) if interleaved else y).reshape(x.shape)
         y = y if gamma is None else y * _per_channel(gamma, x)
         return y if beta is None else y + _per_channel(beta, x)
     return forward
@@ -145,15 +151,16 @@ def group_norm_backward_by_steps(frozen=False):
 
 # -- grouped convolution: loops over groups, einsum inside ---------------------------------
 
-def _input_maps(h, f, c, cg, groups, mix):
-    """The input maps output map h reads (all of them, ``mix``: the planted slip)."""
-    if mix:
+def _input_maps(h, f, c, cg, groups, slip):
+    """The input maps output map h reads; ``slip`` plants a mistake: "mix" (all of them) or
+    "in turn" (output maps dealt to the groups like cards, h % G, not in blocks)."""
+    if slip == "mix":
         return list(range(c))
-    group = h // (f // groups)
+    group = h % groups if slip == "in turn" else h // (f // groups)
     return list(range(group * cg, (group + 1) * cg))
 
 
-def grouped_conv_loops(mix=False):
+def grouped_conv_loops(slip=None):
     def forward(x, w, b, stride, padding, dilation, groups):
         xp = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
         f, cg, kh, kw = w.shape
@@ -161,7 +168,7 @@ def grouped_conv_loops(mix=False):
         wo = (xp.shape[3] - dilation * (kw - 1) - 1) // stride + 1
         z = np.zeros((x.shape[0], f, ho, wo))
         for h in range(f):
-            for l in _input_maps(h, f, x.shape[1], cg, groups, mix):
+            for l in _input_maps(h, f, x.shape[1], cg, groups, slip):
                 for u in range(kh):
                     for v in range(kw):
                         rows = slice(u * dilation, u * dilation + (ho - 1) * stride + 1, stride)
@@ -171,14 +178,14 @@ def grouped_conv_loops(mix=False):
     return forward
 
 
-def grouped_conv_backward_loops(mix=False):
+def grouped_conv_backward_loops(slip=None):
     def backward(dz, x, w, stride, padding, dilation, groups):
         xp = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
         f, cg, kh, kw = w.shape
         ho, wo = dz.shape[2:]
         dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
         for h in range(f):
-            for l in _input_maps(h, f, x.shape[1], cg, groups, mix):
+            for l in _input_maps(h, f, x.shape[1], cg, groups, slip):
                 for u in range(kh):
                     for v in range(kw):
                         rows = slice(u * dilation, u * dilation + (ho - 1) * stride + 1, stride)
