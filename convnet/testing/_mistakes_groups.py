@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functional import conv2d, conv2d_backward
+from ..functional import conv2d, conv2d_backward, rot180
 
 
 def group_norm_per_channel(x, num_groups, gamma=None, beta=None, eps=1e-5, **_):
@@ -102,3 +102,24 @@ def grouped_conv_backward_in_turn(dz, x, w, stride=1, padding=0, dilation=1, gro
     dx, dw, _ = conv2d_backward(np.asarray(dz)[:, order], x, np.asarray(w)[order], stride,
                                 padding, dilation, groups=groups)
     return {"dx": dx, "dw": dw[back]}
+
+
+# -- the ungrouped convolution's entries, with groups -----------------------------------------
+
+def grouped_flipped(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, **_):
+    if np.array_equal(w, rot180(w)):
+        return None
+    return {"z": conv2d(x, rot180(w), b, stride, padding, dilation, groups)}
+
+
+def grouped_bias_not_added(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, **_):
+    if b is None or not np.any(b):
+        return None
+    return {"z": conv2d(x, w, None, stride, padding, dilation, groups)}
+
+
+def grouped_no_rot180_in_dx(dz, x, w, stride=1, padding=0, dilation=1, groups=1, **_):
+    if np.array_equal(w, rot180(w)):
+        return None
+    return {"dx": conv2d_backward(dz, x, rot180(w), stride, padding, dilation,
+                                  groups=groups)[0]}

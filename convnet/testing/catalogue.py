@@ -12,13 +12,13 @@ implementation and checks that the report names it.
 =====================================  =====================================================
 entry                                  operations
 =====================================  =====================================================
-kernel flipped                         correlate2d, conv2d, conv_transpose2d
+kernel flipped                         correlate2d, conv2d, conv_transpose2d, grouped conv2d
 kernel not flipped                     convolve2d
 padding on the wrong side              correlate2d, convolve2d, conv2d
 padding one pixel too wide             correlate2d, convolve2d, conv2d
 padding one pixel too narrow           correlate2d, convolve2d, conv2d
-bias not added                         conv2d
-missing rot180 in the input gradient   conv2d_backward (dx)
+bias not added                         conv2d, grouped conv2d
+missing rot180 in the input gradient   conv2d_backward (dx), grouped conv2d_backward
 dz not dilated for stride > 1          conv2d_backward (dx, dw)
 weight gradient transposed (F, C)      conv2d_backward (dw)
 weight gradient transposed (rows)      conv2d_backward (dw)
@@ -82,7 +82,7 @@ _SINGLE = ("correlate2d", "convolve2d", "conv2d")
 MISTAKES = (
     Mistake("kernel flipped", "your output is the convolution (kernel rotated by 180 degrees, "
             "rot180) where the cross-correlation of Eq. 8.9 was asked: slide the kernel as it is",
-            ("correlate2d", "conv2d", "conv_transpose2d"), None),
+            ("correlate2d", "conv2d", "conv_transpose2d", "grouped conv2d"), None),
     Mistake("kernel not flipped", "your output is the cross-correlation with the kernel as "
             "given: a convolution (Eq. 8.8) flips the kernel once (P8.1); not at all, or twice, "
             "gives this", ("convolve2d",), m.flipped_single(convolve=True)),
@@ -96,10 +96,11 @@ MISTAKES = (
             "every side gives (count the padding as in Eq. 8.16-8.19)", _SINGLE,
             m.padding_one_too_narrow),
     Mistake("bias not added", "your output is the correlation without the bias b (Eq. 8.20 "
-            "adds b to every output of its feature map)", ("conv2d",), m.bias_not_added),
+            "adds b to every output of its feature map)", ("conv2d", "grouped conv2d"),
+            m.bias_not_added),
     Mistake("missing rot180 in the input gradient", "your dx correlates dz with w itself; "
             "Eq. 8.44-8.45 correlate (full) with the rotated kernel rot180(w)",
-            ("conv2d_backward",), m.no_rot180_in_dx),
+            ("conv2d_backward", "grouped conv2d_backward"), m.no_rot180_in_dx),
     Mistake("dz not dilated for stride > 1", "your gradient uses dz as if the stride were 1; "
             "with stride s put s - 1 zeros between dz's rows and columns first",
             ("conv2d_backward",), m.dz_not_dilated),
@@ -199,6 +200,10 @@ _BY_OPERATION = {
     ("channels pooled together", "avg_pool2d"): m.pool_across_channels("avg"),
     ("average not divided by the window", "avg_pool2d"): m.avg_not_divided,
     ("average not divided by the window", "avg_pool2d_backward"): m.avg_backward_not_divided,
+    ("kernel flipped", "grouped conv2d"): mg.grouped_flipped,
+    ("bias not added", "grouped conv2d"): mg.grouped_bias_not_added,
+    ("missing rot180 in the input gradient", "grouped conv2d_backward"):
+        mg.grouped_no_rot180_in_dx,
     ("channels mixed across groups", "grouped conv2d_backward"): mg.grouped_conv_backward_mixed,
     ("output maps dealt to groups in turn", "grouped conv2d_backward"):
         mg.grouped_conv_backward_in_turn,
@@ -233,7 +238,7 @@ def catalogue_table() -> str:
     Examples
     --------
     >>> print(catalogue_table().splitlines()[2])
-    kernel flipped                         correlate2d, conv2d, conv_transpose2d
+    kernel flipped                         correlate2d, conv2d, conv_transpose2d, grouped conv2d
     """
     width = max(len(entry.name) for entry in MISTAKES) + 2
     lines = [f"{'entry':<{width}}operations", "-" * 72]

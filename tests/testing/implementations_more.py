@@ -161,7 +161,10 @@ def _input_maps(h, f, c, cg, groups, slip):
 
 
 def grouped_conv_loops(slip=None):
+    """``slip`` also: "flip" (the kernel rotated), "no bias"."""
     def forward(x, w, b, stride, padding, dilation, groups):
+        w = w[:, :, ::-1, ::-1] if slip == "flip" else w
+        b = None if slip == "no bias" else b
         xp = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
         f, cg, kh, kw = w.shape
         ho = (xp.shape[2] - dilation * (kh - 1) - 1) // stride + 1
@@ -179,7 +182,9 @@ def grouped_conv_loops(slip=None):
 
 
 def grouped_conv_backward_loops(slip=None):
+    """``slip`` also: "no rot180" (dx through the rotated kernel, i.e. w itself in Eq. G.3)."""
     def backward(dz, x, w, stride, padding, dilation, groups):
+        kernel = w[:, :, ::-1, ::-1] if slip == "no rot180" else w      # the one dx uses
         xp = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
         f, cg, kh, kw = w.shape
         ho, wo = dz.shape[2:]
@@ -191,7 +196,7 @@ def grouped_conv_backward_loops(slip=None):
                         rows = slice(u * dilation, u * dilation + (ho - 1) * stride + 1, stride)
                         cols = slice(v * dilation, v * dilation + (wo - 1) * stride + 1, stride)
                         dw[h, l % cg, u, v] += np.sum(dz[:, h] * xp[:, l, rows, cols])
-                        dxp[:, l, rows, cols] += dz[:, h] * w[h, l % cg, u, v]
+                        dxp[:, l, rows, cols] += dz[:, h] * kernel[h, l % cg, u, v]
         dx = dxp[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
         return dx, dw, dz.sum(axis=(0, 2, 3))
     return backward
