@@ -23,10 +23,18 @@ from .activation import check_activation
 from .conv import (check_conv2d, check_conv2d_backward, check_conv_transpose2d, check_convolve2d,
                    check_correlate2d)
 from .layer import check_layer
-from .norm import check_batch_norm, check_batch_norm_backward
+from .grouped import check_grouped_conv2d, check_grouped_conv2d_backward
+from .norm import (check_batch_norm, check_batch_norm_backward, check_group_norm,
+                   check_group_norm_backward)
 from .pool import check_avg_pool2d, check_max_pool2d, check_pool_backward
+from .resample import (check_adaptive_avg_pool2d, check_adaptive_max_pool2d,
+                       check_adaptive_pool_backward, check_upsample2d, check_upsample2d_backward)
 
 __all__ = ["check_correlate2d", "check_convolve2d", "check_conv2d", "check_conv2d_backward",
            "check_max_pool2d", "check_avg_pool2d", "check_pool_backward", "check_activation",
            "check_layer", "check_conv_transpose2d", "check_batch_norm", "check_batch_norm_backward",
+           "check_group_norm", "check_group_norm_backward", "check_grouped_conv2d",
+           "check_grouped_conv2d_backward", "check_adaptive_avg_pool2d",
+           "check_adaptive_max_pool2d", "check_adaptive_pool_backward", "check_upsample2d",
+           "check_upsample2d_backward",
            "CheckResult", "Mistake", "MISTAKES", "catalogue_table"]

@@ -126,3 +126,73 @@ def normalised(draw, taken, backward=False):
     else:
         case["beta"] = draw(values((c,))) if "beta" in taken else None
     return dict(case, eps=1e-5)
+
+
+@st.composite
+def grouped(draw, taken, backward=False):
+    """``batch``'s case with ``groups`` G: C = G*Cg maps in, F = G*Fg out, w (F, Cg, kh, kw)."""
+    groups = draw(st.integers(1, 3))
+    n, cg, fg = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 2)) if "stride" in taken else 1
+    padding = draw(st.integers(0, 1)) if "padding" in taken else 0
+    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
+    height = _fitting(draw, kh, dilation, (padding, padding), extra=2)
+    width = _fitting(draw, kw, dilation, (padding, padding), extra=2)
+    case = dict(x=draw(values((n, groups * cg, height, width))),
+                w=draw(values((groups * fg, cg, kh, kw))))
+    if backward:
+        ho = (height + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+        wo = (width + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+        case = dict(dz=draw(values((n, groups * fg, ho, wo))), **case)
+    else:
+        case["b"] = draw(st.none() | values((groups * fg,))) if "b" in taken else None
+    return dict(case, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+@st.composite
+def adaptive(draw, taken, backward=False, low=-3, high=3):
+    """x (N, C, H, W) and output_size (Ho, Wo), each at most the input's (windows not empty)."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    height, width = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    size = (draw(st.integers(1, height)), draw(st.integers(1, width)))
+    case = dict(x=draw(values((n, c, height, width), low, high)), output_size=size)
+    if backward:
+        case = dict(dz=draw(values((n, c) + size)), **case)
+    return case
+
+
+# Factors whose reading index floor(p / s) float32 (PyTorch) and exact arithmetic agree on.
+SCALE_FACTORS = (1, 2, 3, 0.5, 1.5, 2.5)
+
+
+@st.composite
+def upsampled(draw, taken, backward=False):
+    """x (N, C, H, W) and scale_factor, one number or a (rows, columns) pair from SCALE_FACTORS."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    factors = st.sampled_from(SCALE_FACTORS)
+    factor = draw(factors | st.tuples(factors, factors))
+    pair = factor if isinstance(factor, tuple) else (factor, factor)
+    least = [2 if f < 1 else 1 for f in pair]                 # at least one output pixel
+    height, width = (draw(st.integers(low, low + 3)) for low in least)
+    case = dict(x=draw(values((n, c, height, width))), scale_factor=factor)
+    if backward:
+        out = (int(np.floor(height * pair[0])), int(np.floor(width * pair[1])))
+        case = dict(dz=draw(values((n, c) + out)), **case)
+    return case
+
+
+@st.composite
+def group_normalised(draw, taken, backward=False):
+    """x (N, C, ...) with C = G * (maps per group), num_groups G, gamma, beta (C,)."""
+    groups, per_group = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    c, n = groups * per_group, draw(st.integers(1, 2))
+    spatial = draw(st.sampled_from([(1, 2), (2, 2), (2, 3)] + [()] * (per_group > 1)))
+    shape = (n, c, *spatial)                     # at least two values per group
+    case = dict(x=draw(values(shape)), num_groups=groups,
+                gamma=draw(values((c,), 1, 3)) if "gamma" in taken else None)
+    if backward:
+        case = dict(dz=draw(values(shape)), **case)
+    else:
+        case["beta"] = draw(values((c,))) if "beta" in taken else None
+    return dict(case, eps=1e-5)

@@ -12,13 +12,13 @@ implementation and checks that the report names it.
 =====================================  =====================================================
 entry                                  operations
 =====================================  =====================================================
-kernel flipped                         correlate2d, conv2d, conv_transpose2d
+kernel flipped                         correlate2d, conv2d, conv_transpose2d, grouped conv2d
 kernel not flipped                     convolve2d
 padding on the wrong side              correlate2d, convolve2d, conv2d
 padding one pixel too wide             correlate2d, convolve2d, conv2d
 padding one pixel too narrow           correlate2d, convolve2d, conv2d
-bias not added                         conv2d
-missing rot180 in the input gradient   conv2d_backward (dx)
+bias not added                         conv2d, grouped conv2d
+missing rot180 in the input gradient   conv2d_backward (dx), grouped conv2d_backward
 dz not dilated for stride > 1          conv2d_backward (dx, dw)
 weight gradient transposed (F, C)      conv2d_backward (dw)
 weight gradient transposed (rows)      conv2d_backward (dw)
@@ -39,6 +39,13 @@ derivative of the output               sigmoid_derivative, tanh_derivative
 batch norm with the unbiased variance  batch_norm
 batch norm statistics per position     batch_norm
 batch norm dx, frozen statistics       batch_norm_backward
+group norm statistics per channel      group_norm
+group norm groups interleaved          group_norm
+group norm dx, frozen statistics       group_norm_backward
+channels mixed across groups           grouped conv2d, grouped conv2d_backward (dx, dw)
+output maps dealt to groups in turn    grouped conv2d, grouped conv2d_backward (dx, dw)
+adaptive window end rounded down       adaptive_avg_pool2d, adaptive_max_pool2d, and backwards
+nearest index rounded, not floored     upsample2d, upsample2d_backward
 =====================================  =====================================================
 """
 
@@ -51,7 +58,7 @@ from typing import Callable
 import numpy as np
 
 from ..functional import engine
-from . import _mistakes as m
+from . import _mistakes as m, _mistakes_groups as mg, _mistakes_resample as mr
 from ._core import equal
 
 __all__ = ["Mistake", "MISTAKES", "mistakes_for", "catalogue_table"]
@@ -75,7 +82,7 @@ _SINGLE = ("correlate2d", "convolve2d", "conv2d")
 MISTAKES = (
     Mistake("kernel flipped", "your output is the convolution (kernel rotated by 180 degrees, "
             "rot180) where the cross-correlation of Eq. 8.9 was asked: slide the kernel as it is",
-            ("correlate2d", "conv2d", "conv_transpose2d"), None),
+            ("correlate2d", "conv2d", "conv_transpose2d", "grouped conv2d"), None),
     Mistake("kernel not flipped", "your output is the cross-correlation with the kernel as "
             "given: a convolution (Eq. 8.8) flips the kernel once (P8.1); not at all, or twice, "
             "gives this", ("convolve2d",), m.flipped_single(convolve=True)),
@@ -89,10 +96,11 @@ MISTAKES = (
             "every side gives (count the padding as in Eq. 8.16-8.19)", _SINGLE,
             m.padding_one_too_narrow),
     Mistake("bias not added", "your output is the correlation without the bias b (Eq. 8.20 "
-            "adds b to every output of its feature map)", ("conv2d",), m.bias_not_added),
+            "adds b to every output of its feature map)", ("conv2d", "grouped conv2d"),
+            m.bias_not_added),
     Mistake("missing rot180 in the input gradient", "your dx correlates dz with w itself; "
             "Eq. 8.44-8.45 correlate (full) with the rotated kernel rot180(w)",
-            ("conv2d_backward",), m.no_rot180_in_dx),
+            ("conv2d_backward", "grouped conv2d_backward"), m.no_rot180_in_dx),
     Mistake("dz not dilated for stride > 1", "your gradient uses dz as if the stride were 1; "
             "with stride s put s - 1 zeros between dz's rows and columns first",
             ("conv2d_backward",), m.dz_not_dilated),
@@ -150,6 +158,34 @@ MISTAKES = (
             "mean and variance were constants (the evaluation formula); in training they "
             "depend on every x, which adds two sums (Eq. N.13)", ("batch_norm_backward",),
             m.batch_norm_backward_frozen),
+    Mistake("group norm statistics per channel", "your mean and variance run over each "
+            "channel on its own (instance norm); group norm shares them among the C/G "
+            "channels of a group, over those channels and every position (Eq. N.1-N.3 over "
+            "the group)", ("group_norm",), mg.group_norm_per_channel),
+    Mistake("group norm groups interleaved", "your groups take every G-th channel (channel "
+            "c in group c % G: a reshape to (N, C/G, G, ...)); a group is C/G consecutive "
+            "channels, the reshape (N, G, C/G, ...)", ("group_norm",),
+            mg.group_norm_interleaved),
+    Mistake("group norm dx, frozen statistics", "your dx is gamma dz / sigma, as if each "
+            "group's mean and variance were constants; they depend on every x of the group, "
+            "which adds two sums over the group (Eq. N.13)", ("group_norm_backward",),
+            mg.group_norm_backward_frozen),
+    Mistake("channels mixed across groups", "every output map of yours reads every input "
+            "map (w repeated over the groups); with groups G, output map h reads only the "
+            "C/G maps of its own group (Eq. G.1-G.3)",
+            ("grouped conv2d", "grouped conv2d_backward"), mg.grouped_conv_mixed),
+    Mistake("output maps dealt to groups in turn", "your output map h reads the input "
+            "maps of group h % G; the F output maps form G consecutive blocks of F/G, map h "
+            "in group h // (F/G), like the input maps (PyTorch's layout)",
+            ("grouped conv2d", "grouped conv2d_backward"), mg.grouped_conv_in_turn),
+    Mistake("adaptive window end rounded down", "your windows end at floor((i+1)*H/Ho); "
+            "they end at ceil((i+1)*H/Ho), so that neighbouring windows may share a pixel "
+            "(Eq. R.1, PyTorch's rule)",
+            ("adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool2d_backward",
+             "adaptive_max_pool2d_backward"), None),
+    Mistake("nearest index rounded, not floored", "your output pixel p copies input "
+            "round(p / s); nearest upsampling copies floor(p / s) (Eq. R.6, PyTorch's "
+            "'nearest')", ("upsample2d", "upsample2d_backward"), mr.nearest_rounded()),
 )
 
 _BY_OPERATION = {
@@ -164,6 +200,21 @@ _BY_OPERATION = {
     ("channels pooled together", "avg_pool2d"): m.pool_across_channels("avg"),
     ("average not divided by the window", "avg_pool2d"): m.avg_not_divided,
     ("average not divided by the window", "avg_pool2d_backward"): m.avg_backward_not_divided,
+    ("kernel flipped", "grouped conv2d"): mg.grouped_flipped,
+    ("bias not added", "grouped conv2d"): mg.grouped_bias_not_added,
+    ("missing rot180 in the input gradient", "grouped conv2d_backward"):
+        mg.grouped_no_rot180_in_dx,
+    ("channels mixed across groups", "grouped conv2d_backward"): mg.grouped_conv_backward_mixed,
+    ("output maps dealt to groups in turn", "grouped conv2d_backward"):
+        mg.grouped_conv_backward_in_turn,
+    ("adaptive window end rounded down", "adaptive_avg_pool2d"): mr.adaptive_end_floored("avg"),
+    ("adaptive window end rounded down", "adaptive_max_pool2d"): mr.adaptive_end_floored("max"),
+    ("adaptive window end rounded down", "adaptive_avg_pool2d_backward"):
+        mr.adaptive_end_floored("avg", backward=True),
+    ("adaptive window end rounded down", "adaptive_max_pool2d_backward"):
+        mr.adaptive_end_floored("max", backward=True),
+    ("nearest index rounded, not floored", "upsample2d_backward"):
+        mr.nearest_rounded(backward=True),
     ("derivative of the output", "sigmoid_derivative"):
         m.derivative_of_the_output(lambda x: x * (1 - x)),
     ("derivative of the output", "tanh_derivative"):
@@ -187,7 +238,7 @@ def catalogue_table() -> str:
     Examples
     --------
     >>> print(catalogue_table().splitlines()[2])
-    kernel flipped                         correlate2d, conv2d, conv_transpose2d
+    kernel flipped                         correlate2d, conv2d, conv_transpose2d, grouped conv2d
     """
     width = max(len(entry.name) for entry in MISTAKES) + 2
     lines = [f"{'entry':<{width}}operations", "-" * 72]

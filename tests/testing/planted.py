@@ -10,6 +10,8 @@ import numpy as np
 
 from convnet import testing
 
+from . import implementations_more as more
+
 from .implementations import (batch_norm_backward_by_steps, conv2d_backward_einsum,
                               conv2d_backward_loops, conv2d_loops, conv_transpose_loops,
                               correlate_loops, pairs, pool_backward_loops, windows)
@@ -207,4 +209,40 @@ PLANTED = [
      batch_norm_per_position),
     ("batch norm dx, frozen statistics", testing.check_batch_norm_backward, (),
      batch_norm_backward_frozen),
+]
+
+
+# -- the newer operations: builders of implementations_more.py with the slip switched on ------
+
+PLANTED += [
+    ("group norm statistics per channel", testing.check_group_norm, (),
+     more.group_norm_einsum(per_channel=True)),
+    ("group norm groups interleaved", testing.check_group_norm, (),
+     more.group_norm_einsum(interleaved=True)),
+    ("output maps dealt to groups in turn", testing.check_grouped_conv2d, (),
+     more.grouped_conv_loops("in turn")),
+    ("output maps dealt to groups in turn", testing.check_grouped_conv2d_backward, (),
+     more.grouped_conv_backward_loops("in turn")),
+    ("kernel flipped", testing.check_grouped_conv2d, (), more.grouped_conv_loops("flip")),
+    ("bias not added", testing.check_grouped_conv2d, (), more.grouped_conv_loops("no bias")),
+    ("missing rot180 in the input gradient", testing.check_grouped_conv2d_backward, (),
+     more.grouped_conv_backward_loops("no rot180")),
+    ("group norm dx, frozen statistics", testing.check_group_norm_backward, (),
+     more.group_norm_backward_by_steps(frozen=True)),
+    ("channels mixed across groups", testing.check_grouped_conv2d, (),
+     more.grouped_conv_loops("mix")),
+    ("channels mixed across groups", testing.check_grouped_conv2d_backward, (),
+     more.grouped_conv_backward_loops("mix")),
+    ("adaptive window end rounded down", testing.check_adaptive_avg_pool2d, (),
+     more.adaptive_loops("avg", more.floor_end)),
+    ("adaptive window end rounded down", testing.check_adaptive_max_pool2d, (),
+     more.adaptive_loops("max", more.floor_end)),
+    ("adaptive window end rounded down", testing.check_adaptive_pool_backward, ("avg",),
+     more.adaptive_backward_loops("avg", more.floor_end)),
+    ("adaptive window end rounded down", testing.check_adaptive_pool_backward, ("max",),
+     more.adaptive_backward_loops("max", more.floor_end)),
+    ("nearest index rounded, not floored", testing.check_upsample2d, (),
+     more.upsample_loops(more.rounded_source)),
+    ("nearest index rounded, not floored", testing.check_upsample2d_backward, (),
+     more.upsample_backward_indexing(more.rounded_source)),
 ]

@@ -10,7 +10,7 @@ import pytest
 
 from convnet import testing
 
-from . import implementations as impl
+from . import implementations as impl, implementations_more as more
 
 CASES = [
     (testing.check_correlate2d, (), impl.correlate_loops),
@@ -74,3 +74,25 @@ def test_a_correct_activation_passes(name, fn, derivative):
 
 def check_ok(result):
     return "passed" in str(result) and result.drawn == 40
+
+
+MORE = [
+    (testing.check_group_norm, (), more.group_norm_einsum()),
+    (testing.check_group_norm_backward, (), more.group_norm_backward_by_steps()),
+    (testing.check_grouped_conv2d, (), more.grouped_conv_loops()),
+    (testing.check_grouped_conv2d_backward, (), more.grouped_conv_backward_loops()),
+    (testing.check_adaptive_avg_pool2d, (), more.adaptive_loops("avg")),
+    (testing.check_adaptive_max_pool2d, (), more.adaptive_loops("max")),
+    (testing.check_adaptive_pool_backward, ("avg",), more.adaptive_backward_loops("avg")),
+    (testing.check_adaptive_pool_backward, ("max",), more.adaptive_backward_loops("max")),
+    (testing.check_upsample2d, (), more.upsample_loops()),
+    (testing.check_upsample2d_backward, (), more.upsample_backward_indexing()),
+]
+
+
+@pytest.mark.parametrize("check, arguments, fn", MORE,
+                         ids=[f"{c.__name__}-{'-'.join(a) or 'loops'}" for c, a, _ in MORE])
+def test_a_correct_implementation_of_a_newer_operation_passes(check, arguments, fn):
+    result = check(fn, *arguments, examples=25)
+    # a few drawn cases may coincide (the same case from two draws), counted once
+    assert result.drawn >= 20 and "passed" in str(result)
