@@ -98,15 +98,11 @@ def test_the_ones_row_follows_the_columns_only_with_a_tied_bias():
         assert gather_input(x, window, scratch, False, (4, 3, 3, 3)).with_ones() is None
 
 
-@given(conv_configs(), st.sampled_from(["im2col", "kernel rows"]), st.sampled_from(BIAS_KINDS),
-       st.sampled_from([1, conv_forward.PRODUCT_BYTES]))
-def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, method, bias,
-                                                                          product_bytes):
+@given(conv_configs(), st.sampled_from(["im2col", "kernel rows"]), st.sampled_from(BIAS_KINDS))
+def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, method, bias):
     # The forward product is formed by im2col or by kernel rows (forward_method);
     # the backward pass then starts from different matrices.  Each way must give
-    # z, dx, dw and db of the loops on every configuration.  Kernel rows form
-    # their product a few images at a time (PRODUCT_BYTES); 1 byte forces one
-    # image a product, so that the loop over the batch runs.
+    # z, dx, dw and db of the loops on every configuration.
     x = normal(cfg["seed"], cfg["x_shape"])
     w = normal(cfg["seed"] + 1, cfg["w_shape"])
     window = conv_window(x.shape[2:], w.shape[2:], **conv_args(cfg))
@@ -114,7 +110,7 @@ def test_both_forward_methods_and_their_gradients_equal_the_loop_reference(cfg, 
          "untied": normal(cfg["seed"] + 3, (w.shape[0], *window.out))}[bias]
     dz = normal(cfg["seed"] + 2, (x.shape[0], w.shape[0], *window.out))
     with mock.patch.object(conv_forward, "forward_method", return_value=method), \
-            mock.patch.object(conv_forward, "PRODUCT_BYTES", product_bytes), Scratch() as scratch:
+            Scratch() as scratch:
         z, gathered = conv2d_forward(x, w, b, window, scratch)
         z = z.copy()
         dx, dw, db = conv2d_backward_gathered(dz, gathered, w, x.shape, window, bias, scratch)

@@ -237,13 +237,6 @@ def grouped_forward(gathered: Gathered, w: np.ndarray, b, window: Window) -> np.
     return z.transpose(1, 0, 2, 3)                                           # (N, F, Ho, Wo)
 
 
-# forward_by_kernel_rows forms its product a few images at a time, so that the
-# products stay in cache for the shifted adds that read them next: the CIFAR
-# net's second layer (32 -> 64 maps, 3x3 at 16x16, batch 64) took 5.5 ms in one
-# product of 192 x 18432 and 5.0 ms in products of about 4 MB (16 images).
-PRODUCT_BYTES = 4 << 20
-
-
 def forward_by_kernel_rows(gathered: Gathered, w: np.ndarray, b, window: Window,
                            scratch: Scratch) -> np.ndarray:
     """Eq. 8.20 with the kernel split: one product over (maps, kernel rows), then column shifts.
@@ -268,23 +261,15 @@ def forward_by_kernel_rows(gathered: Gathered, w: np.ndarray, b, window: Window,
         bias[:, 0, 0] = b
         weights = np.concatenate([weights, bias.reshape(f * kw, 1)], 1)
         matrix = gathered.with_ones()
-    per_image = total // n                                                    # Ho*Wp
-    step = max(1, PRODUCT_BYTES // (f * kw * per_image * matrix.itemsize))  # images a product
-    products = scratch.get("kernel-column products", (f * kw * min(step, n) * per_image,),
-                           matrix.dtype)
-    out = output("output", (f, n, ho, wo), matrix.dtype)
-    for first in range(0, n, step):
-        count = min(step, n - first)
-        length, images = count * per_image, slice(first, first + count)
-        part = products[:f * kw * length].reshape(f, kw, length)
-        np.matmul(weights, matrix[:, first * per_image:first * per_image + length],
-                  out=part.reshape(f * kw, length))
-        summed = part[:, 0]                                                  # (F, n*Ho*Wp)
-        for j in range(1, kw):
-            summed[:, :length - j * dil_w] += part[:, j, j * dil_w:]
-        z = summed.reshape(f, count, ho, per_image // ho)[..., :wo]          # (F, n, Ho, Wo)
-        if b is not None and not tied:                                       # untied bias
-            np.add(z, b[:, None], out=out[:, images])
-        else:
-            np.copyto(out[:, images], z)
+    products = scratch.get("kernel-column products", (f * kw * total,), matrix.dtype)
+    products = products.reshape(f, kw, total)
+    np.matmul(weights, matrix, out=products.reshape(f * kw, total))
+    summed = products[:, 0]                                                  # (F, N*Ho*Wp)
+    for j in range(1, kw):
+        summed[:, :total - j * dil_w] += products[:, j, j * dil_w:]
+    z = summed.reshape(f, n, ho, total // (n * ho))[..., :wo]                # (F, N, Ho, Wo)
+    out = output("output", z.shape, z.dtype)
+    if b is not None and not tied:                                           # untied bias
+        return np.add(z, b[:, None], out=out)
+    np.copyto(out, z)
     return out
