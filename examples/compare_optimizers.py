@@ -78,7 +78,7 @@ def main(argv=None):
     try:
         figure = loss_figure(losses)
     except ImportError:
-        print("matplotlib is not installed: no plot (pip install matplotlib)")
+        print('matplotlib is not installed: no plot (pip install -e ".[plot]")')
         return losses
     args.out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(args.out, dpi=100)

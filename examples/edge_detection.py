@@ -43,7 +43,7 @@ def save_pictures(folder, pictures):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed: no pictures (pip install 'convnet[plot]')")
+        print('matplotlib is not installed: no pictures (pip install -e ".[plot]")')
         return []
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -20,13 +20,18 @@ trained kernels and the feature maps of a test digit are written as PNGs.
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+try:
+    import torch
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+except ImportError:
+    sys.exit('This example needs PyTorch: pip install -e ".[torch]"')
 
 import convnet
 from convnet import explain, interop, viz

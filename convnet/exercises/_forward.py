@@ -8,7 +8,9 @@ __all__ = ["CORRELATION", "CONV2D", "POOLING"]
 
 _HOW = """
 Work in `{module}.py`: replace each `raise NotImplementedError(...)` by your
-implementation (NumPy only; loops are fine). Then, in this folder:
+implementation (NumPy only; loops are fine). The checks need pytest and
+hypothesis: `pip install "convnet[testing]"` (from a checkout of convnet:
+`pip install -e ".[testing]"`). Then, in this folder:
 
     pytest                        # every exercise: a report for each one that fails
     convnet exercises check .     # the per-exercise table your teacher grades

@@ -206,6 +206,16 @@ def evaluate(operation, fn, parsed, arguments, expected=None, rtol=None, atol=No
 
 # -- the search -------------------------------------------------------------------
 
+def needs_hypothesis() -> None:
+    """Refuse, saying what to install, when hypothesis (the optional extra) is missing."""
+    try:
+        import hypothesis  # noqa: F401 - only whether it is there
+    except ImportError:
+        raise ImportError('convnet.testing draws its cases with hypothesis, which is not '
+                          'installed: pip install "convnet[testing]" (from a checkout: '
+                          'pip install -e ".[testing]"), or pip install hypothesis') from None
+
+
 def smallest_failure(operation, fn, parsed, examples, seed):
     """(smallest failing outcome, first failing outcome, number of cases drawn)."""
     from hypothesis import HealthCheck, Phase, errors, find, settings
@@ -279,6 +289,7 @@ def run_check(check, operation, fn, signature=None, examples=40, seed=0):
     """Worked examples, then drawn cases; raise AssertionError with the report on failure."""
     from ._report import report
 
+    needs_hypothesis()
     if not callable(fn):
         fail("fn", "a callable (your function)", fn, error=TypeError)
     examples = integer(examples, "examples", minimum=0, maximum=MAX_EXAMPLES)

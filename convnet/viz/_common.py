@@ -22,7 +22,7 @@ from pathlib import Path
 from .._validate import fail
 
 DPI = 100                               # dots per inch of every saved PNG
-INSTALL = 'pip install "convnet[plot]"'
+INSTALL = 'pip install "convnet[plot]" (from a checkout: pip install -e ".[plot]")'
 
 
 # -- shared helpers -------------------------------------------------------------

@@ -167,3 +167,12 @@ def test_check_activation_needs_one_function():
         testing.check_activation(None, None, "relu")
     assert testing.check_activation(None, convnet.functional.tanh_derivative, "tanh",
                                     examples=5).drawn == 5
+
+
+def test_without_hypothesis_a_check_says_which_extra_to_install(monkeypatch):
+    import sys
+
+    from convnet.testing import check_correlate2d
+    monkeypatch.setitem(sys.modules, "hypothesis", None)      # as if it were not installed
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[testing\]"'):
+        check_correlate2d(convnet.correlate2d, examples=1)
