@@ -12,7 +12,6 @@ from convnet.datasets import make_shapes
 from convnet.gradcheck import numerical_gradient
 from convnet.layers import (BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU,
                             Residual, Tanh)
-from convnet.losses import SoftmaxCrossEntropy
 from convnet.optim import SGD
 from convnet.zoo import LINE_KERNELS, designed_squares_vs_diamonds
 
@@ -258,4 +257,3 @@ def test_grad_cam_refuses_a_model_without_a_convolution():
     with pytest.raises(TypeError, match=r"model must be a model with a convolution layer.*"
                                         r"got a model of Dense, Flatten"):
         insight.grad_cam(model, np.zeros((1, 1, 2, 2)), 0)
-    assert SoftmaxCrossEntropy                                      # (imported for fgsm's loss)

@@ -51,7 +51,8 @@ def test_signature_reorders_and_renames_and_leaves_out_arguments():
 
     def keywords(x, k, *, pad="valid"):
         return convnet.correlate2d(x, k, padding=pad)
-    assert testing.check_correlate2d(keywords, signature="x, k, padding=pad", examples=10)
+    assert testing.check_correlate2d(keywords, signature="x, k, padding=pad",
+                                     examples=10).drawn == 10
     backward = testing.check_conv2d_backward(
         lambda x, w, dz, stride: conv2d_backward(dz, x, w, stride),
         signature=("x", "w", "dz", "stride"), examples=10)
@@ -90,7 +91,7 @@ def test_an_exception_is_a_failing_case_and_shrinks_too():
 
 def test_a_wrong_shape_is_reported_as_such():
     report = failure(testing.check_max_pool2d, lambda x, k, s, p: x[:, :, ::2, ::2], examples=10)
-    assert "has the wrong shape" in report or "differs at" in report
+    assert "has the wrong shape" in report
 
 
 class Scale(L.Layer):
