@@ -94,6 +94,16 @@ def test_verbose_1_in_a_terminal_draws_one_bar_for_the_whole_fit(monkeypatch, ca
     assert [line.split("  ")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
 
 
+
+def test_a_terminal_without_tqdm_gets_the_lines_only(monkeypatch, capsys):
+    monkeypatch.setattr(progress, "_tqdm_package", None)      # as if tqdm were not installed
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fit(epochs=2, verbose=1)
+    out = capsys.readouterr().out
+    assert terminal.getvalue() == "" and "\r" not in out
+    assert [line.split("  ")[0] for line in out.splitlines()] == ["epoch 1/2", "epoch 2/2"]
+
 def test_not_a_terminal_gets_one_line_per_epoch_and_no_carriage_return(capsys):
     fit(epochs=2, verbose=1)
     out, err = capsys.readouterr()
