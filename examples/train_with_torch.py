@@ -105,6 +105,9 @@ def main(argv=None):
         if rank == 0:                                     # 4. back to convnet, to be read
             trained = interop.from_torch(module.cpu().eval(), (1, 8, 8))
             show(trained, x_test, y_test, args.out)
+        # Every process leaves the group together: one that tears gloo down while another
+        # still works in it was seen to abort ("terminate called without an active exception").
+        dist.barrier()
         return losses
     finally:
         dist.destroy_process_group()
