@@ -15,27 +15,9 @@ from .._validate import fail, integer, real_array
 from ..functional import softmax
 from ..losses import class_labels
 from ..metrics import ConfusionMatrix, confusion_matrix
-from ._common import DPI, INSTALL, _output_path
+from ._common import _figure, _finish, _output_path
 
 __all__ = ["plot_confusion_matrix", "plot_misclassified"]
-
-
-def _new_figure(width: float, height: float):
-    """A Figure of whole quarter inches (so its PNG size is exact), made without pyplot."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError(f"convnet.viz draws with matplotlib, which is not installed "
-                          f"({exc}); install it with: {INSTALL}") from exc
-    size = tuple(max(1.0, math.ceil(side * 4) / 4) for side in (width, height))
-    return Figure(figsize=size, dpi=DPI, layout="constrained")
-
-
-def _saved(fig, path):
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, format="png")
-    return fig
 
 
 def _model(model, name="model", rule="a model with predict(x), such as a convnet.Sequential"):
@@ -98,7 +80,7 @@ def plot_confusion_matrix(cm, x=None, y=None, classes=None, normalize=False, pat
         fail("normalize", "True or False", normalize, error=TypeError)
     path = _output_path(path)
     k = len(cm.classes)
-    fig = _new_figure(2.5 + 0.45 * k, 2 + 0.4 * k)
+    fig = _figure(2.5 + 0.45 * k, 2 + 0.4 * k)
     ax = fig.subplots()
     support = np.maximum(cm.counts.sum(axis=1, keepdims=True), 1)            # (K, 1)
     shade = cm.counts / support if normalize else cm.counts                   # (K, K)
@@ -113,7 +95,7 @@ def plot_confusion_matrix(cm, x=None, y=None, classes=None, normalize=False, pat
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(f"{cm.total:,} samples, accuracy {cm.accuracy:.3f}")
-    return _saved(fig, path)
+    return _finish(fig, path)
 
 
 def _displayable(images: np.ndarray) -> np.ndarray:
@@ -159,13 +141,13 @@ def plot_misclassified(model, x, y, classes=None, max_images=16, path=None):
     wrong = np.flatnonzero(predicted != labels)[:max_images]
     columns = max(1, min(len(wrong), 8))
     rows = max(1, math.ceil(len(wrong) / columns))
-    fig = _new_figure(1.6 * columns, 1.8 * rows)
+    fig = _figure(1.6 * columns, 1.8 * rows)
     if not len(wrong):
         ax = fig.subplots()
         ax.text(0.5, 0.5, f"no misclassified images among {len(x):,}", ha="center",
                 va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return _saved(fig, path)
+        return _finish(fig, path)
     axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
     pictures = _displayable(x[wrong])
     for ax, picture, index in zip(axes, pictures, wrong):
@@ -176,4 +158,4 @@ def plot_misclassified(model, x, y, classes=None, max_images=16, path=None):
         ax.set_axis_off()
     fig.suptitle(f"{np.sum(predicted != labels):,} of {len(x):,} misclassified "
                  f"(true → predicted, probability)", fontsize=9)
-    return _saved(fig, path)
+    return _finish(fig, path)
