@@ -75,8 +75,7 @@ class RMSprop(Optimizer):
 
     def _update(self, name, param, grad):
         kind = param.dtype.type
-        if self.weight_decay:
-            grad = grad + kind(self.weight_decay) * param
+        grad = self._penalised(grad, param)
         state = self.state.setdefault(name, {})
         if not state:
             state.update(step=0, square_avg=np.zeros_like(param))
@@ -152,8 +151,7 @@ class AdaGrad(Optimizer):
 
     def _update(self, name, param, grad):
         kind = param.dtype.type
-        if self.weight_decay:
-            grad = grad + kind(self.weight_decay) * param
+        grad = self._penalised(grad, param)
         state = self.state.setdefault(name, {})
         if not state:
             state.update(step=0, sum=np.full_like(param, self.initial_accumulator_value))

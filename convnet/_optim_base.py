@@ -74,6 +74,13 @@ class Optimizer:
         """
         return None
 
+    def _penalised(self, grad, param):
+        """``grad + weight_decay * param``: the gradient of the L2 penalty added (PyTorch's
+        ``weight_decay`` for SGD, Adam, RMSprop and AdaGrad); ``grad`` itself without one."""
+        if not self.weight_decay:
+            return grad
+        return grad + param.dtype.type(self.weight_decay) * param
+
     def _update(self, name, param, grad):  # pragma: no cover - overridden
         raise NotImplementedError
 

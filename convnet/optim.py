@@ -76,8 +76,7 @@ class SGD(Optimizer):
         return {"velocity": "array"} if self.momentum else {}
 
     def _update(self, name, param, grad):
-        if self.weight_decay:
-            grad = grad + param.dtype.type(self.weight_decay) * param
+        grad = self._penalised(grad, param)
         if self.momentum:
             state = self.state.setdefault(name, {})
             if "velocity" not in state:
@@ -133,9 +132,7 @@ class Adam(Optimizer):
         return {"t": "count", "m": "array", "v": "array"}
 
     def _update(self, name, param, grad):
-        if self.weight_decay:
-            grad = grad + param.dtype.type(self.weight_decay) * param    # L2 penalty
-        self._adam_step(name, param, grad)
+        self._adam_step(name, param, self._penalised(grad, param))      # L2 penalty
 
     def _adam_step(self, name, param, grad):
         beta1, beta2 = self.betas
