@@ -110,6 +110,25 @@ def peak_of(action) -> tuple:
         tracemalloc.stop()
 
 
+SMALL = 4.0            # MiB: what refusing a hostile file may cost at the most
+
+
+def refused(path, *fragments, peak=SMALL, read=None):
+    """``read(path)`` (``convnet.load`` by default) raises a ModelFileError naming the file and
+    each fragment, having traced less than ``peak`` MiB on the way; returns that peak."""
+    import convnet
+    from convnet import ModelFileError
+
+    error, mebibytes = peak_of(lambda: (read or convnet.load)(path))
+    assert isinstance(error, ModelFileError), repr(error)
+    message = str(error)
+    assert message.startswith(f"cannot load {str(path)!r}"), message
+    for fragment in fragments:
+        assert fragment in message, message
+    assert mebibytes < peak, f"{mebibytes:.1f} MiB traced while refusing: {message}"
+    return mebibytes
+
+
 def idx_header(code, shape):
     return bytes([0, 0, code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 

@@ -11,8 +11,8 @@ import pytest
 
 import convnet
 from convnet import layers as L
-from .hostile_files import description, model_file, table_entry
-from .test_hostile_files import BIG_DENSE, refused
+from .hostile_files import description, model_file, refused, table_entry
+from .test_hostile_files import BIG_DENSE
 
 RELU = {"type": "ReLU", "config": {}}
 

@@ -11,30 +11,16 @@ import numpy as np
 import pytest
 
 import convnet
-from convnet import ModelFileError
 from convnet import layers as L
 from convnet._description import nesting_depth
 from .hostile_files import (bomb_file, deflate_bomb, description, model_file, npy_bytes,
-                           npy_header, peak_of, stored, table_entry, zip_bytes)
+                           npy_header, peak_of, refused, stored, table_entry, zip_bytes)
 
-SMALL = 4.0            # MiB: what refusing a hostile file may cost at the most
 GIB = 1024             # MiB of zeros in a bomb
 ONE_BY_ONE = [{"type": "Dense", "config": {"in_features": 1, "out_features": 1, "bias": False},
                "dtype": "float32"}]
 BIG_DENSE = [{"type": "Dense", "config": {"in_features": 16384, "out_features": 16384,
                                           "bias": False}, "dtype": "float32"}]
-
-
-def refused(path, *fragments, peak=SMALL):
-    """Load ``path``; assert a ModelFileError naming the file and each fragment, under ``peak``."""
-    error, mebibytes = peak_of(lambda: convnet.load(path))
-    assert isinstance(error, ModelFileError), repr(error)
-    message = str(error)
-    assert message.startswith(f"cannot load {str(path)!r}"), message
-    for fragment in fragments:
-        assert fragment in message, message
-    assert mebibytes < peak, f"{mebibytes:.1f} MiB traced while refusing: {message}"
-    return mebibytes
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 
 import convnet
-from convnet import ModelFileError, interop, layers as L
+from convnet import interop, layers as L
 from convnet._safetensors import MAX_HEADER_BYTES
-from .hostile_files import peak_of
+from .hostile_files import refused
 
-SMALL = 4.0                                  # MiB
 
 
 def raw_file(path, header, data=b"", length=None):
@@ -26,17 +25,6 @@ def raw_file(path, header, data=b"", length=None):
     length = len(text) if length is None else length
     path.write_bytes(length.to_bytes(8, "little") + text + data)
     return path
-
-
-def refused(path, *fragments, read=None):
-    """``read(path)`` (convnet.load by default) refuses with the fragments, within SMALL MiB."""
-    error, mebibytes = peak_of(lambda: (read or convnet.load)(path))
-    assert isinstance(error, ModelFileError), repr(error)
-    message = str(error)
-    assert message.startswith(f"cannot load {str(path)!r}"), message
-    for fragment in fragments:
-        assert fragment in message, message
-    assert mebibytes < SMALL, f"{mebibytes:.1f} MiB traced while refusing: {message}"
 
 
 def entry(dtype="F32", shape=(2,), offsets=(0, 8)):
