@@ -137,10 +137,12 @@ def _step(model, x, y, loss: Loss, optimizer, policy: TrainingPolicy):
     order = policy.running_order(model.layers)
     state = model.state() if hasattr(model, "state") else {}
     kept = _copies(state)                    # running statistics change in the forward pass
-    with reuse_work_memory(policy.reuse_buffers), step_memory():
+    # Overflow anywhere in the step shows as a non-finite loss or parameter, raised below as a
+    # DivergenceError: NumPy's RuntimeWarnings would only repeat it, less clearly, before it.
+    with reuse_work_memory(policy.reuse_buffers), step_memory(), \
+            np.errstate(over="ignore", invalid="ignore"):
         out = run_forward(order, x)
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is raised below
-            value = loss.forward(out, y)
+        value = loss.forward(out, y)
         if not math.isfinite(value):
             _restore(state, kept)
             finite_data(x, "x")                      # the data's fault, if it holds NaN or inf

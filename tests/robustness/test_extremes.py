@@ -5,6 +5,7 @@ independent oracle that neither overflows nor underflows at these sizes.
 """
 
 import math
+import warnings
 from decimal import Decimal, getcontext
 
 import numpy as np
@@ -93,6 +94,23 @@ def test_softmax_backward_stays_finite(dtype):
     y = softmax(np.array(EXTREME_ROWS, dtype=dtype))
     dy = np.full_like(y, 1e4)
     assert np.all(np.isfinite(softmax_backward(dy, y)))
+
+
+@pytest.mark.parametrize("engine", ["fast", "plain"])
+def test_a_step_that_overflows_raises_divergence_and_no_numpy_warning(engine):
+    # Finite but huge weights: 1e10 * 1e300 overflows float64 in the forward product, the
+    # scores become inf and the loss NaN.  The DivergenceError says so; NumPy's overflow
+    # and invalid-value warnings from inside the step would only repeat it, less clearly.
+    model = convnet.Sequential(L.Conv2D(1, 2, 3, rng=0, dtype=np.float64), L.Flatten(),
+                               L.Dense(8, 3, rng=1, dtype=np.float64))
+    model.layers[2].params["weight"][...] = 1e300
+    before = {k: v.copy() for k, v in model.parameters().items()}
+    x = np.full((2, 1, 4, 4), 1e10)
+    with convnet.engine(engine), warnings.catch_warnings():
+        warnings.simplefilter("error")                     # any warning fails the test
+        with pytest.raises(DivergenceError, match=r"^the loss became nan$"):
+            model.train_batch(x, np.array([0, 2]), SoftmaxCrossEntropy(), SGD(0.1))
+    assert all(np.array_equal(v, before[k]) for k, v in model.parameters().items())
 
 
 def test_a_diverging_learning_rate_stops_training_with_the_parameters_intact():
