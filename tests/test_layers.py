@@ -205,10 +205,24 @@ def test_dropout_p_outside_range(p):
         L.Dropout(p)
 
 
+def test_pytorchs_bias_booleans_mean_a_tied_bias_and_none():
+    x = np.random.default_rng(0).normal(size=(2, 3, 5, 5))
+    for given, kind in ((True, "tied"), (False, None), (np.bool_(True), "tied")):
+        layer = L.Conv2D(3, 2, 3, bias=given, rng=0, dtype=np.float64)
+        same = L.Conv2D(3, 2, 3, bias=kind, rng=0, dtype=np.float64)
+        assert layer.bias == kind and layer.config() == same.config()
+        assert layer.params.keys() == same.params.keys()
+        assert np.array_equal(layer.forward(x), same.forward(x))
+    with raises(TypeError, "bias must be one of 'tied', 'untied', None (or PyTorch's True, "
+                           "False); got 1 (int)"):
+        L.Conv2D(3, 1, 1, bias=1)
+
+
 def test_wrong_channels_and_bias_option():
     with raises(ValueError, "x must be of shape (N, 3, H, W) for Conv2D(in_channels=3, "
                             "out_channels=1, kernel_size=(1, 1), stride=(1, 1), padding=0, "
                             "dilation=(1, 1), bias='tied'); got shape (1, 2, 4, 4)"):
         L.Conv2D(3, 1, 1).forward(np.zeros((1, 2, 4, 4)))
-    with raises(ValueError, "bias must be one of 'tied', 'untied', None; got 'shared' (str)"):
+    with raises(ValueError, "bias must be one of 'tied', 'untied', None (or PyTorch's True, False); "
+                            "got 'shared' (str)"):
         L.Conv2D(3, 1, 1, bias="shared")

@@ -43,10 +43,11 @@ class Conv2D(Layer):
         output map reads its own group of C/groups input maps.
         ``groups=in_channels`` is a depthwise convolution (MobileNet's);
         ``groups`` in ``(1, 2)`` at the same C and F halves the weights.
-    bias : {"tied", "untied", None}, default "tied"
+    bias : {"tied", "untied", None, True, False}, default "tied"
         ``"tied"``: one scalar per feature map (Fig. 8.9).  ``"untied"``: one
         per output neuron (Fig. 8.1), which needs the input's spatial size:
         give ``input_size`` or it is taken from the first forward pass.
+        PyTorch's ``bias=True`` and ``bias=False`` mean ``"tied"`` and None.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
         What the padding holds, as PyTorch's ``Conv2d``: zeros, or copies of
         the input's border pixels (:func:`convnet.functional.pad2d`).
@@ -109,8 +110,10 @@ class Conv2D(Layer):
         self.dilation = int_pair(dilation, "dilation", minimum=1)
         normalize_padding(padding, self.kernel_size, self.dilation, self.stride)  # validates
         self.padding = canonical_padding(padding)
+        if isinstance(bias, (bool, np.bool_)):          # PyTorch's Conv2d(..., bias=True/False)
+            bias = "tied" if bias else None
         if bias not in BIASES:
-            fail("bias", "one of 'tied', 'untied', None", bias,
+            fail("bias", "one of 'tied', 'untied', None (or PyTorch's True, False)", bias,
                  error=ValueError if isinstance(bias, str) else TypeError)
         self.bias = bias
         self.init = init

@@ -139,3 +139,15 @@ def test_the_layers_give_pytorchs_numbers_with_pytorchs_weights():
         close(ours.backward(dz), tx.grad)
         close(ours.grads["weight"], theirs.weight.grad)
         close(ours.grads["bias"], theirs.bias.grad)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_takes_pytorchs_bias_argument_as_pytorch_does(bias):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 6, 6))
+    ours = L.Conv2D(3, 5, 3, padding=1, bias=bias, rng=0, dtype=np.float64)
+    theirs = torch.nn.Conv2d(3, 5, 3, padding=1, bias=bias, dtype=torch.float64)
+    assert sorted(ours.params) == sorted(name for name, _ in theirs.named_parameters())
+    for name, value in theirs.named_parameters():
+        ours.params[name][...] = value.detach().numpy()
+    close(ours.forward(x), theirs(as_torch(x)))
