@@ -129,7 +129,7 @@ class Optimizer:
                  state_dict["config"], error=TypeError)
         fresh = type(self)(**state_dict["config"])          # checks every number
         state = _checked_state(state_dict["state"], fresh)
-        for key in state_dict["config"]:
+        for key in fresh.config():          # arguments a saved config leaves out: defaults
             setattr(self, key, getattr(fresh, key))
         self._restore(state)
 

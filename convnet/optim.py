@@ -33,18 +33,24 @@ class SGD(Optimizer):
 
     For each parameter p with gradient g (the formulation of PyTorch)::
 
-        g = g + weight_decay * p                 # L2 penalty
-        v = momentum * v + g                     # v starts as g
+        g = g + weight_decay * p                         # L2 penalty
+        v = momentum * v + (1 - dampening) * g           # v starts as g
         g = g + momentum * v   if nesterov  else  v
         p = p - lr * g
 
+    The arguments are ``torch.optim.SGD``'s, in its order and with its
+    defaults.
+
     Parameters
     ----------
-    lr : float > 0
+    lr : float > 0, default 1e-3
     momentum : float in [0, 1), default 0
-    nesterov : bool, default False
-        Needs a momentum > 0.
+    dampening : float in [0, 1], default 0
+        The share of each new gradient left out of the velocity (not of
+        the first, which starts it).
     weight_decay : float >= 0, default 0
+    nesterov : bool, default False
+        Needs a momentum > 0 and no dampening.
 
     Examples
     --------
@@ -57,20 +63,23 @@ class SGD(Optimizer):
     array([[0.95]], dtype=float32)
     """
 
-    def __init__(self, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+    def __init__(self, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(lr)
         self.momentum = real_number(momentum, "momentum", minimum=0.0, maximum=1.0,
                                     inclusive=(True, False))
+        self.dampening = real_number(dampening, "dampening", minimum=0.0, maximum=1.0)
         if not isinstance(nesterov, (bool, np.bool_)):
             fail("nesterov", "True or False", nesterov, error=TypeError)
         if nesterov and self.momentum == 0:
             fail("nesterov", "False when momentum is 0 (Nesterov needs momentum)", nesterov)
+        if nesterov and self.dampening:
+            fail("nesterov", "False when dampening is not 0 (as in PyTorch)", nesterov)
         self.nesterov = bool(nesterov)
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
 
     def config(self):
-        return dict(lr=self.lr, momentum=self.momentum, nesterov=self.nesterov,
-                    weight_decay=self.weight_decay)
+        return dict(lr=self.lr, momentum=self.momentum, dampening=self.dampening,
+                    weight_decay=self.weight_decay, nesterov=self.nesterov)
 
     def state_layout(self):
         return {"velocity": "array"} if self.momentum else {}
@@ -82,7 +91,10 @@ class SGD(Optimizer):
             if "velocity" not in state:
                 state["velocity"] = grad.copy()
             else:                                    # a new array: see Optimizer
-                state["velocity"] = param.dtype.type(self.momentum) * state["velocity"] + grad
+                kind = param.dtype.type
+                if self.dampening:
+                    grad = kind(1 - self.dampening) * grad
+                state["velocity"] = kind(self.momentum) * state["velocity"] + grad
             velocity = state["velocity"]
             grad = grad + param.dtype.type(self.momentum) * velocity if self.nesterov else velocity
         param -= param.dtype.type(self.lr) * grad
@@ -96,6 +108,7 @@ class Adam(Optimizer):
         g = g + weight_decay * p
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g^2
+        v_max = max(v_max, v)                     # amsgrad only; then v_max for v below
         p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 
     Parameters
@@ -105,6 +118,9 @@ class Adam(Optimizer):
     eps : float > 0, default 1e-8
     weight_decay : float >= 0, default 0
         L2 penalty added to the gradient (as ``torch.optim.Adam``).
+    amsgrad : bool, default False
+        AMSGrad (Reddi, Kale and Kumar, 2018): divide by the largest second
+        moment seen so far, so that no step grows because v shrank.
 
     Examples
     --------
@@ -119,17 +135,22 @@ class Adam(Optimizer):
     array([[0.9]], dtype=float32)
     """
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         super().__init__(lr)
         self.betas = checked_betas(betas)
         self.eps = real_number(eps, "eps", minimum=0.0, inclusive=(False, True))
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
+        if not isinstance(amsgrad, (bool, np.bool_)):
+            fail("amsgrad", "True or False", amsgrad, error=TypeError)
+        self.amsgrad = bool(amsgrad)
 
     def config(self):
-        return dict(lr=self.lr, betas=self.betas, eps=self.eps, weight_decay=self.weight_decay)
+        return dict(lr=self.lr, betas=self.betas, eps=self.eps, weight_decay=self.weight_decay,
+                    amsgrad=self.amsgrad)
 
     def state_layout(self):
-        return {"t": "count", "m": "array", "v": "array"}
+        layout = {"t": "count", "m": "array", "v": "array"}
+        return {**layout, "v_max": "array"} if self.amsgrad else layout
 
     def _update(self, name, param, grad):
         self._adam_step(name, param, self._penalised(grad, param))      # L2 penalty
@@ -140,9 +161,13 @@ class Adam(Optimizer):
         state = self.state.setdefault(name, {})
         if not state:
             state.update(t=0, m=np.zeros_like(param), v=np.zeros_like(param))
+            if self.amsgrad:
+                state["v_max"] = np.zeros_like(param)
         t = state["t"] = state["t"] + 1
         m = state["m"] = kind(beta1) * state["m"] + kind(1 - beta1) * grad          # first moment
         v = state["v"] = kind(beta2) * state["v"] + kind(1 - beta2) * grad * grad   # second moment
+        if self.amsgrad:
+            v = state["v_max"] = np.maximum(state["v_max"], v)   # the largest second moment yet
         step = self.lr / (1 - beta1 ** t)                         # bias corrections
         denominator = np.sqrt(v / kind(1 - beta2 ** t))
         denominator += kind(self.eps)
@@ -170,7 +195,9 @@ class AdamW(Adam):
     betas : (float, float) in [0, 1), default (0.9, 0.999)
     eps : float > 0, default 1e-8
     weight_decay : float >= 0, default 1e-2
-        PyTorch's default (Adam's is 0).  ``amsgrad`` is not offered.
+        PyTorch's default (Adam's is 0).
+    amsgrad : bool, default False
+        As :class:`Adam`'s.
 
     Examples
     --------
@@ -186,8 +213,8 @@ class AdamW(Adam):
     array([[0.899]])
     """
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
-        super().__init__(lr, betas, eps, weight_decay)
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(lr, betas, eps, weight_decay, amsgrad)
 
     def _update(self, name, param, grad):
         if self.weight_decay:

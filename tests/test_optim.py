@@ -131,7 +131,35 @@ def test_the_defaults_are_pytorch_s():
                                       momentum=0.0, centered=False)
     assert AdaGrad().config() == dict(lr=0.01, lr_decay=0.0, weight_decay=0.0,
                                       initial_accumulator_value=0.0, eps=1e-10)
-    assert AdamW().config() == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)
+    assert AdamW().config() == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                                    amsgrad=False)
+    assert Adam().config() == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                                   amsgrad=False)
+    # torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)
+    assert SGD().config() == dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                                  nesterov=False)
+    assert list(SGD(0.1, 0.9, 0.5, 0.01).config().values()) == [0.1, 0.9, 0.5, 0.01, False]
+
+
+def test_sgd_dampening_leaves_part_of_each_later_gradient_out():
+    # v1 = g1 = 1 (the first gradient starts v undamped), p1 = 1 - 0.1 * 1 = 0.9;
+    # v2 = 0.9 * 1 + (1 - 0.5) * 2 = 1.9, p2 = 0.9 - 0.1 * 1.9 = 0.71
+    assert run(SGD(lr=0.1, momentum=0.9, dampening=0.5), [1.0, 2.0]) == \
+        pytest.approx([0.9, 0.71], abs=1e-15)
+    with pytest.raises(ValueError, match="^nesterov must be False when dampening is not 0"):
+        SGD(0.1, momentum=0.9, dampening=0.1, nesterov=True)
+
+
+@pytest.mark.parametrize("make", [Adam, AdamW])
+def test_amsgrad_divides_by_the_largest_second_moment_so_far(make):
+    # betas (0.5, 0.5), lr 1, no decay, eps too small to matter; gradients 1 then 0:
+    # t=1: m = 0.5, v = 0.5 = v_max; step 0.5/(1 - 0.5) / sqrt(0.5/(1 - 0.5)) = 1 -> p = 0
+    # t=2: m = 0.25, v = 0.25 but v_max = 0.5; step 0.25/0.75 / sqrt(0.5/0.75) = 1/sqrt(6)
+    # (without amsgrad: 0.25/0.75 / sqrt(0.25/0.75) = 1/sqrt(3))
+    options = dict(lr=1.0, betas=(0.5, 0.5), eps=1e-300, weight_decay=0.0)
+    assert run(make(**options, amsgrad=True), [1.0, 0.0]) == \
+        pytest.approx([0.0, -1 / math.sqrt(6)], abs=1e-15)
+    assert run(make(**options), [1.0, 0.0]) == pytest.approx([0.0, -1 / math.sqrt(3)], abs=1e-15)
 
 
 EVERY_OPTIMIZER = [lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.1), lambda: AdamW(0.1),
@@ -285,3 +313,15 @@ def test_load_state_dict_refuses_wrong_shapes_and_counts_and_step_checks_the_par
     with pytest.raises(ValueError, match=r"optimizer state 'weight'\['m'\] must be of the "
                                          r"shape of its parameter \(2, 3\); got shape \(6,\)"):
         other.step(grad_layer())
+
+
+def test_a_state_dict_from_before_dampening_and_amsgrad_loads_with_their_defaults():
+    # Checkpoints written before these arguments existed hold configs without them; loading
+    # one sets every argument the optimizer has: the saved ones, and the defaults for the rest.
+    for older, key, now in ((SGD(0.1, momentum=0.9), "dampening", SGD(0.2, dampening=0.5)),
+                            (Adam(0.1), "amsgrad", Adam(0.2, amsgrad=True))):
+        run(older, [1.0])
+        saved = older.state_dict()
+        del saved["config"][key]
+        now.load_state_dict(saved)
+        assert now.config() == older.config()
