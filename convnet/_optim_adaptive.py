@@ -31,7 +31,8 @@ class RMSprop(Optimizer):
     lr : float > 0, default 0.01
     alpha : float in [0, 1], default 0.99
         Smoothing of the running mean of g^2.
-    eps : float > 0, default 1e-8
+    eps : float >= 0, default 1e-8
+        Keeps the division finite; PyTorch allows 0 too (a zero gradient then gives 0/0).
         Added to the root (PyTorch also allows 0, which divides 0 by 0 on a
         gradient that has always been zero).
     weight_decay : float >= 0, default 0
@@ -58,7 +59,7 @@ class RMSprop(Optimizer):
                  centered=False):
         super().__init__(lr)
         self.alpha = real_number(alpha, "alpha", minimum=0.0, maximum=1.0)
-        self.eps = real_number(eps, "eps", minimum=0.0, inclusive=(False, True))
+        self.eps = real_number(eps, "eps", minimum=0.0)       # 0 allowed, as in PyTorch
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
         self.momentum = real_number(momentum, "momentum", minimum=0.0, maximum=1.0,
                                     inclusive=(True, False))
@@ -113,7 +114,8 @@ class AdaGrad(Optimizer):
     lr_decay : float >= 0, default 0
     weight_decay : float >= 0, default 0
     initial_accumulator_value : float >= 0, default 0
-    eps : float > 0, default 1e-10
+    eps : float >= 0, default 1e-10
+        Keeps the division finite; PyTorch allows 0 too (a zero gradient then gives 0/0).
         (PyTorch also allows 0.)
 
     Examples
@@ -140,7 +142,7 @@ class AdaGrad(Optimizer):
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
         self.initial_accumulator_value = real_number(
             initial_accumulator_value, "initial_accumulator_value", minimum=0.0)
-        self.eps = real_number(eps, "eps", minimum=0.0, inclusive=(False, True))
+        self.eps = real_number(eps, "eps", minimum=0.0)       # 0 allowed, as in PyTorch
 
     def config(self):
         return dict(lr=self.lr, lr_decay=self.lr_decay, weight_decay=self.weight_decay,

@@ -115,7 +115,8 @@ class Adam(Optimizer):
     ----------
     lr : float > 0, default 1e-3
     betas : (float, float) in [0, 1), default (0.9, 0.999)
-    eps : float > 0, default 1e-8
+    eps : float >= 0, default 1e-8
+        Keeps the division finite; PyTorch allows 0 too (a zero gradient then gives 0/0).
     weight_decay : float >= 0, default 0
         L2 penalty added to the gradient (as ``torch.optim.Adam``).
     amsgrad : bool, default False
@@ -138,7 +139,7 @@ class Adam(Optimizer):
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         super().__init__(lr)
         self.betas = checked_betas(betas)
-        self.eps = real_number(eps, "eps", minimum=0.0, inclusive=(False, True))
+        self.eps = real_number(eps, "eps", minimum=0.0)       # 0 allowed, as in PyTorch
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
         if not isinstance(amsgrad, (bool, np.bool_)):
             fail("amsgrad", "True or False", amsgrad, error=TypeError)
@@ -193,7 +194,8 @@ class AdamW(Adam):
     ----------
     lr : float > 0, default 1e-3
     betas : (float, float) in [0, 1), default (0.9, 0.999)
-    eps : float > 0, default 1e-8
+    eps : float >= 0, default 1e-8
+        Keeps the division finite; PyTorch allows 0 too (a zero gradient then gives 0/0).
     weight_decay : float >= 0, default 1e-2
         PyTorch's default (Adam's is 0).
     amsgrad : bool, default False

@@ -325,3 +325,13 @@ def test_a_state_dict_from_before_dampening_and_amsgrad_loads_with_their_default
         del saved["config"][key]
         now.load_state_dict(saved)
         assert now.config() == older.config()
+
+
+@pytest.mark.parametrize("make", [Adam, AdamW, RMSprop, AdaGrad])
+def test_eps_may_be_zero_as_in_pytorch(make):
+    # One step of gradient 0.5 from p = 1 with lr 0.1: every one of these divides the step by
+    # the root of its squared-gradient estimate, which for the first step gives a step of
+    # exactly lr * 0.5 / 0.5 (Adam, AdamW: bias-corrected; AdaGrad: sum 0.25; RMSprop:
+    # (1 - 0.99) * 0.25, so 0.5 / sqrt(0.0025) = 10 steps of lr); AdamW first decays by 1e-3.
+    expected = {Adam: 0.9, AdamW: 0.999 - 0.1, RMSprop: 1 - 0.1 * 10, AdaGrad: 0.9}[make]
+    assert run(make(lr=0.1, eps=0.0), [0.5]) == pytest.approx([expected], abs=1e-12)

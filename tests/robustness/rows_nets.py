@@ -188,7 +188,7 @@ ROWS = (
                nesterov="bool", weight_decay="non_negative_float")),
     Entry("optim.Adam", optim.Adam, dict(lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                                          amsgrad=False),
-          dict(lr="positive_float", eps="positive_float", weight_decay="non_negative_float",
+          dict(lr="positive_float", eps="non_negative_float", weight_decay="non_negative_float",
                amsgrad="bool"),
           extra=[("betas", "one number", 0.9), ("betas", "a beta of one", (0.9, 1.0)),
                  ("betas", "a triple", (0.9, 0.99, 0.999)), ("betas", "strings", ("a", "b"))]),
@@ -228,7 +228,7 @@ ROWS = (
 
     # -- gradient checking --------------------------------------------------------
     Entry("gradcheck.numerical_gradient", gradcheck.numerical_gradient,
-          dict(f=lambda v: float(np.sum(v)), x=np.ones(3), eps=1e-6), dict(eps="positive_float"),
+          dict(f=lambda v: float(np.sum(v)), x=np.ones(3), eps=1e-6), dict(eps="non_negative_float"),
           extra=[("f", "not callable", 3), ("x", "a list", [1.0, 2.0]),
                  ("x", "float32", np.ones(3, np.float32)), ("x", "None", None)]),
     Entry("gradcheck.check_gradients", gradcheck.check_gradients,
