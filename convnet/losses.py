@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import fail, integer, real_array
+from ._validate import fail, integer, one_of, real_array, real_number
 from .functional.activations import log_softmax
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "MSELoss", "one_hot", "class_labels"]
@@ -104,7 +104,21 @@ class SoftmaxCrossEntropy(Loss):
     gradient with respect to the logits is ``(softmax(z) - t) / N``.
 
     Targets are integer labels (N,) or rows (N, K) that are one-hot or, more
-    generally, probability distributions.
+    generally, probability distributions.  The arguments are those of
+    ``torch.nn.CrossEntropyLoss``, with its meanings (see :meth:`forward`).
+
+    Parameters
+    ----------
+    weight : array_like of shape (K,), optional
+        A non-negative weight per class: sample n's term is multiplied by the
+        weight of its class (of every class k, for row targets and smoothing).
+        With labels and ``reduction="mean"`` the sum is divided by the total
+        weight of the samples' classes instead of N, as PyTorch does.
+    reduction : {"mean", "sum"}, default "mean"
+        PyTorch's ``"none"`` is not offered: a training step needs one number.
+    label_smoothing : float in [0, 1], default 0
+        Train towards ``(1 - eps) t + eps / K`` instead of ``t`` (Szegedy et
+        al., 2016).
 
     Examples
     --------
@@ -115,35 +129,89 @@ class SoftmaxCrossEntropy(Loss):
     array([[ 0.5, -0.5]])
     """
 
+    def __init__(self, weight=None, reduction="mean", label_smoothing=0.0):
+        super().__init__()
+        self.weight = None if weight is None else real_array(weight, "weight", ndim=1,
+                                                              layout="(K,) class weights")
+        if self.weight is not None and not np.all(np.isfinite(self.weight) & (self.weight >= 0)):
+            fail("weight", "non-negative class weights", weight,
+                 given="a negative, infinite or NaN weight")
+        self.reduction = one_of(reduction, "reduction", ("mean", "sum"))
+        self.label_smoothing = real_number(label_smoothing, "label_smoothing", minimum=0.0,
+                                           maximum=1.0)
+
+    def config(self) -> dict:
+        weight = None if self.weight is None else self.weight.tolist()
+        return dict(weight=weight, reduction=self.reduction,
+                    label_smoothing=self.label_smoothing)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.config().items()
+                   if v != dict(weight=None, reduction="mean", label_smoothing=0.0)[k]}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
     def forward(self, prediction, target) -> float:
+        """The loss; labels, no weight, no smoothing: ``-(1/N) sum_n log p[n, y_n]``.
+
+        In general every sample n has a coefficient per class, ``c[n, k]``:
+        with labels ``(1 - eps) w[y_n] [k = y_n] + (eps/K) w[k]``, with rows
+        ``w[k] ((1 - eps) t[n, k] + eps/K)`` (w = 1 without weights); the
+        loss is ``-sum c log p / D`` with D = N, or the labels' total weight
+        ``sum_n w[y_n]`` with labels and weights, or 1 for ``"sum"``.
+        """
         logits = real_array(prediction, "prediction", ndim=2, layout="(N, K) logits")
         n, k = logits.shape
+        if self.weight is not None and self.weight.shape != (k,):
+            fail("weight", f"one weight per class, shape ({k},) for these {k} logits",
+                 self.weight, given=f"shape {self.weight.shape}")
         labels = np.asarray(target) if target is not None else None
+        plain = self.weight is None and self.label_smoothing == 0 and self.reduction == "mean"
+        log_p = None
         if labels is not None and labels.ndim == 1:   # class labels: t is one-hot
             labels = class_labels(labels, n, k)
             log_p = log_softmax(logits, axis=1)                              # (N, K)
-            self._cache = (np.exp(log_p), labels)
-            return float(-log_p[np.arange(n), labels].sum() / n) + 0.0   # no "-0.0"
-        t = self._target(target, logits)
-        if np.any(t < 0) or not np.allclose(t.sum(axis=1), 1.0, atol=1e-6):
-            fail("target", "rows that are probability distributions (one-hot or soft "
-                 "labels, non-negative, summing to 1)", target, given="other rows")
-        log_p = log_softmax(logits, axis=1)                  # (N, K)
-        self._cache = (np.exp(log_p), t)
-        # Classes with t = 0 contribute nothing, even where log p is -inf (logits
+            if plain:
+                self._cache = (np.exp(log_p), labels, n)
+                return float(-log_p[np.arange(n), labels].sum() / n) + 0.0   # no "-0.0"
+        t = self._target(target, logits) if log_p is None else labels
+        if log_p is None:
+            if np.any(t < 0) or not np.allclose(t.sum(axis=1), 1.0, atol=1e-6):
+                fail("target", "rows that are probability distributions (one-hot or soft "
+                     "labels, non-negative, summing to 1)", target, given="other rows")
+            log_p = log_softmax(logits, axis=1)                              # (N, K)
+        c, divisor = self._coefficients(t, logits.dtype, n, k)
+        self._cache = (np.exp(log_p), c, divisor)
+        # Classes with c = 0 contribute nothing, even where log p is -inf (logits
         # spanning more than the float range): 0 * log p is taken as 0, not NaN.
-        products = np.multiply(t, log_p, out=np.zeros_like(log_p), where=t != 0)
-        return float(-products.sum() / n) + 0.0               # + 0.0: no "-0.0"
+        products = np.multiply(c, log_p, out=np.zeros_like(log_p), where=c != 0)
+        return float(-products.sum() / divisor) + 0.0          # + 0.0: no "-0.0"
+
+    def _coefficients(self, t, dtype, n: int, k: int):
+        """``(c, D)`` of :meth:`forward` for labels (N,) or rows (N, K) ``t``."""
+        w = np.ones(k, dtype) if self.weight is None else self.weight.astype(dtype)
+        eps = dtype.type(self.label_smoothing)
+        if t.ndim == 1:                                       # labels
+            c = np.zeros((n, k), dtype)
+            c[np.arange(n), t] = (1 - eps) * w[t]
+            c += eps / k * w
+            total = w[t].sum()
+        else:                                                 # rows (one-hot or soft)
+            c = w * ((1 - eps) * t + eps / k)
+            total = n
+        if self.reduction == "sum":
+            return c, 1.0
+        return c, (total if self.weight is not None and t.ndim == 1 else n)
 
     def backward(self) -> np.ndarray:
-        p, t = self._saved()
+        p, t, divisor = self._saved()
         n = p.shape[0]
         if t.ndim == 1:                                       # labels: subtract the one-hot
             grad = p.copy()
             grad[np.arange(n), t] -= 1
             grad /= n
             return grad                                       # (N, K)
-        return (p - t) / n                                    # (N, K)
+        # d/dz of -sum_k c_k log p_k is (sum_k c_k) p - c
+        return (t.sum(axis=1, keepdims=True) * p - t) / divisor   # (N, K)
 
 
 class MSELoss(Loss):

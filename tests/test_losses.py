@@ -109,3 +109,48 @@ def test_cross_entropy_with_rows_and_logits_beyond_the_float_range():
     loss = SoftmaxCrossEntropy()
     assert loss.forward(logits, np.array([[1.0, 0.0]])) == 0.0
     np.testing.assert_array_equal(loss.backward(), [[0.0, 0.0]])
+
+
+def test_label_smoothing_and_class_weights_by_hand():
+    # Logits (0, 0) give p = (1/2, 1/2), log p = -log 2 for both classes; label 1.
+    z, log2 = np.array([[0.0, 0.0]]), math.log(2)
+    # Smoothing 0.2 over K = 2: target (0.1, 0.9); loss -(0.1 + 0.9)(-log 2) = log 2;
+    # gradient p - target = (0.5 - 0.1, 0.5 - 0.9) = (0.4, -0.4).
+    loss = SoftmaxCrossEntropy(label_smoothing=0.2)
+    assert loss.forward(z, np.array([1])) == pytest.approx(log2, abs=1e-15)
+    np.testing.assert_allclose(loss.backward(), [[0.4, -0.4]], atol=1e-15)
+    # Weights (1, 3), labels (1, 0) on two such rows: terms 3 log 2 and 1 log 2 over the
+    # labels' total weight 3 + 1 = 4 ("mean", as PyTorch): log 2; with "sum": 4 log 2.
+    z2 = np.zeros((2, 2))
+    for reduction, expected, divisor in (("mean", log2, 4), ("sum", 4 * log2, 1)):
+        loss = SoftmaxCrossEntropy(weight=[1.0, 3.0], reduction=reduction)
+        assert loss.forward(z2, np.array([1, 0])) == pytest.approx(expected, abs=1e-15)
+        # row 0 (label 1, weight 3): 3 (p - onehot) = (1.5, -1.5); row 1: (-0.5, 0.5)
+        np.testing.assert_allclose(loss.backward(), np.array([[1.5, -1.5], [-0.5, 0.5]]) / divisor,
+                                   atol=1e-15)
+
+
+@given(st.integers(1, 5), st.integers(2, 6), st.integers(0, 2**32 - 1),
+       st.sampled_from([0.0, 0.1, 1.0]), st.booleans(), st.sampled_from(["mean", "sum"]))
+def test_cross_entropy_gradient_with_every_option(n, k, seed, smoothing, weighted, reduction):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 3
+    weight = rng.uniform(0.1, 2.0, size=k) if weighted else None
+    options = dict(weight=weight, reduction=reduction, label_smoothing=smoothing)
+    labels = rng.integers(0, k, size=n)
+    assert check_loss_gradient(SoftmaxCrossEntropy(**options), logits, labels).passed
+    soft = rng.dirichlet(np.ones(k), size=n)
+    assert check_loss_gradient(SoftmaxCrossEntropy(**options), logits, soft).passed
+
+
+def test_cross_entropy_options_are_checked():
+    with pytest.raises(ValueError, match=r"^reduction must be one of .*; got 'none'"):
+        SoftmaxCrossEntropy(reduction="none")
+    with pytest.raises(ValueError, match=r"^label_smoothing must be a number in \[0.0, 1.0\]"):
+        SoftmaxCrossEntropy(label_smoothing=1.5)
+    with pytest.raises(ValueError, match=r"^weight must be non-negative class weights"):
+        SoftmaxCrossEntropy(weight=[1.0, -1.0])
+    with pytest.raises(ValueError, match=r"^weight must be one weight per class, shape \(3,\)"):
+        SoftmaxCrossEntropy(weight=[1.0, 2.0]).forward(np.zeros((2, 3)), np.array([0, 1]))
+    assert repr(SoftmaxCrossEntropy(label_smoothing=0.1)) == \
+        "SoftmaxCrossEntropy(label_smoothing=0.1)"
