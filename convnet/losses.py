@@ -221,6 +221,12 @@ class MSELoss(Loss):
     one-hot targets; float targets (N,) go with a prediction of shape (N, 1).
     The gradient is ``2 (y - t) / y.size``.
 
+    Parameters
+    ----------
+    reduction : {"mean", "sum"}, default "mean"
+        As ``torch.nn.MSELoss``: the mean or the sum of the squares (then
+        the gradient is ``2 (y - t)``); its ``"none"`` is not offered.
+
     Examples
     --------
     >>> loss = MSELoss()
@@ -229,6 +235,16 @@ class MSELoss(Loss):
     >>> loss.backward()
     array([[1., 2.]])
     """
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = one_of(reduction, "reduction", ("mean", "sum"))
+
+    def config(self) -> dict:
+        return dict(reduction=self.reduction)
+
+    def __repr__(self) -> str:
+        return "MSELoss()" if self.reduction == "mean" else f"MSELoss(reduction={self.reduction!r})"
 
     def forward(self, prediction, target) -> float:
         y = real_array(prediction, "prediction", ndim=(1, 2, 3, 4))
@@ -242,8 +258,10 @@ class MSELoss(Loss):
             t = t.astype(y.dtype, copy=False)
         diff = y - t
         self._cache = diff
+        if self.reduction == "sum":
+            return float(np.sum(diff * diff))
         return float(np.mean(diff * diff))
 
     def backward(self) -> np.ndarray:
         diff = self._saved()
-        return 2.0 * diff / diff.size
+        return 2.0 * diff / (diff.size if self.reduction == "mean" else 1)

@@ -154,3 +154,13 @@ def test_cross_entropy_options_are_checked():
         SoftmaxCrossEntropy(weight=[1.0, 2.0]).forward(np.zeros((2, 3)), np.array([0, 1]))
     assert repr(SoftmaxCrossEntropy(label_smoothing=0.1)) == \
         "SoftmaxCrossEntropy(label_smoothing=0.1)"
+
+
+def test_mse_sum_by_hand():
+    # (1 - 0)^2 + (3 - 1)^2 = 5; gradient 2 (y - t) = (2, 4)
+    loss = MSELoss(reduction="sum")
+    assert loss.forward(np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]])) == 5.0
+    np.testing.assert_array_equal(loss.backward(), [[2.0, 4.0]])
+    assert repr(loss) == "MSELoss(reduction='sum')" and repr(MSELoss()) == "MSELoss()"
+    with pytest.raises(ValueError, match=r"^reduction must be one of .*; got 'none'"):
+        MSELoss(reduction="none")

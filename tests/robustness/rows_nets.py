@@ -175,6 +175,7 @@ ROWS = (
           dict(reduction="choice", label_smoothing="closed_unit_float"),
           extra=[("weight", "a negative weight", [1.0, -1.0]), ("weight", "a matrix", [[1.0]]),
                  ("weight", "strings", ["a", "b"]), ("weight", "nan", [1.0, np.nan])]),
+    Entry("losses.MSELoss", losses.MSELoss, dict(reduction="mean"), dict(reduction="choice")),
     Entry("losses.one_hot", losses.one_hot, dict(labels=[0, 2], n_classes=3),
           dict(n_classes="positive_int"),
           extra=[("labels", "a label too large", [0, 3]), ("labels", "negative", [-1]),
