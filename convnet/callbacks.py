@@ -53,7 +53,7 @@ from ._validate import fail, file_path, integer, one_of, real_number
 from .training import DivergenceError, History
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
-           "StopOnDivergence", "Checkpoint", "load_checkpoint"]
+           "ReduceLROnPlateau", "StopOnDivergence", "Checkpoint", "load_checkpoint"]
 
 
 class Callback:
@@ -237,6 +237,74 @@ class LearningRateScheduler(Callback):
             fail("schedule", "a function returning a learning rate > 0", self.schedule,
                  given=f"{lr!r} for epoch {epoch}")
         self.optimizer.lr = float(lr)
+
+
+class ReduceLROnPlateau(_Monitor):
+    """Multiply ``optimizer.lr`` by ``factor`` when ``monitor`` stops improving: PyTorch's rule.
+
+    As ``torch.optim.lr_scheduler.ReduceLROnPlateau`` stepped with the
+    monitored value after every epoch: an epoch improves on the best so far
+    when the value is below ``best * (1 - threshold)`` (``threshold_mode="rel"``)
+    or ``best - threshold`` (``"abs"``), above ``best * (1 + threshold)`` or
+    ``best + threshold`` with ``mode="max"``; after more than ``patience``
+    epochs in a row without improvement the rate becomes
+    ``max(lr * factor, min_lr)`` (unless that changes it by ``eps`` or less),
+    and then ``cooldown`` epochs pass before epochs count again.  The
+    counters start afresh in each ``fit`` (a resumed run keeps the reduced
+    rate, which checkpoints save, but not the count of bad epochs).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    factor : float in (0, 1), default 0.1
+    patience : int >= 0, default 10
+    threshold : float >= 0, default 1e-4
+    threshold_mode : {"rel", "abs"}, default "rel"
+    cooldown : int >= 0, default 0
+    min_lr : float >= 0, default 0
+    eps : float >= 0, default 1e-8
+    mode : {"auto", "min", "max"}, default "auto"
+        "auto" is "max" for a monitor with "acc" in its name, else "min"
+        (PyTorch's default, for a loss).
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8, mode="auto"):
+        super().__init__(monitor, mode)
+        self.factor = real_number(factor, "factor", minimum=0.0, maximum=1.0,
+                                  inclusive=(False, False))
+        self.patience = integer(patience, "patience", minimum=0)
+        self.threshold = real_number(threshold, "threshold", minimum=0.0)
+        self.threshold_mode = one_of(threshold_mode, "threshold_mode", ("rel", "abs"))
+        self.cooldown = integer(cooldown, "cooldown", minimum=0)
+        self.min_lr = real_number(min_lr, "min_lr", minimum=0.0)
+        self.eps = real_number(eps, "eps", minimum=0.0)
+
+    def on_train_begin(self, logs):
+        self.best, self.bad_epochs, self.cooling = None, 0, 0
+
+    def _improved(self, value) -> bool:
+        if self.best is None:
+            return True
+        sign = 1.0 if self.mode == "max" else -1.0
+        if self.threshold_mode == "rel":
+            return sign * (value - self.best * (1 + sign * self.threshold)) > 0
+        return sign * (value - (self.best + sign * self.threshold)) > 0
+
+    def on_epoch_end(self, epoch, logs):
+        value = self._value(logs)
+        if self._improved(value):
+            self.best, self.bad_epochs = value, 0
+        else:
+            self.bad_epochs += 1
+        if self.cooling > 0:                      # bad epochs in the cooldown do not count
+            self.cooling -= 1
+            self.bad_epochs = 0
+        if self.bad_epochs > self.patience:
+            lr = max(self.optimizer.lr * self.factor, self.min_lr)
+            if self.optimizer.lr - lr > self.eps:
+                self.optimizer.lr = lr
+            self.cooling, self.bad_epochs = self.cooldown, 0
 
 
 class StopOnDivergence(Callback):

@@ -20,11 +20,12 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from ._validate import fail, integer, one_of, real_number
 
-__all__ = ["Schedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
+__all__ = ["Schedule", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup",
            "OneCycleLR"]
 
 
@@ -61,6 +62,31 @@ class StepLR(Schedule):
 
     def rate(self, epoch, base_lr):
         return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class MultiStepLR(Schedule):
+    """``base_lr * gamma ** (milestones passed)``: as ``torch.optim.lr_scheduler.MultiStepLR``.
+
+    The rate is multiplied by ``gamma`` at each milestone epoch: He et al.'s
+    ResNet-20 schedule on CIFAR-10 divides by 10 twice (at 32k and 48k
+    iterations; ``MultiStepLR([82, 123])`` in epochs of 391 batches).  A
+    milestone listed twice counts twice, as in PyTorch.
+
+    Parameters
+    ----------
+    milestones : sequence of int >= 0
+        The epochs (counted from 0) from which on the rate is lower.
+    gamma : float > 0, default 0.1
+    """
+
+    def __init__(self, milestones, gamma=0.1):
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            fail("milestones", "a sequence of epochs", milestones, error=TypeError)
+        self.milestones = sorted(integer(m, "milestones", minimum=0) for m in milestones)
+        self.gamma = real_number(gamma, "gamma", minimum=0.0, inclusive=(False, True))
+
+    def rate(self, epoch, base_lr):
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
 
 
 class ExponentialLR(Schedule):

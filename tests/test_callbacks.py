@@ -9,7 +9,7 @@ import pytest
 import convnet
 from convnet import layers as L
 from convnet.callbacks import (Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
-                               StopOnDivergence, load_checkpoint)
+                               ReduceLROnPlateau, StopOnDivergence, load_checkpoint)
 from convnet.model import DivergenceError
 from convnet.optim import SGD, Adam
 from convnet.schedules import ExponentialLR, StepLR
@@ -232,3 +232,39 @@ def test_a_divergence_error_still_ends_training_for_the_callbacks():
     assert early.best_epoch == 1                  # the loss fell in both good epochs
     for name, value in model.parameters().items():
         np.testing.assert_array_equal(value, kept[1][name])
+
+
+def plateau_rates(callback, values, lr=1.0):
+    """The learning rate after each epoch's value, with ``callback`` driven as fit drives it."""
+    callback.optimizer = SGD(lr)
+    callback.on_train_begin({})
+    rates = []
+    for epoch, value in enumerate(values):
+        callback.on_epoch_end(epoch, {"val_loss": value, "val_accuracy": value})
+        rates.append(callback.optimizer.lr)
+    return rates
+
+
+def test_reduce_lr_on_plateau_by_hand():
+    # patience 1: the rate drops after the second epoch in a row without improvement.
+    # 5 best; 5 bad (1); 4 best; 4.5 bad (1); 4.2 bad (2 > 1: lr 0.5); 4.1 bad (1);
+    # 3 best; 3 bad (1); 3 bad (2: lr 0.25)
+    values = [5, 5, 4, 4.5, 4.2, 4.1, 3, 3, 3]
+    assert plateau_rates(ReduceLROnPlateau(factor=0.5, patience=1), values) == \
+        [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25]
+    # threshold "rel" 0.1: 4.6 is not below 5 * 0.9 = 4.5, so it is a bad epoch
+    assert plateau_rates(ReduceLROnPlateau(factor=0.5, patience=0, threshold=0.1),
+                         [5, 4.6, 4.0]) == [1, 0.5, 0.5]
+    # cooldown 2 after a drop: the next two epochs count no bad epochs; min_lr caps the drops
+    assert plateau_rates(ReduceLROnPlateau("val_accuracy", factor=0.5, patience=0, cooldown=2,
+                                           min_lr=0.3), [0.5, 0.4, 0.4, 0.4, 0.4, 0.4]) == \
+        [1, 0.5, 0.5, 0.5, 0.3, 0.3]       # accuracy: higher is better ("auto" mode)
+
+
+def test_reduce_lr_on_plateau_lowers_the_rate_inside_fit():
+    drop = ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, threshold=10.0,
+                             threshold_mode="abs")   # no epoch improves by 10: every one is bad
+    history = train(norm_model(), SGD(0.1), epochs=3, callbacks=[drop])
+    assert len(history) == 3 and drop.optimizer.lr == pytest.approx(0.1 * 0.5 ** 2)
+    with pytest.raises(ValueError, match=r"^factor must be a number in \(0.0, 1.0\); got 1.0"):
+        ReduceLROnPlateau(factor=1.0)

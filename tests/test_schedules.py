@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from convnet.schedules import (CosineAnnealingLR, ExponentialLR, LinearWarmup, OneCycleLR,
-                               StepLR)
+from convnet.schedules import (CosineAnnealingLR, ExponentialLR, LinearWarmup, MultiStepLR,
+                               OneCycleLR, StepLR)
 
 
 def rates(schedule, epochs, base_lr=1.0):
@@ -63,3 +63,13 @@ def test_one_cycle_three_anchor_points():
 
 def test_schedules_show_their_settings():
     assert repr(StepLR(3)) == "StepLR(step_size=3, gamma=0.1)"
+
+
+def test_multi_step_lr_divides_at_each_milestone():
+    # milestones 2 and 4 (given out of order), 4 twice: 1, 1, 0.1, 0.1, 0.001, 0.001
+    assert rates(MultiStepLR([4, 2, 4], gamma=0.1), 6) == \
+        pytest.approx([1, 1, 0.1, 0.1, 1e-3, 1e-3], rel=1e-12)
+    with pytest.raises(TypeError, match="^milestones must be a sequence of epochs"):
+        MultiStepLR(5)
+    with pytest.raises(ValueError, match="^milestones must be"):
+        MultiStepLR([3, -1])

@@ -44,6 +44,15 @@ def test_step_lr(step, gamma, base_lr):
 
 
 @settings(max_examples=15, deadline=None)
+@given(milestones=st.lists(st.integers(0, EPOCHS + 5), max_size=5), gamma=st.floats(0.05, 1.0),
+       base_lr=base_lrs)
+def test_multi_step_lr(milestones, gamma, base_lr):
+    np.testing.assert_allclose(ours(schedules.MultiStepLR(milestones, gamma), base_lr),
+                               torch_rates(lambda o: S.MultiStepLR(o, milestones, gamma), base_lr),
+                               **TOLERANCE)
+
+
+@settings(max_examples=15, deadline=None)
 @given(gamma=st.floats(0.8, 1.0), base_lr=base_lrs)
 def test_exponential_lr(gamma, base_lr):
     np.testing.assert_allclose(ours(schedules.ExponentialLR(gamma), base_lr),
@@ -112,3 +121,29 @@ def test_one_cycle_lr_refuses_a_phase_without_steps_as_pytorch_fails():
         schedules.OneCycleLR(1.0, 4, pct_start=0.25)          # 0.25 * 4 - 1 = 0 steps up
     with pytest.raises(ZeroDivisionError):
         torch_rates(lambda o: S.OneCycleLR(o, 1.0, total_steps=4, pct_start=0.25), 0.5, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.sampled_from([3.0, 2.9, 2.5, 2.0, 1.99, 1.0, -1.0]), min_size=1,
+                       max_size=30),
+       factor=st.sampled_from([0.1, 0.5, 0.9]), patience=st.integers(0, 3),
+       threshold=st.sampled_from([0.0, 1e-4, 0.02, 0.5]),
+       threshold_mode=st.sampled_from(["rel", "abs"]), cooldown=st.integers(0, 2),
+       min_lr=st.sampled_from([0.0, 0.05]), mode=st.sampled_from(["min", "max"]))
+def test_reduce_lr_on_plateau_follows_pytorch(values, factor, patience, threshold,
+                                              threshold_mode, cooldown, min_lr, mode):
+    from convnet.callbacks import ReduceLROnPlateau
+    from convnet.optim import SGD
+
+    options = dict(factor=factor, patience=patience, threshold=threshold,
+                   threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr)
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=1.0)
+    theirs = S.ReduceLROnPlateau(optimizer, mode=mode, **options)
+    ours = ReduceLROnPlateau(monitor="val_loss", mode=mode, **options)
+    ours.optimizer = SGD(1.0)
+    ours.on_train_begin({})
+    for epoch, value in enumerate(values):
+        theirs.step(value)
+        ours.on_epoch_end(epoch, {"val_loss": value})
+        np.testing.assert_allclose(ours.optimizer.lr, optimizer.param_groups[0]["lr"], **TOLERANCE)
