@@ -11,6 +11,8 @@ restored by a training step that fails.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import functional as F
@@ -21,6 +23,15 @@ from .base import Layer, check_dtype
 from .init import initial_constant
 
 __all__ = ["BatchNorm1D", "BatchNorm2D", "GroupNorm"]
+
+
+def _momentum(value):
+    """``momentum``: None (a cumulative average) or a number in [0, 1]."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        fail("momentum", "None or a real number in [0, 1]", value, error=TypeError)
+    return real_number(value, "momentum", minimum=0.0, maximum=1.0)
 
 
 def _affine_parameters(layer, count: int, name: str) -> None:
@@ -39,20 +50,27 @@ class _BatchNorm(Layer):
     _NDIM: tuple = ()
     _LAYOUT = ""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=np.float32):
         super().__init__()
         self.num_features = integer(num_features, "num_features", minimum=1)
         self.eps = real_number(eps, "eps", minimum=0.0)
-        self.momentum = real_number(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.momentum = _momentum(momentum)
         self.affine = boolean(affine, "affine")
+        self.track_running_stats = boolean(track_running_stats, "track_running_stats")
         self.dtype = check_dtype(dtype)
         _affine_parameters(self, self.num_features, "num_features")
-        self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
-        self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
+        if self.track_running_stats:
+            self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
+            self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
+            self.state["num_batches_tracked"] = np.zeros((), np.int64)     # PyTorch's buffer
+
+    # A model file written before the count was kept lacks it: it loads as 0 (as in PyTorch).
+    optional_state = ("num_batches_tracked",)
 
     def config(self) -> dict:
         return dict(num_features=self.num_features, eps=self.eps, momentum=self.momentum,
-                    affine=self.affine)
+                    affine=self.affine, track_running_stats=self.track_running_stats)
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
@@ -63,22 +81,38 @@ class _BatchNorm(Layer):
         return shape
 
     def _arguments(self) -> tuple:
-        """γ, β and the running statistics, as the functional pair takes them."""
+        """γ, β and the running statistics (None without them), as the functional pair takes them."""
         return (self.params.get("weight"), self.params.get("bias"),
-                self.state["running_mean"], self.state["running_var"])
+                self.state.get("running_mean"), self.state.get("running_var"))
+
+    def _factor(self) -> float:
+        """The weight of this batch in the running statistics (PyTorch's exponential_average_factor).
+
+        ``momentum``, or with ``momentum=None`` 1 / (the batches counted, this
+        one included): the running statistics are then the plain average of
+        every batch's (a cumulative moving average).
+        """
+        if self.momentum is not None:
+            return self.momentum
+        return 1.0 / float(self.state["num_batches_tracked"] + 1)
 
     def forward(self, x):
         x = self._input(x, ndim=self._NDIM, layout=self._LAYOUT, dtype=self.dtype)
         if x.shape[1] != self.num_features:
             fail("x", f"of shape {self._LAYOUT} with C = {self.num_features} for {self!r}", x,
                  given=f"shape {x.shape}")
+        tracking = self.track_running_stats         # False: the batch's statistics, always
         if inferring():               # evaluation mode; nothing written to the layer
-            return F.batch_norm(x, *self._arguments(), False, self.momentum, self.eps)
-        training = self._in_training()     # training mode updates the running statistics
+            return F.batch_norm(x, *self._arguments(), not tracking, 0.0, self.eps)
+        updating = self._in_training() and tracking   # the running statistics move
+        by_batch = self._in_training() or not tracking
         self._cache = None
-        y, saved = F.batch_norm(x, *self._arguments(), training, self.momentum, self.eps,
+        y, saved = F.batch_norm(x, *self._arguments(), by_batch,
+                                self._factor() if updating else 0.0, self.eps,
                                 return_saved=True)
-        self._keep((x, saved, training))
+        if updating:
+            self.state["num_batches_tracked"] += 1      # in place: model.state() holds it
+        self._keep((x, saved, by_batch))
         return y
 
     def backward(self, dy, input_gradient=True):
