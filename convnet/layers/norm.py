@@ -5,8 +5,9 @@ Thin classes over :func:`convnet.functional.batch_norm` and
 ``docs/backprop.md``, Eq. N.1-N.14).  The learned scale and shift are
 ``params["weight"]`` and ``params["bias"]`` (γ and β; PyTorch's names);
 batch norm's running statistics are ``state["running_mean"]`` and
-``state["running_var"]``, saved, loaded and converted with the model and
-restored by a training step that fails.
+``state["running_var"]``, with PyTorch's count of training batches
+``state["num_batches_tracked"]`` (int64), saved, loaded and converted with
+the model and restored by a training step that fails.
 """
 
 from __future__ import annotations
@@ -133,10 +134,12 @@ class BatchNorm2D(_BatchNorm):
     In training mode every channel is normalised by the mean and (biased)
     variance of its N*H*W values in the batch, then scaled by ``weight`` (γ)
     and shifted by ``bias`` (β); the running statistics move towards the
-    batch's by ``momentum``, the variance in its unbiased form (Eq. N.1-N.5).
+    batch's by ``momentum``, the variance in its unbiased form (Eq. N.1-N.5),
+    and ``state["num_batches_tracked"]`` counts the batch.
     In evaluation mode, and always inside :class:`convnet.inference`, the
     running statistics normalise instead and nothing is updated (Eq. N.6).
-    As ``torch.nn.BatchNorm2d``.
+    As ``torch.nn.BatchNorm2d``, the same arguments in the same order
+    (``dtype`` after them; no ``device``, and not its keyword ``bias``).
 
     Parameters
     ----------
@@ -144,19 +147,30 @@ class BatchNorm2D(_BatchNorm):
         C, the channels of the input.
     eps : float >= 0, default 1e-5
         Added to the variance before the square root.
-    momentum : float in [0, 1], default 0.1
+    momentum : float in [0, 1] or None, default 0.1
         ``running = (1 - momentum) * running + momentum * batch statistic``.
-        (PyTorch's ``momentum=None``, a cumulative average, is not offered.)
+        None: a cumulative moving average, the k-th batch weighted 1/k
+        (k = ``num_batches_tracked`` after counting it), so the running
+        statistics are the plain average of every batch's (PyTorch's
+        ``exponential_average_factor``).  PyTorch takes any float; values
+        outside [0, 1] are refused here (they make no average).
     affine : bool, default True
         Learn γ (``params["weight"]``, ones at first) and β
         (``params["bias"]``, zeros); without, the output is x̂ itself.
+    track_running_stats : bool, default True
+        Keep ``state["running_mean"]``, ``state["running_var"]`` and
+        ``state["num_batches_tracked"]``.  False: ``state`` is empty (PyTorch's
+        buffers are None and not in its ``state_dict``) and the batch's own
+        statistics normalise in training *and* evaluation mode.
     dtype : float32 or float64, default float32
 
     Shape
     -----
     (N, C, H, W) -> (N, C, H, W).  ``weight``, ``bias`` and
     ``state["running_mean"]``, ``state["running_var"]`` (zeros and ones at
-    first) are (C,).  Training needs N*H*W > 1.
+    first) are (C,); ``state["num_batches_tracked"]`` is an int64 scalar (0
+    at first).  Training needs N*H*W > 1 (and so does evaluation without
+    running statistics).
 
     Examples
     --------
@@ -171,6 +185,17 @@ class BatchNorm2D(_BatchNorm):
     (array([0.2], dtype=float32), array([1.1], dtype=float32))
     >>> layer.eval().forward(np.full((1, 1, 1, 1), 1.3)).ravel()    # (1.3 - 0.2) / sqrt(1.1)
     array([1.0488], dtype=float32)
+    >>> layer.state["num_batches_tracked"]          # one training batch counted
+    array(1)
+
+    With ``momentum=None`` two batches, of means 2 and 7, leave their
+    average (2 + 7) / 2:
+
+    >>> layer = BatchNorm2D(1, momentum=None)
+    >>> for batch in ([1.0, 3.0], [5.0, 9.0]):
+    ...     _ = layer.forward(np.array(batch).reshape(2, 1, 1, 1))
+    >>> layer.state["running_mean"], layer.state["num_batches_tracked"]
+    (array([4.5], dtype=float32), array(2))
     """
 
     _NDIM = (4,)
@@ -186,7 +211,7 @@ class BatchNorm1D(_BatchNorm):
 
     Parameters
     ----------
-    num_features, eps, momentum, affine, dtype
+    num_features, eps, momentum, affine, track_running_stats, dtype
         As :class:`BatchNorm2D`.
 
     Shape
