@@ -50,6 +50,8 @@ class _BatchNorm(Layer):
     skips_input_gradient = True
     _NDIM: tuple = ()
     _LAYOUT = ""
+    # A model file written before the count was kept lacks it: it loads as 0 (as in PyTorch).
+    optional_state = ("num_batches_tracked",)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=np.float32):
@@ -65,9 +67,6 @@ class _BatchNorm(Layer):
             self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
             self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
             self.state["num_batches_tracked"] = np.zeros((), np.int64)     # PyTorch's buffer
-
-    # A model file written before the count was kept lacks it: it loads as 0 (as in PyTorch).
-    optional_state = ("num_batches_tracked",)
 
     def config(self) -> dict:
         return dict(num_features=self.num_features, eps=self.eps, momentum=self.momentum,
