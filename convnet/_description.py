@@ -31,10 +31,11 @@ from ._budget import format_bytes, get_memory_budget
 from ._modelfile import (FORMAT, MAX_DEPTH, MAX_NESTING, MAX_TOTAL_BYTES, VERSION, mib, refuse,
                          shown)
 
-__all__ = ["parse_description", "layer_classes", "nesting_depth", "ITEMSIZE",
+__all__ = ["parse_description", "layer_classes", "nesting_depth", "ITEMSIZE", "ARRAY_ITEMSIZE",
            "array_entry_bytes"]
 
-ITEMSIZE = {"float32": 4, "float64": 8}
+ITEMSIZE = {"float32": 4, "float64": 8}                 # a layer's dtype
+ARRAY_ITEMSIZE = {**ITEMSIZE, "int64": 8}               # an array's: counts (BatchNorm's) too
 _TOP_KEYS = {"format", "version", "layers", "arrays"}
 _LAYER_KEYS = {"type", "config", "dtype", "children"}
 _ARRAY_KEYS = {"shape", "dtype", "sha256"}
@@ -209,13 +210,13 @@ def array_entry_bytes(name: str, entry, path) -> int:
             or not all(type(size) is int and size >= 0 for size in shape)):
         refuse(path, f"array {shown(name)}: its shape must be a list of at most {_MAX_NDIM} "
                      f"integers >= 0; got {shown(shape)}")
-    if not isinstance(dtype, str) or dtype not in ITEMSIZE:
-        refuse(path, f"array {shown(name)}: its dtype must be 'float32' or 'float64'; got "
-                     f"{shown(dtype)}")
+    if not isinstance(dtype, str) or dtype not in ARRAY_ITEMSIZE:
+        refuse(path, f"array {shown(name)}: its dtype must be 'float32', 'float64' or 'int64'; "
+                     f"got {shown(dtype)}")
     if not isinstance(checksum, str) or not _SHA256.fullmatch(checksum):
         refuse(path, f"array {shown(name)}: its sha256 must be 64 lower-case hex digits; got "
                      f"{shown(checksum)}")
-    nbytes = math.prod(shape) * ITEMSIZE[dtype]
+    nbytes = math.prod(shape) * ARRAY_ITEMSIZE[dtype]
     if nbytes > get_memory_budget():
         refuse(path, f"array {shown(name)} of shape {tuple(shape)} would take "
                      f"{format_bytes(nbytes)} ({nbytes:,} bytes), more than the memory "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._description import ITEMSIZE
+from ._description import ARRAY_ITEMSIZE
 from ._modelfile import (MAX_DESCRIPTION_BYTES, MAX_NPY_HEADER, MAX_RATIO, RATIO_FLOOR,
                          META_KEY, digest, listed, mib, refuse, shown)
 from ._streams import byte_view, read_into, read_upto
@@ -128,7 +128,7 @@ def check_members(archive: zipfile.ZipFile, members: dict, table: dict, path) ->
     for name, entry in table.items():
         info, shape = members[name], tuple(entry["shape"])
         label = shown(info.filename)
-        nbytes = math.prod(shape) * ITEMSIZE[entry["dtype"]]
+        nbytes = math.prod(shape) * ARRAY_ITEMSIZE[entry["dtype"]]
         if not nbytes + _LEAST_HEADER <= info.file_size <= nbytes + _MOST_HEADER:
             refuse(path, f"member {label} holds {info.file_size:,} bytes; shape {shape} and "
                          f"dtype {entry['dtype']} take {nbytes:,} bytes and a .npy header")

@@ -24,7 +24,7 @@ __all__ = ["write_model", "open_model", "METADATA_KEY", "SUFFIX"]
 
 METADATA_KEY = "convnet"
 SUFFIX = ".safetensors"
-_DTYPES = {"<f4": "float32", "<f8": "float64"}
+_DTYPES = {"<f4": "float32", "<f8": "float64", "<i8": "int64"}
 
 
 def write_model(path, layers: list, arrays: dict, version: int) -> None:

@@ -91,8 +91,9 @@ def batch_norm(x, gamma=None, beta=None, running_mean=None, running_var=None, tr
     to True with no running statistics required (PyTorch: ``batch_norm(x,
     running_mean, running_var, weight, bias, training=False, ...)``), so
     that ``batch_norm(x)`` normalises by the batch, which is what the
-    derivation treats.  Keywords name the same things.  ``momentum=None``
-    (PyTorch's layers' cumulative average) is not offered.
+    derivation treats.  Keywords name the same things.  ``momentum`` is a
+    number, as in PyTorch's function: the layers' ``momentum=None`` (a
+    cumulative average) is theirs to turn into 1 / the batches counted.
 
     Examples
     --------

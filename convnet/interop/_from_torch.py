@@ -132,7 +132,8 @@ def _copy(layer, module, keys=("weight", "bias")):
         if tensor is None:
             continue
         where = layer.state if key in layer.state else layer.params
-        where[key] = tensor.detach().cpu().numpy().astype(layer.dtype, copy=True)
+        dtype = where[key].dtype if key in where else layer.dtype     # a count stays int64
+        where[key] = tensor.detach().cpu().numpy().astype(dtype, copy=True)
     return layer
 
 
@@ -214,12 +215,11 @@ def _norm(module, path, shape, dtype):
     if kind == "GroupNorm":
         return _copy(L.GroupNorm(module.num_groups, module.num_channels, module.eps,
                                  module.affine, dtype=dtype), module)
-    if not module.track_running_stats or module.momentum is None:
-        _refuse(path, module, "track_running_stats=False or momentum=None (convnet keeps "
-                              "running statistics with a momentum)")
     cls = L.BatchNorm2D if kind == "BatchNorm2d" else L.BatchNorm1D
-    layer = cls(module.num_features, module.eps, module.momentum, module.affine, dtype=dtype)
-    return _copy(layer, module, ("weight", "bias", "running_mean", "running_var"))
+    layer = cls(module.num_features, module.eps, module.momentum, module.affine,
+                module.track_running_stats, dtype=dtype)
+    return _copy(layer, module, ("weight", "bias", "running_mean", "running_var",
+                                 "num_batches_tracked"))
 
 
 def _flatten(module, path, shape, dtype):

@@ -3,17 +3,16 @@
 The names are the paths of :meth:`convnet.Sequential.parameters` and
 ``state()``: ``"0.weight"``, ``"3.body.0.running_mean"``, ``"4.1.0.bias"``.
 They are the keys of the ``state_dict`` of :func:`~convnet.interop.to_torch`'s
-module, whose containers are built to have them; PyTorch's batch norm also
-counts its batches (``num_batches_tracked``), which convnet does not need:
-:func:`state_dict` gives it as 0 so that PyTorch's strict loading accepts the
-dict, and :func:`load_state_dict` ignores it.
+module, whose containers are built to have them.  Batch norm's count of
+batches, ``num_batches_tracked`` (an int64 scalar), travels both ways as in
+PyTorch; a dict without it (PyTorch before 0.4.1) loads and leaves the count
+as it was, as PyTorch's own loading does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import layers as L
 from .._modelfile import listed
 from .._validate import fail
 from ..layers.base import walk
@@ -42,9 +41,9 @@ def state_dict(model) -> dict:
     -------
     dict of str to ndarray
         In PyTorch's order (each module's parameters, then its buffers, then
-        its children's); ``"<path>.num_batches_tracked"`` (0, int64) for each
-        batch norm, as PyTorch's ``state_dict`` has it.  ``torch.from_numpy``
-        of each value loads into :func:`to_torch`'s module.
+        its children's); a batch norm that tracks running statistics has
+        ``"<path>.num_batches_tracked"`` (int64), as PyTorch's ``state_dict``.
+        ``torch.from_numpy`` of each value loads into :func:`to_torch`'s module.
 
     Examples
     --------
@@ -57,8 +56,6 @@ def state_dict(model) -> dict:
     for path, layer in walk(enumerate(model_of(model).layers)):
         for key, value in (*layer.params.items(), *layer.state.items()):
             state[f"{path}.{key}"] = np.array(value)
-        if isinstance(layer, (L.BatchNorm1D, L.BatchNorm2D)):
-            state[f"{path}.{COUNTER}"] = np.array(0, dtype=np.int64)
     return state
 
 
@@ -69,7 +66,7 @@ def load_state_dict(model, state) -> None:
     with its shape; values are converted to the layer's dtype.  PyTorch
     tensors are accepted (detached and copied), as are the arrays of
     :func:`read_safetensors` and of ``safetensors.numpy.load_file``.
-    ``num_batches_tracked`` entries are ignored.
+    A missing ``num_batches_tracked`` leaves the count as it was (as in PyTorch).
 
     Raises
     ------
@@ -97,19 +94,23 @@ def load_state_dict(model, state) -> None:
         for kind in ("params", "state"):
             for key, value in getattr(layer, kind).items():
                 targets[f"{path}.{key}"] = (getattr(layer, kind), key, value)
-    given = {name for name in state if not str(name).endswith(f".{COUNTER}")}
-    missing, unknown = set(targets) - given, given - set(targets)
+    optional = {name for name in targets if name.endswith(f".{COUNTER}")}
+    missing, unknown = set(targets) - set(state) - optional, set(state) - set(targets)
     if missing or unknown:
         fail("state", "the model's array names (convnet.interop.state_dict(model))",
              None, given=f"missing {listed(missing)}, not in the model {listed(unknown)}")
     arrays = {}
     for name, (_, _, current) in targets.items():
+        if name not in state:                    # an optional count: left as it is
+            continue
         value = _as_array(state[name], name)
         if value.shape != current.shape:
             fail(f"state[{name!r}]", f"of shape {current.shape}", value,
                  given=f"shape {value.shape}")
         arrays[name] = value
     for name, (where, key, current) in targets.items():       # all checked: now copy
+        if name not in arrays:
+            continue
         where[key] = arrays[name].astype(current.dtype, copy=True)
 
 

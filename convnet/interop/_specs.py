@@ -118,6 +118,8 @@ def _global(kind: str):
 def _norm(kind: str):
     def make(layer, where) -> Spec:
         options = dict(eps=layer.eps, momentum=layer.momentum, affine=layer.affine)
+        if not layer.track_running_stats:          # PyTorch's default True goes unsaid
+            options["track_running_stats"] = False
         return Spec(f"nn.{kind}", (layer.num_features,), options, typed=True)
     return make
 

@@ -23,9 +23,10 @@ def require_torch():
 
 
 def model_dtype(model):
-    """The one floating dtype of a model's arrays (float32 when it has none)."""
+    """The one floating dtype of a model's arrays (float32 when it has none; counts are int64)."""
     dtypes = {np.dtype(value.dtype) for value in model.parameters().values()}
-    dtypes |= {np.dtype(value.dtype) for value in model.state().values()}
+    dtypes |= {np.dtype(value.dtype) for value in model.state().values()
+               if value.dtype.kind == "f"}
     if len(dtypes) > 1:
         fail("model", "of one dtype (model.astype(np.float32) makes it so)", model,
              given=f"arrays of {sorted(d.name for d in dtypes)}")

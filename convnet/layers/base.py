@@ -38,8 +38,9 @@ class Layer:
     state : dict of str to ndarray
         Arrays that belong to the model but are not trained by gradients
         (PyTorch calls them buffers), such as batch normalisation's running
-        statistics: saved and loaded with the model and converted by
-        ``astype``, never touched by an optimiser.  Their keys differ from
+        statistics and its count of batches (an int64 scalar): saved and
+        loaded with the model, converted by ``astype`` (the float ones; a
+        count stays int64), never touched by an optimiser.  Their keys differ from
         those of ``params``.
     training : bool
         ``True`` in training mode; only layers that behave differently

@@ -5,11 +5,14 @@ Thin classes over :func:`convnet.functional.batch_norm` and
 ``docs/backprop.md``, Eq. N.1-N.14).  The learned scale and shift are
 ``params["weight"]`` and ``params["bias"]`` (γ and β; PyTorch's names);
 batch norm's running statistics are ``state["running_mean"]`` and
-``state["running_var"]``, saved, loaded and converted with the model and
-restored by a training step that fails.
+``state["running_var"]``, with PyTorch's count of training batches
+``state["num_batches_tracked"]`` (int64), saved, loaded and converted with
+the model and restored by a training step that fails.
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -21,6 +24,15 @@ from .base import Layer, check_dtype
 from .init import initial_constant
 
 __all__ = ["BatchNorm1D", "BatchNorm2D", "GroupNorm"]
+
+
+def _momentum(value):
+    """``momentum``: None (a cumulative average) or a number in [0, 1]."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        fail("momentum", "None or a real number in [0, 1]", value, error=TypeError)
+    return real_number(value, "momentum", minimum=0.0, maximum=1.0)
 
 
 def _affine_parameters(layer, count: int, name: str) -> None:
@@ -38,21 +50,27 @@ class _BatchNorm(Layer):
     skips_input_gradient = True
     _NDIM: tuple = ()
     _LAYOUT = ""
+    # A model file written before the count was kept lacks it: it loads as 0 (as in PyTorch).
+    optional_state = ("num_batches_tracked",)
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=np.float32):
         super().__init__()
         self.num_features = integer(num_features, "num_features", minimum=1)
         self.eps = real_number(eps, "eps", minimum=0.0)
-        self.momentum = real_number(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.momentum = _momentum(momentum)
         self.affine = boolean(affine, "affine")
+        self.track_running_stats = boolean(track_running_stats, "track_running_stats")
         self.dtype = check_dtype(dtype)
         _affine_parameters(self, self.num_features, "num_features")
-        self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
-        self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
+        if self.track_running_stats:
+            self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
+            self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
+            self.state["num_batches_tracked"] = np.zeros((), np.int64)     # PyTorch's buffer
 
     def config(self) -> dict:
         return dict(num_features=self.num_features, eps=self.eps, momentum=self.momentum,
-                    affine=self.affine)
+                    affine=self.affine, track_running_stats=self.track_running_stats)
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
@@ -63,22 +81,38 @@ class _BatchNorm(Layer):
         return shape
 
     def _arguments(self) -> tuple:
-        """γ, β and the running statistics, as the functional pair takes them."""
+        """γ, β and the running statistics (None without them), as the functional pair takes them."""
         return (self.params.get("weight"), self.params.get("bias"),
-                self.state["running_mean"], self.state["running_var"])
+                self.state.get("running_mean"), self.state.get("running_var"))
+
+    def _factor(self) -> float:
+        """The weight of this batch in the running statistics (PyTorch's exponential_average_factor).
+
+        ``momentum``, or with ``momentum=None`` 1 / (the batches counted, this
+        one included): the running statistics are then the plain average of
+        every batch's (a cumulative moving average).
+        """
+        if self.momentum is not None:
+            return self.momentum
+        return 1.0 / float(self.state["num_batches_tracked"] + 1)
 
     def forward(self, x):
         x = self._input(x, ndim=self._NDIM, layout=self._LAYOUT, dtype=self.dtype)
         if x.shape[1] != self.num_features:
             fail("x", f"of shape {self._LAYOUT} with C = {self.num_features} for {self!r}", x,
                  given=f"shape {x.shape}")
+        tracking = self.track_running_stats         # False: the batch's statistics, always
         if inferring():               # evaluation mode; nothing written to the layer
-            return F.batch_norm(x, *self._arguments(), False, self.momentum, self.eps)
-        training = self._in_training()     # training mode updates the running statistics
+            return F.batch_norm(x, *self._arguments(), not tracking, 0.0, self.eps)
+        updating = self._in_training() and tracking   # the running statistics move
+        by_batch = self._in_training() or not tracking
         self._cache = None
-        y, saved = F.batch_norm(x, *self._arguments(), training, self.momentum, self.eps,
+        y, saved = F.batch_norm(x, *self._arguments(), by_batch,
+                                self._factor() if updating else 0.0, self.eps,
                                 return_saved=True)
-        self._keep((x, saved, training))
+        if updating:
+            self.state["num_batches_tracked"] += 1      # in place: model.state() holds it
+        self._keep((x, saved, by_batch))
         return y
 
     def backward(self, dy, input_gradient=True):
@@ -99,10 +133,12 @@ class BatchNorm2D(_BatchNorm):
     In training mode every channel is normalised by the mean and (biased)
     variance of its N*H*W values in the batch, then scaled by ``weight`` (γ)
     and shifted by ``bias`` (β); the running statistics move towards the
-    batch's by ``momentum``, the variance in its unbiased form (Eq. N.1-N.5).
+    batch's by ``momentum``, the variance in its unbiased form (Eq. N.1-N.5),
+    and ``state["num_batches_tracked"]`` counts the batch.
     In evaluation mode, and always inside :class:`convnet.inference`, the
     running statistics normalise instead and nothing is updated (Eq. N.6).
-    As ``torch.nn.BatchNorm2d``.
+    As ``torch.nn.BatchNorm2d``, the same arguments in the same order
+    (``dtype`` after them; no ``device``, and not its keyword ``bias``).
 
     Parameters
     ----------
@@ -110,19 +146,30 @@ class BatchNorm2D(_BatchNorm):
         C, the channels of the input.
     eps : float >= 0, default 1e-5
         Added to the variance before the square root.
-    momentum : float in [0, 1], default 0.1
+    momentum : float in [0, 1] or None, default 0.1
         ``running = (1 - momentum) * running + momentum * batch statistic``.
-        (PyTorch's ``momentum=None``, a cumulative average, is not offered.)
+        None: a cumulative moving average, the k-th batch weighted 1/k
+        (k = ``num_batches_tracked`` after counting it), so the running
+        statistics are the plain average of every batch's (PyTorch's
+        ``exponential_average_factor``).  PyTorch takes any float; values
+        outside [0, 1] are refused here (they make no average).
     affine : bool, default True
         Learn γ (``params["weight"]``, ones at first) and β
         (``params["bias"]``, zeros); without, the output is x̂ itself.
+    track_running_stats : bool, default True
+        Keep ``state["running_mean"]``, ``state["running_var"]`` and
+        ``state["num_batches_tracked"]``.  False: ``state`` is empty (PyTorch's
+        buffers are None and not in its ``state_dict``) and the batch's own
+        statistics normalise in training *and* evaluation mode.
     dtype : float32 or float64, default float32
 
     Shape
     -----
     (N, C, H, W) -> (N, C, H, W).  ``weight``, ``bias`` and
     ``state["running_mean"]``, ``state["running_var"]`` (zeros and ones at
-    first) are (C,).  Training needs N*H*W > 1.
+    first) are (C,); ``state["num_batches_tracked"]`` is an int64 scalar (0
+    at first).  Training needs N*H*W > 1 (and so does evaluation without
+    running statistics).
 
     Examples
     --------
@@ -137,6 +184,17 @@ class BatchNorm2D(_BatchNorm):
     (array([0.2], dtype=float32), array([1.1], dtype=float32))
     >>> layer.eval().forward(np.full((1, 1, 1, 1), 1.3)).ravel()    # (1.3 - 0.2) / sqrt(1.1)
     array([1.0488], dtype=float32)
+    >>> layer.state["num_batches_tracked"]          # one training batch counted
+    array(1)
+
+    With ``momentum=None`` two batches, of means 2 and 7, leave their
+    average (2 + 7) / 2:
+
+    >>> layer = BatchNorm2D(1, momentum=None)
+    >>> for batch in ([1.0, 3.0], [5.0, 9.0]):
+    ...     _ = layer.forward(np.array(batch).reshape(2, 1, 1, 1))
+    >>> layer.state["running_mean"], layer.state["num_batches_tracked"]
+    (array([4.5], dtype=float32), array(2))
     """
 
     _NDIM = (4,)
@@ -152,7 +210,7 @@ class BatchNorm1D(_BatchNorm):
 
     Parameters
     ----------
-    num_features, eps, momentum, affine, dtype
+    num_features, eps, momentum, affine, track_running_stats, dtype
         As :class:`BatchNorm2D`.
 
     Shape

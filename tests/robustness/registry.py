@@ -90,9 +90,13 @@ NON_NEGATIVE_FLOAT = [("negative", -0.1), ("nan", math.nan), ("inf", math.inf),
 CLOSED_UNIT_FLOAT = [("minus a tenth", -0.1), ("more than one", 1.5), ("nan", math.nan),
                      ("a string", "0.5"), ("None", None), ("True", True), ("a list", [0.5])]
 
+# BatchNorm's momentum: None (a cumulative average) is valid, as in PyTorch.
+OPTIONAL_CLOSED_UNIT_FLOAT = [(label, value) for label, value in CLOSED_UNIT_FLOAT
+                              if value is not None]
+
 KINDS = {
     "axis": AXIS, "pixel": PIXEL, "non_negative_float": NON_NEGATIVE_FLOAT,
-    "closed_unit_float": CLOSED_UNIT_FLOAT,
+    "closed_unit_float": CLOSED_UNIT_FLOAT, "optional_closed_unit_float": OPTIONAL_CLOSED_UNIT_FLOAT,
     "positive_int": POSITIVE_INT, "non_negative_int": NON_NEGATIVE_INT, "padding": PADDING,
     "choice": CHOICE, "unit_float": UNIT_FLOAT, "positive_float": POSITIVE_FLOAT,
     "real": REAL, "dtype": DTYPE, "seed": SEED, "bool": BOOL, "shape2": SHAPE2,

@@ -124,6 +124,8 @@ GARBAGE = {
                                     st.just(float("nan"))),
     "closed_unit_float": st.one_of(st.floats(1.0, 1e9, exclude_min=True),
                                    st.floats(-1e9, -1e-9), WORDS, OBJECTS),
+    "optional_closed_unit_float": st.one_of(st.floats(1.0, 1e9, exclude_min=True),
+                                            st.floats(-1e9, -1e-9), WORDS, OBJECTS),
     "dtype": st.one_of(WORDS.filter(lambda t: t != "" and not _is_float_dtype(t)), st.sampled_from(
         ["int8", "int64", "uint8", "complex128", "bool", "U3", "object"]), OBJECTS),
     "seed": st.one_of(st.integers(-10 ** 9, -1), st.floats(0.1, 0.9), WORDS, OBJECTS),

@@ -131,7 +131,7 @@ def deep(levels):
     (description(ONE_BY_ONE, {"0.weight": {"shape": [True], "dtype": "float32",
                                            "sha256": "0" * 64}}), "its shape must be a list"),
     (description(ONE_BY_ONE, {"0.weight": {"shape": [1], "dtype": "int8", "sha256": "0" * 64}}),
-     "array '0.weight': its dtype must be 'float32' or 'float64'"),
+     "array '0.weight': its dtype must be 'float32', 'float64' or 'int64'"),
     (description(ONE_BY_ONE, {"0.weight": {"shape": [1], "dtype": "float32", "sha256": "xyz"}}),
      "its sha256 must be 64 lower-case hex digits"),
     (description(ONE_BY_ONE, {"0.weight": {"shape": [1], "dtype": "float32"}}),

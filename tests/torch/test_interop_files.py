@@ -40,8 +40,8 @@ def test_a_model_file_is_what_the_package_writes_and_reads_bit_for_bit(tmp_path)
     for name, value in safetensors.numpy.load_file(path).items():
         assert value.dtype == ours[name].dtype and value.tobytes() == ours[name].tobytes()
     module = interop.to_torch(net)
-    missing, unexpected = module.load_state_dict(safetensors.torch.load_file(path), strict=False)
-    assert unexpected == [] and all(k.endswith("num_batches_tracked") for k in missing)
+    module.load_state_dict(safetensors.torch.load_file(path), strict=True)   # the count too
+    assert module[1].num_batches_tracked.item() == net.state()["1.num_batches_tracked"]
     x = np.random.default_rng(0).normal(size=(2, 1, 4, 4))
     net.eval(), module.eval()
     assert np.allclose(module(tensor(x)).detach().numpy(), net.forward(x), rtol=0, atol=1e-12)
@@ -55,6 +55,7 @@ def test_weights_saved_by_pytorch_load_into_the_model_built_for_them(tmp_path):
     arrays, _ = interop.read_safetensors(tmp_path / "t.safetensors")
     assert arrays["1.num_batches_tracked"].dtype == np.int64
     interop.load_state_dict(net, arrays)
+    assert net.state()["1.num_batches_tracked"] == module[1].num_batches_tracked.item()
     x = np.random.default_rng(0).normal(size=(2, 1, 4, 4))
     net.eval(), module.eval()
     assert np.allclose(module(tensor(x)).detach().numpy(), net.forward(x), rtol=0, atol=1e-12)

@@ -116,6 +116,19 @@ PAIRS = {
                               lambda: torch.nn.BatchNorm1d(3), (2, 3, 4)),
     "GroupNorm": (lambda: L.GroupNorm(2, 4, dtype=F64), lambda: torch.nn.GroupNorm(2, 4),
                   (3, 4, 2, 3)),
+    # momentum=None: the running statistics are the plain average of every batch's
+    "BatchNorm2D momentum=None": (lambda: L.BatchNorm2D(3, momentum=None, dtype=F64),
+                                  lambda: torch.nn.BatchNorm2d(3, momentum=None), (4, 3, 3, 2)),
+    "BatchNorm1D momentum=None": (lambda: L.BatchNorm1D(3, momentum=None, dtype=F64),
+                                  lambda: torch.nn.BatchNorm1d(3, momentum=None), (2, 3, 4)),
+    # no running statistics: the batch's own, in evaluation mode too
+    "BatchNorm2D untracked": (lambda: L.BatchNorm2D(3, track_running_stats=False, dtype=F64),
+                              lambda: torch.nn.BatchNorm2d(3, track_running_stats=False),
+                              (4, 3, 2, 3)),
+    "BatchNorm1D untracked": (lambda: L.BatchNorm1D(3, momentum=None, track_running_stats=False,
+                                                    dtype=F64),
+                              lambda: torch.nn.BatchNorm1d(3, momentum=None,
+                                                           track_running_stats=False), (5, 3)),
 }
 
 
@@ -142,6 +155,8 @@ def test_layers_match_pytorch_over_several_steps(engine, name):
             close(ours.backward(dz), tx.grad)
             close(ours.grads["weight"], theirs.weight.grad)
             close(ours.grads["bias"], theirs.bias.grad)
+            # running_mean, running_var, num_batches_tracked: those PyTorch has, equal
+            assert set(ours.state) == {key for key, _ in theirs.named_buffers()}
             for key in ours.state:
                 close(ours.state[key], getattr(theirs, key))
         ours.eval()
