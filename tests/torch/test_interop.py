@@ -8,6 +8,8 @@ configurations.  ``torch_source`` is executed and, loaded with the same
 weights, computes the same outputs.
 """
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -206,9 +208,13 @@ def test_torch_source_runs_and_computes_the_same_numbers():
 
 @pytest.mark.parametrize("module, fragment", [
     (torch.nn.Sequential(torch.nn.LSTM(2, 2)), "'0' is a LSTM: convnet has no such layer"),
-    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.MaxPool2d(2, ceil_mode=True))),
-     "'0.0' is a MaxPool2d: ceil_mode=True"),
-    (torch.nn.AvgPool2d(2, count_include_pad=False), "'module' is a AvgPool2d"),
+    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.MaxPool2d(2, dilation=2))),
+     "'0.0' is a MaxPool2d: a dilation"),
+    (torch.nn.Sequential(torch.nn.ZeroPad2d(1), torch.nn.AvgPool2d(2, count_include_pad=False)),
+     "'1' is a AvgPool2d: ceil_mode or count_include_pad=False after a padding module"),
+    (torch.nn.Sequential(torch.nn.ConstantPad2d(1, -math.inf),
+                         torch.nn.MaxPool2d(2, ceil_mode=True)),
+     "'1' is a MaxPool2d: ceil_mode or count_include_pad=False after a padding"),
     (torch.nn.Sequential(torch.nn.ReflectionPad2d(1), torch.nn.MaxPool2d(2)),
      "'0' is a ReflectionPad2d: followed by '1' (MaxPool2d)"),
     (torch.nn.Sequential(torch.nn.Conv2d(2, 2, 3), torch.nn.Linear(3, 3)),
