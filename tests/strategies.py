@@ -69,13 +69,30 @@ def pool_configs(draw, max_batch=2, max_channels=3, max_kernel=4, max_stride=4, 
     n = draw(st.integers(1, max_batch))
     c = draw(st.integers(1, max_channels))
     return dict(x_shape=(n, c, *size), kernel_size=kernel, stride=stride, padding=padding,
+                ceil_mode=draw(st.booleans()), count_include_pad=draw(st.booleans()),
+                divisor_override=draw(st.one_of(st.none(), st.integers(1, 9))),
                 seed=draw(st.integers(0, 2**32 - 1)))
 
 
+def pool_options(cfg, kind="max"):
+    """The arguments of ``max_pool2d`` (kind "max") or ``avg_pool2d`` ("avg") that ``cfg`` drew.
+
+    ``kind`` "sum" gives those of ``sum_pool2d`` and ``pool_weight_gradient`` (no ceil_mode).
+    """
+    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    if kind != "sum":
+        args["ceil_mode"] = cfg["ceil_mode"]
+    if kind == "avg":
+        args.update(count_include_pad=cfg["count_include_pad"],
+                    divisor_override=cfg["divisor_override"])
+    return args
+
+
 def window_gap(x, cfg):
-    """Smallest gap between the two largest values of any pooling window."""
-    window = pool_window(x.shape[2:], cfg["kernel_size"], cfg["stride"], cfg["padding"])
-    (top, bottom), (left, right) = window.pads
+    """Smallest gap between the two largest values of any pooling window (ceil_mode's too)."""
+    window = pool_window(x.shape[2:], cfg["kernel_size"], cfg["stride"], cfg["padding"],
+                         cfg.get("ceil_mode", False))
+    (top, bottom), (left, right) = window.reach()
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-np.inf)
     taps = np.stack([xp[(..., *window.tap(i, j))] for i, j in window.offsets()])
     if taps.shape[0] < 2:

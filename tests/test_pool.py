@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 from convnet import geometry, reference
 from convnet.functional import avg_pool2d, conv2d, max_pool2d
 
-from .strategies import normal, pool_configs
+from .strategies import normal, pool_configs, pool_options
 
 TIGHT = dict(rtol=1e-12, atol=1e-12)
 
@@ -14,14 +14,14 @@ TIGHT = dict(rtol=1e-12, atol=1e-12)
 @given(pool_configs())
 def test_max_pool2d_equals_loop_reference(cfg):
     x = normal(cfg["seed"], cfg["x_shape"])
-    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    args = pool_options(cfg, "max")
     np.testing.assert_array_equal(max_pool2d(x, **args), reference.max_pool2d(x, **args))
 
 
 @given(pool_configs())
 def test_avg_pool2d_equals_loop_reference(cfg):
     x = normal(cfg["seed"], cfg["x_shape"])
-    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    args = pool_options(cfg, "avg")
     np.testing.assert_allclose(avg_pool2d(x, **args), reference.avg_pool2d(x, **args), **TIGHT)
 
 
@@ -30,9 +30,10 @@ def test_pool_output_shape_equals_geometry(cfg):
     x = normal(cfg["seed"], cfg["x_shape"])
     stride = cfg["kernel_size"] if cfg["stride"] is None else cfg["stride"]
     expected = geometry.output_size(cfg["x_shape"][2:], cfg["kernel_size"], stride=stride,
-                                    padding=cfg["padding"])
-    out = max_pool2d(x, cfg["kernel_size"], cfg["stride"], cfg["padding"])
-    assert out.shape == (*cfg["x_shape"][:2], *expected)
+                                    padding=cfg["padding"], ceil_mode=cfg["ceil_mode"])
+    for pool in (max_pool2d, avg_pool2d):
+        out = pool(x, cfg["kernel_size"], cfg["stride"], cfg["padding"], cfg["ceil_mode"])
+        assert out.shape == (*cfg["x_shape"][:2], *expected)
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 5), st.integers(1, 5),
