@@ -200,6 +200,7 @@ def output_shape2d(input_hw, kernel_hw, stride=1, padding=0, dilation=1,
     kh, kw = int_pair(kernel_hw, "kernel_size", minimum=1)
     sh, sw = int_pair(stride, "stride", minimum=1)
     dh, dw = int_pair(dilation, "dilation", minimum=1)
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
     pads = normalize_padding(padding, (kh, kw), (dh, dw), (sh, sw))
     (top, bottom), (left, right) = pads
     ho = _output_length(h, kh, sh, top, bottom, dh, ceil_mode)
@@ -255,8 +256,7 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False
     """
     scalar = all(not isinstance(a, (tuple, list))
                  for a in (n, kernel_size, stride, dilation, padding))
-    result = output_shape2d(n, kernel_size, stride, padding, dilation,
-                            boolean(ceil_mode, "ceil_mode"))
+    result = output_shape2d(n, kernel_size, stride, padding, dilation, ceil_mode)
     return result[0] if scalar and result[0] == result[1] else result
 
 
