@@ -82,10 +82,10 @@ def divisors(x_hw, window, count_include_pad=True, divisor_override=None):
     if divisor_override is not None:
         return divisor_override
     if count_include_pad and window.overhang == (0, 0):
-        return window.kernel[0] * window.kernel[1]            # every window lies on the padding
+        return window.kernel[0] * window.kernel[1]            # Eq. D.1: r·c, nothing hangs over
     counts = pad(np.ones(x_hw), window.pads, 1.0 if count_include_pad else 0.0)   # (Hp, Wp)
     counts = pad(counts, ((0, window.overhang[0]), (0, window.overhang[1])))  # the overhang: 0
-    return receptive_fields(counts[None, None], window).sum(axis=(4, 5))[0, 0]    # (Ho, Wo)
+    return receptive_fields(counts[None, None], window).sum(axis=(4, 5))[0, 0]  # d, Eq. D.1
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -94,7 +94,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved)
     options = avg_options(count_include_pad, divisor_override)
     sums = receptive_fields(pad(x, window.reach()), window).sum(axis=(4, 5))  # ⊞A, (N, C, Ho, Wo)
-    z = (sums / divisors(x.shape[2:], window, *options)).astype(x.dtype)      # Eq. 8.22
+    z = (sums / divisors(x.shape[2:], window, *options)).astype(x.dtype)  # Eq. 8.22, D.1
     if return_saved:
         return z, Saved(ENGINE, "avg_pool2d", avg_key(x, window, *options), ())
     return z
@@ -108,7 +108,7 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=Fa
     options = avg_options(count_include_pad, divisor_override)
     if saved is not None:
         saved_contents(saved, "avg_pool2d", ENGINE, avg_key(x, window, *options))
-    share = (dz / divisors(x.shape[2:], window, *options)).astype(dz.dtype)  # lw ∘ dLZ
+    share = (dz / divisors(x.shape[2:], window, *options)).astype(dz.dtype)  # dLZ/d, Eq. D.2
     dxp = padded_zeros(x.shape, window.reach(), dz.dtype)           # (N, C, Hp, Wp)
     for i, j in window.offsets():                                   # offset (i, j) of every window
         dxp[(..., *window.tap(i, j))] += share     # P8.3: dA = lw ⊠ dLZ; overlaps add up
