@@ -143,21 +143,22 @@ def pool_arrays(x_shape, window, itemsize: int, winners: bool = False) -> list:
 
 
 def pool_args(x, kernel_size, stride, padding, ceil_mode=False, return_saved=False,
-              name: str = ""):
+              name: str = "", dilation=1):
     """``(x, window)`` for a pooling forward pass (``name``: "max_pool2d" for max pooling)."""
     boolean(return_saved, "return_saved")
     x = real_array(x, "x", ndim=4)
-    window = pool_window(x.shape[2:], kernel_size, stride, padding, ceil_mode)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, ceil_mode, dilation)
     winners = return_saved and name == "max_pool2d"
     refuse_beyond_budget(pool_arrays(x.shape, window, x.dtype.itemsize, winners),
                          area(x.shape, window))
     return x, window
 
 
-def pool_backward_args(dz, x, kernel_size, stride, padding, name: str, ceil_mode=False):
+def pool_backward_args(dz, x, kernel_size, stride, padding, name: str, ceil_mode=False,
+                       dilation=1):
     """``(dz, x, window)`` for a pooling backward pass, dz and x of one dtype."""
     x = real_array(x, "x", ndim=4)
-    window = pool_window(x.shape[2:], kernel_size, stride, padding, ceil_mode)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, ceil_mode, dilation)
     dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
     refuse_beyond_budget(pool_arrays(x.shape, window, itemsize(dz, x), name == "max_pool2d"),
                          area(x.shape, window))

@@ -199,13 +199,15 @@ def transposed_window(input_hw, kernel_size, stride=1, padding=0, output_padding
     return known
 
 
-def pool_window(input_hw, kernel_size, stride=None, padding=0, ceil_mode=False) -> Window:
+def pool_window(input_hw, kernel_size, stride=None, padding=0, ceil_mode=False,
+                dilation=1) -> Window:
     """Validate and normalise the geometry of a pooling window.
 
     ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the chapter's usual
     choice); padding may be at most half the kernel (:func:`padding_limit`).  With
     ``ceil_mode`` the output size rounds up (:func:`convnet.geometry.output_size`) and
-    the last window may hang over the padded input (``Window.overhang``).
+    the last window may hang over the padded input (``Window.overhang``).  ``dilation``
+    (max pooling) spreads the window's pixels apart, as in a convolution.
 
     Examples
     --------
@@ -213,16 +215,19 @@ def pool_window(input_hw, kernel_size, stride=None, padding=0, ceil_mode=False) 
     (1, 1)
     """
     ceil_mode = boolean(ceil_mode, "ceil_mode")
-    key = ("pool", input_hw, kernel_size, stride, padding, "ceil" if ceil_mode else "floor")
+    key = ("pool", input_hw, kernel_size, stride, padding, "ceil" if ceil_mode else "floor",
+           dilation)
     window = _known.get(key) if _plain(key) else None
     if window is None:
         kernel = int_pair(kernel_size, "kernel_size", minimum=1)
         stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
+        dilation = int_pair(dilation, "dilation", minimum=1)
         pads = padding_limit(padding, kernel)
-        out = output_shape2d(input_hw, kernel, stride, pads, 1, ceil_mode)
-        overhang = tuple(max(0, (o - 1) * s + k - (n + sum(p)))    # last window's end - Hp
-                         for o, s, k, n, p in zip(out, stride, kernel, input_hw, pads))
-        window = _remember(key, Window(kernel, stride, pads, (1, 1), out, overhang=overhang))
+        out = output_shape2d(input_hw, kernel, stride, pads, dilation, ceil_mode)
+        overhang = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + sum(p)))  # last end - Hp
+                         for o, s, d, k, n, p in zip(out, stride, dilation, kernel, input_hw,
+                                                     pads))
+        window = _remember(key, Window(kernel, stride, pads, dilation, out, overhang=overhang))
     return window
 
 

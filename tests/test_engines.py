@@ -184,10 +184,10 @@ def test_pooling_forward_and_backward_agree_in_every_engine(cfg, dtype, special,
     x = data(cfg["seed"], cfg["x_shape"], dtype, special)
     forward, backward = {"max": ("max_pool2d", "max_pool2d_backward"),
                          "avg": ("avg_pool2d", "avg_pool2d_backward")}[kind]
-    window = pool_window(x.shape[2:], **sums, ceil_mode=cfg["ceil_mode"])
+    window = pool_window(x.shape[2:], **sums, ceil_mode=cfg["ceil_mode"],
+                         dilation=cfg["dilation"] if kind == "max" else 1)
     dz = data(cfg["seed"] + 1, (*x.shape[:2], *window.out), dtype)
-    dz_sums = dz[..., :pool_window(x.shape[2:], **sums).out[0],
-                 :pool_window(x.shape[2:], **sums).out[1]]
+    dz_sums = data(cfg["seed"] + 2, (*x.shape[:2], *pool_window(x.shape[2:], **sums).out), dtype)
 
     def run():
         z, saved = getattr(F, forward)(x, **args, return_saved=True)

@@ -33,8 +33,14 @@ def test_pool_output_shape_equals_geometry(cfg):
     expected = geometry.output_size(cfg["x_shape"][2:], cfg["kernel_size"], stride=stride,
                                     padding=cfg["padding"], ceil_mode=cfg["ceil_mode"])
     for pool in (max_pool2d, avg_pool2d):
-        out = pool(x, cfg["kernel_size"], cfg["stride"], cfg["padding"], cfg["ceil_mode"])
+        out = pool(x, cfg["kernel_size"], cfg["stride"], cfg["padding"],
+                   ceil_mode=cfg["ceil_mode"])
         assert out.shape == (*cfg["x_shape"][:2], *expected)
+    dilated = geometry.output_size(cfg["x_shape"][2:], cfg["kernel_size"], stride=stride,
+                                   padding=cfg["padding"], dilation=cfg["dilation"],
+                                   ceil_mode=cfg["ceil_mode"])
+    out = max_pool2d(x, **pool_options(cfg, "max"))
+    assert out.shape == (*cfg["x_shape"][:2], *dilated)
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 5), st.integers(1, 5),
@@ -222,3 +228,24 @@ def test_pooling_layers_with_the_options_save_load_and_describe_themselves(tmp_p
     loaded = convnet.load(tmp_path / "pools.npz")
     assert [repr(layer) for layer in loaded.layers] == [repr(layer) for layer in model.layers]
     np.testing.assert_array_equal(loaded.forward(x), model.forward(x))
+
+
+def test_dilated_max_pool_worked_example():
+    # x[i, j] = 5i + j on 5x5, k = 2, d = 2, s = 1: each window reads pixels (i, j), (i, j+2),
+    # (i+2, j), (i+2, j+2); its maximum is the last, 5(i+2) + j+2.  Size:
+    # floor((5 - 2·(2 - 1) - 1)/1) + 1 = 3 per axis.
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    for engine in ENGINES:
+        with convnet.engine(engine):
+            np.testing.assert_array_equal(max_pool2d(x, 2, 1, dilation=2)[0, 0],
+                                          [[12, 13, 14], [17, 18, 19], [22, 23, 24]])
+            dx = F.max_pool2d_backward(np.ones((1, 1, 3, 3)), x, 2, 1, dilation=2)[0, 0]
+            np.testing.assert_array_equal(dx[2:, 2:], np.ones((3, 3)))    # each wins once
+            assert dx.sum() == 9
+            # a 1-wide input padded by 1 column on each side, k = 2, d = 2: the one window
+            # reads padded columns 0 and 2, both padding, and steps over the pixel in
+            # column 1: -inf, and no gradient
+            one = np.ones((1, 1, 1, 1))
+            assert max_pool2d(one, (1, 2), padding=(0, 1), dilation=2)[0, 0, 0, 0] == -np.inf
+            assert F.max_pool2d_backward(one, one, (1, 2), padding=(0, 1),
+                                         dilation=2)[0, 0, 0, 0] == 0

@@ -284,11 +284,13 @@ def _pool_row(cls, config, shape, where, counters):
     padding = config.get("padding", 0)
     pads = normalize_padding(padding, kernel)
     ceil = config.get("ceil_mode", False)                # PyTorch's ceil_mode rounds up
-    out_hw = output_shape2d((h, w), kernel, stride, pads, 1, ceil)
-    formula = _formula_cell((h, w), kernel, stride, pads, (1, 1), out_hw, ceil)
+    dilation = int_pair(config.get("dilation", 1), "dilation", minimum=1)
+    out_hw = output_shape2d((h, w), kernel, stride, pads, dilation, ceil)
+    formula = _formula_cell((h, w), kernel, stride, pads, dilation, out_hw, ceil)
     kind = "max" if issubclass(cls, MaxPool2D) else "avg"
+    extra = f", D={_pair_text(dilation)}" if dilation != (1, 1) else ""
     settings = _settings(f"{_dims_text(kernel)} {kind}", stride, pads, padding,
-                         ", ceil" if ceil else "")
+                         extra + (", ceil" if ceil else ""))
     name = _numbered(counters, "Pool" if kind == "max" else "AvgPool")
     return name, settings, formula, (c, *out_hw), 0, None
 

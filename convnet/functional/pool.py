@@ -15,12 +15,13 @@ __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backwa
            "sum_pool2d", "pool_weight_gradient"]
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, return_saved=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+               return_saved=False):
     """Max pooling: the largest value of every window (Eq. 8.24).
 
-    ``z[n, c, i, j] = max_{k, l} x_p[n, c, i*s + k, j*s + l]``; no trainable
-    parameter.  Same semantics as ``torch.nn.functional.max_pool2d`` (without
-    its ``dilation`` and ``return_indices``; the backward finds the winners).
+    ``z[n, c, i, j] = max_{k, l} x_p[n, c, i*s + k*d, j*s + l*d]``; no
+    trainable parameter.  Same semantics as ``torch.nn.functional.max_pool2d``
+    (without its ``return_indices``: the backward finds the winners).
 
     Parameters
     ----------
@@ -31,6 +32,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, retur
         stride gives overlapping windows.
     padding : int, pair or pair of pairs, default 0
         At most half the kernel on each side. The padding is -inf, so it never wins.
+    dilation : int or (int, int), default 1
+        The step between the window's pixels, as in a convolution.
     ceil_mode : bool, default False
         Round the output size up (see Shape): the last window may then hang
         over the bottom/right edge; the positions beyond are -inf, as padding.
@@ -46,17 +49,17 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, retur
 
     Shape
     -----
-    ``Ho = floor((H + top + bottom - kh) / s) + 1``, likewise ``Wo``; with
-    ``ceil_mode`` (PyTorch's rule) ``ceil`` instead of ``floor``, and one
-    less if the last window would start at ``H + top`` or beyond, that is in
-    the bottom padding (:func:`convnet.geometry.output_size`).
+    ``Ho = floor((H + top + bottom - d*(kh - 1) - 1) / s) + 1``, likewise
+    ``Wo``; with ``ceil_mode`` (PyTorch's rule) ``ceil`` instead of ``floor``,
+    and one less if the last window would start at ``H + top`` or beyond,
+    that is in the bottom padding (:func:`convnet.geometry.output_size`).
 
     Raises
     ------
     ValueError, TypeError
-        Wrong ndim, a window larger than the padded input, stride < 1, too
-        much padding, ceil_mode not a bool, non-numeric data, a padded input
-        beyond the memory budget (:func:`convnet.set_memory_budget`).
+        Wrong ndim, a window larger than the padded input, stride or dilation
+        < 1, too much padding, ceil_mode not a bool, non-numeric data, a padded
+        input beyond the memory budget (:func:`convnet.set_memory_budget`).
 
     Examples
     --------
@@ -76,24 +79,27 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, retur
            [16., 18., 19.],
            [21., 23., 24.]])
     """
-    return implementation().max_pool2d(x, kernel_size, stride, padding, ceil_mode,
+    return implementation().max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode,
                                        return_saved=return_saved)
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=False, *,
-                        saved=None):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        *, saved=None):
     """Gradient of :func:`max_pool2d` with respect to its input (exercise E8.8).
 
     Each window passes its sensitivity to the position of its maximum and
     nothing to the others (the max is locally the identity on the winner).
     On ties the first maximum in row-major order receives it, as in PyTorch;
     a window holding NaN sends it to its first NaN; where windows overlap, a
-    pixel that wins several windows collects the sum.
+    pixel that wins several windows collects the sum.  A dilated window can
+    step over every pixel of the input and hold padding only: its output is
+    -inf, as in PyTorch, and its sensitivity goes nowhere (PyTorch's lands on
+    a pixel outside the window).
 
     Parameters
     ----------
     dz : array_like of shape (N, C, Ho, Wo)
-    x, kernel_size, stride, padding, ceil_mode
+    x, kernel_size, stride, padding, dilation, ceil_mode
         As given to :func:`max_pool2d`.
     saved : Saved, optional
         The record of ``max_pool2d(..., return_saved=True)``: the backward
@@ -111,7 +117,7 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=Fa
            [0., 0.]])
     """
     return backward_engine(saved).max_pool2d_backward(dz, x, kernel_size, stride, padding,
-                                                      ceil_mode, saved=saved)
+                                                      dilation, ceil_mode, saved=saved)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,

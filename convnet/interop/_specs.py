@@ -96,7 +96,7 @@ def _conv_transpose(layer, where) -> Spec:
                 typed=True)
 
 
-_POOL_OPTIONS = ("ceil_mode", "count_include_pad", "divisor_override")
+_POOL_OPTIONS = ("dilation", "ceil_mode", "count_include_pad", "divisor_override")
 
 
 def _pool(kind: str, fill: float):
@@ -108,7 +108,7 @@ def _pool(kind: str, fill: float):
         if _symmetric(pads):
             options.update(_not_default(padding=(pads[0][0], pads[1][0])))
             return Spec(f"nn.{kind}", (layer.kernel_size,), options)
-        if {"ceil_mode", "count_include_pad"} & set(options):
+        if {"ceil_mode", "count_include_pad"} & set(options):   # (dilation is fine)
             fail("model", "pooling with ceil_mode or count_include_pad=False on symmetric "
                  "padding only (PyTorch pads both sides alike; an explicit padding in front "
                  "would change which windows and divisors count)", layer,

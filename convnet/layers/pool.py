@@ -18,6 +18,8 @@ __all__ = ["MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Adap
 
 
 class _Pool2D(Layer):
+    dilation = (1, 1)                  # max pooling's may differ
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
@@ -36,7 +38,7 @@ class _Pool2D(Layer):
     def output_shape(self, input_shape):
         channels, height, width = _chw(input_shape, type(self).__name__)
         return (channels, *output_shape2d((height, width), self.kernel_size, self.stride,
-                                          self.padding, 1, self.ceil_mode))
+                                          self.padding, self.dilation, self.ceil_mode))
 
     def _options(self) -> tuple:
         """The functional arguments after ``padding``."""
@@ -55,7 +57,8 @@ class _Pool2D(Layer):
 class MaxPool2D(_Pool2D):
     """Max pooling layer (Eq. 8.24); no trainable parameters.
 
-    PyTorch's ``nn.MaxPool2d`` without ``dilation`` and ``return_indices``.
+    PyTorch's ``nn.MaxPool2d`` without ``return_indices``; as that one is
+    PyTorch's fifth argument, ``ceil_mode`` is given by name here.
 
     Parameters
     ----------
@@ -64,13 +67,15 @@ class MaxPool2D(_Pool2D):
         Defaults to ``kernel_size``.
     padding : int or pair, default 0
         -inf padding, at most half the kernel.
+    dilation : int or (int, int), default 1
+        The step between the window's pixels.
     ceil_mode : bool, default False
         Round the output size up: a last window hanging over the bottom/right
         edge pools the pixels it holds.
 
     Shape
     -----
-    (N, C, H, W) -> (N, C, Ho, Wo), ``Ho = floor((H + 2p - k) / s) + 1``; with
+    (N, C, H, W) -> (N, C, Ho, Wo), ``Ho = floor((H + 2p - d(k - 1) - 1) / s) + 1``; with
     ``ceil_mode`` ``ceil`` instead of ``floor``, one less if the last window
     would start in the bottom padding (:func:`convnet.geometry.output_size`).
 
@@ -80,6 +85,19 @@ class MaxPool2D(_Pool2D):
     array([[ 5.,  7.],
            [13., 15.]])
     """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = int_pair(dilation, "dilation", minimum=1)
+
+    def config(self):
+        config = super().config()
+        if self.dilation != (1, 1):                     # older files have no dilation
+            config["dilation"] = self.dilation
+        return config
+
+    def _options(self) -> tuple:
+        return self.dilation, self.ceil_mode
 
     def forward(self, x):
         return self._pool(F.max_pool2d, x)                 # Eq. 8.24

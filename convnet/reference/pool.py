@@ -24,11 +24,12 @@ ENGINE = "reference"
 def _windows(x, window):
     """Yield ``(n, c, i, j, positions)``: every pooling window and its input pixels."""
     (sh, sw), ((top, _), (left, _)), (rows, cols) = window.stride, window.pads, window.kernel
+    dh, dw = window.dilation                        # max pooling's dilation; 1 for the others
     for n in range(x.shape[0]):
         for c in range(x.shape[1]):
             for i in range(window.out[0]):
                 for j in range(window.out[1]):
-                    positions = [(i * sh + k - top, j * sw + l - left)
+                    positions = [(i * sh + k * dh - top, j * sw + l * dw - left)
                                  for k in range(rows) for l in range(cols)]
                     yield n, c, i, j, positions
 
@@ -36,7 +37,8 @@ def _windows(x, window):
 def _first_maximum(image, positions):
     """The first real pixel (row-major) holding the window's maximum; NaN counts as the maximum.
 
-    Padding is -inf and never wins: with -inf real pixels, the first of them does.
+    Padding is -inf and never wins: with -inf real pixels, the first of them does.  None
+    for a window that holds no real pixel (a dilated one may step over the whole input).
     """
     rows, cols = image.shape
     best = None
@@ -71,7 +73,8 @@ def _sum(image, positions):
     return sum(pixel(image, r, q) for r, q in positions)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, return_saved=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+               return_saved=False):
     """Max pooling by Eq. 8.24: ``z[i, j] = max{ v[i*s + k, j*s + l] }``.
 
     Examples
@@ -80,18 +83,19 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, retur
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d")
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d",
+                          dilation)
     z = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)
     for n, c, i, j, positions in _windows(x, window):
-        r, q = _first_maximum(x[n, c], positions)
-        z[n, c, i, j] = x[n, c, r, q]
+        winner = _first_maximum(x[n, c], positions)
+        z[n, c, i, j] = -np.inf if winner is None else x[(n, c, *winner)]   # padding only: -inf
     if return_saved:
         return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), ())
     return z
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=False, *,
-                        saved=None):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        *, saved=None):
     """Exercise E8.8: each window sends dz to the first position holding its maximum.
 
     Examples
@@ -102,13 +106,14 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=Fa
            [0., 0.]])
     """
     dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d",
-                                       ceil_mode)
+                                       ceil_mode, dilation)
     if saved is not None:
         saved_contents(saved, "max_pool2d", ENGINE, pool_key(x, window))
     dx = np.zeros(x.shape, dtype=dz.dtype)
     for n, c, i, j, positions in _windows(x, window):
-        r, q = _first_maximum(x[n, c], positions)   # row-major: the first maximum wins ties
-        dx[n, c, r, q] += dz[n, c, i, j]
+        winner = _first_maximum(x[n, c], positions)  # row-major: the first maximum wins ties
+        if winner is not None:                        # padding only: no pixel to send it to
+            dx[(n, c, *winner)] += dz[n, c, i, j]
     return dx
 
 

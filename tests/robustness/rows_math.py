@@ -98,10 +98,11 @@ CONV = (
           extra=[("dz", "the unpadded shape", X2), *REFLECT_EXTRA]),
 )
 
-# PyTorch's options: ceil_mode for both pools; the divisor's for average pooling
+# PyTorch's options: ceil_mode for both pools, dilation for max; the divisor's for average
 # (divisor_override None is the default, 0 is refused as by PyTorch).
 POOL_OPTIONS = {
-    "max_pool2d": (dict(ceil_mode=False), dict(ceil_mode="bool"), {}),
+    "max_pool2d": (dict(dilation=1, ceil_mode=False),
+                   dict(dilation="positive_int", ceil_mode="bool"), {}),
     "avg_pool2d": (dict(ceil_mode=False, count_include_pad=True, divisor_override=None),
                    dict(ceil_mode="bool", count_include_pad="bool",
                         divisor_override="positive_int"),
@@ -309,8 +310,10 @@ ROWS = (
                padding="padding", output_padding="non_negative_int", dilation="positive_int"),
           aliases={"input_hw": ("input", "input size"), "kernel_hw": ("kernel", "kernel_size")},
           extra=[("output_padding", "as large as the stride", 2)]),
-    Entry("window.pool_window", window.pool_window, dict(WINDOW_VALID, ceil_mode=False),
-          dict(stride="positive_int", ceil_mode="bool", **WINDOW), **WINDOW_OPTIONS),
+    Entry("window.pool_window", window.pool_window,
+          dict(WINDOW_VALID, ceil_mode=False, dilation=1),
+          dict(stride="positive_int", ceil_mode="bool", dilation="positive_int", **WINDOW),
+          **WINDOW_OPTIONS),
     Entry("window.padding_limit", window.padding_limit, dict(padding=1, kernel_size=3),
           dict(padding="padding", kernel_size="positive_int"),
           extra=[("padding", "more than half the window", 2)]),

@@ -54,6 +54,7 @@ CASES = [
     ("max pool asymmetric", [L.MaxPool2D(2, padding=((1, 0), (0, 1)))], (2, 5, 5)),
     ("avg pool padded", [L.AvgPool2D(3, stride=2, padding=1)], (2, 5, 5)),
     ("max pool ceil", [L.MaxPool2D(2, ceil_mode=True)], (2, 5, 7)),
+    ("max pool dilated", [L.MaxPool2D(3, 2, 1, dilation=2, ceil_mode=True)], (2, 8, 7)),
     ("avg pool ceil", [L.AvgPool2D(3, stride=2, padding=1, ceil_mode=True,
                                    count_include_pad=False)], (2, 6, 6)),
     ("avg pool divisor", [L.AvgPool2D(2, padding=((1, 0), (0, 1)), divisor_override=3)],
@@ -213,8 +214,8 @@ def test_torch_source_runs_and_computes_the_same_numbers():
 
 @pytest.mark.parametrize("module, fragment", [
     (torch.nn.Sequential(torch.nn.LSTM(2, 2)), "'0' is a LSTM: convnet has no such layer"),
-    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.MaxPool2d(2, dilation=2))),
-     "'0.0' is a MaxPool2d: a dilation"),
+    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.MaxPool2d(2, return_indices=True))),
+     "'0.0' is a MaxPool2d: return_indices"),
     (torch.nn.Sequential(torch.nn.ZeroPad2d(1), torch.nn.AvgPool2d(2, count_include_pad=False)),
      "'1' is a AvgPool2d: ceil_mode or count_include_pad=False after a padding module"),
     (torch.nn.Sequential(torch.nn.ConstantPad2d(1, -math.inf),

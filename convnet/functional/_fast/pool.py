@@ -36,8 +36,9 @@ __all__ = ["max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_poo
 # backward pass can write each pixel of dx once instead of adding into it.
 
 def _tiles(window: Window) -> bool:
-    # No padding, and no overhang of ceil_mode's last window: the windows lie on x itself.
-    return window.stride == window.kernel and window.reach() == ((0, 0), (0, 0))
+    # No padding, no overhang of ceil_mode's last window, no dilation: blocks of x itself.
+    return (window.stride == window.kernel and window.reach() == ((0, 0), (0, 0))
+            and window.dilation == (1, 1))
 
 
 def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
@@ -273,9 +274,11 @@ def window_sums(x: np.ndarray, window: Window) -> np.ndarray:
 ENGINE = "fast"
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, return_saved=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+               return_saved=False):
     """Eq. 8.24 by window rows, then columns; the record keeps a copy of each window's max."""
-    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d")
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d",
+                          dilation)
     z = max_pool_forward(x, window)
     if not return_saved:
         return z
@@ -286,11 +289,11 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, retur
     return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), (maxima, lease))
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=False, *,
-                        saved=None):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        *, saved=None):
     """E8.8: each window's sensitivity to its first maximum."""
     dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d",
-                                       ceil_mode)
+                                       ceil_mode, dilation)
     z, lease = None, None
     if saved is not None:
         z, lease = saved_contents(saved, "max_pool2d", ENGINE, pool_key(x, window))

@@ -23,9 +23,11 @@ __all__ = ["max_pool2d", "max_pool2d_backward", "first_maxima", "avg_pool2d",
 ENGINE = "plain"
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, return_saved=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+               return_saved=False):
     """Eq. 8.24: the largest value of every window (-inf padding never wins; NaN does)."""
-    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d")
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d",
+                          dilation)
     # -inf on the padding, and on the overhang of ceil_mode's last window (PyTorch's ceil rule)
     fields = receptive_fields(pad(x, window.reach(), -np.inf), window)  # (N, C, Ho, Wo, kh, kw)
     z = fields.max(axis=(4, 5))                                       # Eq. 8.24: (N, C, Ho, Wo)
@@ -52,20 +54,21 @@ def first_maxima(x: np.ndarray, window) -> np.ndarray:
     return np.where(flat.max(axis=-1) == -np.inf, first_inside.argmax(axis=-1), index)
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=False, *,
-                        saved=None):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        *, saved=None):
     """E8.8: each window's sensitivity goes to its first maximum; overlapping windows add up."""
     dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d",
-                                       ceil_mode)
+                                       ceil_mode, dilation)
     index = None if saved is None else saved_contents(saved, "max_pool2d", ENGINE,
                                                       pool_key(x, window))
     if index is None:
         index = first_maxima(x, window)                             # (N, C, Ho, Wo)
     (_, kw), (sh, sw), (ho, wo) = window.kernel, window.stride, window.out
-    # Window (i, j) starts at padded row i*sh and column j*sw; its winner lies index // kw
-    # rows and index % kw columns further in.
-    rows = np.arange(ho)[:, None] * sh + index // kw                # (N, C, Ho, Wo)
-    cols = np.arange(wo)[None, :] * sw + index % kw                 # (N, C, Ho, Wo)
+    dh, dw = window.dilation
+    # Window (i, j) starts at padded row i*sh and column j*sw; its winner is kernel offset
+    # (index // kw, index % kw), dh and dw pixels apart.
+    rows = np.arange(ho)[:, None] * sh + (index // kw) * dh         # (N, C, Ho, Wo)
+    cols = np.arange(wo)[None, :] * sw + (index % kw) * dw          # (N, C, Ho, Wo)
     samples, maps = np.indices(dz.shape[:2])[:, :, :, None, None]   # n and c, (N, C, 1, 1) each
     dxp = padded_zeros(x.shape, window.reach(), dz.dtype)           # (N, C, Hp, Wp)
     np.add.at(dxp, (samples, maps, rows, cols), dz)   # E8.8: dA[winner] += dLZ, added up where
