@@ -19,7 +19,8 @@ from ._validate import boolean, fail, integer, real_array, real_number, same_sha
 from .window import Window, pool_window
 
 __all__ = ["Saved", "saved_contents", "common_dtype", "pool_args", "pool_backward_args",
-           "pool_key", "avg_options", "avg_key", "pool_arrays", "area", "itemsize", "kernel_arg", "elementwise_arg",
+           "pool_key", "avg_options", "avg_key", "pool_arrays", "area", "itemsize", "kernel_arg",
+           "elementwise_arg",
            "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "jacobian_arg",
            "net_input_args", "net_input_backward_args",
            "linear_args", "linear_backward_args", "BIAS_MODES"]

@@ -200,7 +200,8 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=Fa
     """Gradient of :func:`avg_pool2d` with respect to its input (Solved Problem P8.3).
 
     Every element of dLZ is spread evenly, ``1/divisor`` each (``1/(kh*kw)``
-    by default; see :func:`avg_pool2d`), over the pixels of its window (the chapter's expanding operator ⊠); overlapping
+    by default; see :func:`avg_pool2d`), over the pixels of its window (the
+    chapter's expanding operator ⊠, Eq. D.2 in docs/backprop.md); overlapping
     windows add up; the share that falls on padding is dropped.
 
     Parameters

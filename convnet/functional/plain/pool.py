@@ -96,6 +96,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     """Eq. 8.22 with w = 1/divisor (1/(kh*kw) by default): the mean of every window."""
     x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved)
     options = avg_options(count_include_pad, divisor_override)
+    # zeros on the padding and on the overhang of ceil_mode's last window (PyTorch's ceil rule)
     sums = receptive_fields(pad(x, window.reach()), window).sum(axis=(4, 5))  # ⊞A, (N, C, Ho, Wo)
     z = (sums / divisors(x.shape[2:], window, *options)).astype(x.dtype)  # Eq. 8.22, D.1
     if return_saved:
