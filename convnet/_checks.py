@@ -19,7 +19,8 @@ from ._validate import boolean, fail, integer, real_array, real_number, same_sha
 from .window import Window, pool_window
 
 __all__ = ["Saved", "saved_contents", "common_dtype", "pool_args", "pool_backward_args",
-           "pool_key", "pool_arrays", "area", "itemsize", "kernel_arg", "elementwise_arg",
+           "pool_key", "avg_options", "avg_key", "pool_arrays", "area", "itemsize", "kernel_arg",
+           "elementwise_arg",
            "elementwise_pair", "slope_arg", "axis_arg", "softmax_arg", "jacobian_arg",
            "net_input_args", "net_input_backward_args",
            "linear_args", "linear_backward_args", "BIAS_MODES"]
@@ -113,7 +114,7 @@ def common_dtype(*arrays):
 
 def area(x_shape, window) -> tuple:
     """``(H*W, Hp*Wp)``: the input's area without and with the padding."""
-    (top, bottom), (left, right) = window.pads
+    (top, bottom), (left, right) = window.reach()        # pooling's ceil_mode may reach further
     h, w = x_shape[-2:]
     return h * w, (h + top + bottom) * (w + left + right)
 
@@ -142,21 +143,23 @@ def pool_arrays(x_shape, window, itemsize: int, winners: bool = False) -> list:
     return arrays
 
 
-def pool_args(x, kernel_size, stride, padding, return_saved=False, name: str = ""):
+def pool_args(x, kernel_size, stride, padding, ceil_mode=False, return_saved=False,
+              name: str = "", dilation=1):
     """``(x, window)`` for a pooling forward pass (``name``: "max_pool2d" for max pooling)."""
     boolean(return_saved, "return_saved")
     x = real_array(x, "x", ndim=4)
-    window = pool_window(x.shape[2:], kernel_size, stride, padding)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, ceil_mode, dilation)
     winners = return_saved and name == "max_pool2d"
     refuse_beyond_budget(pool_arrays(x.shape, window, x.dtype.itemsize, winners),
                          area(x.shape, window))
     return x, window
 
 
-def pool_backward_args(dz, x, kernel_size, stride, padding, name: str):
+def pool_backward_args(dz, x, kernel_size, stride, padding, name: str, ceil_mode=False,
+                       dilation=1):
     """``(dz, x, window)`` for a pooling backward pass, dz and x of one dtype."""
     x = real_array(x, "x", ndim=4)
-    window = pool_window(x.shape[2:], kernel_size, stride, padding)
+    window = pool_window(x.shape[2:], kernel_size, stride, padding, ceil_mode, dilation)
     dz = real_array(dz, "dz", ndim=4, layout="(N, C, Ho, Wo)")
     refuse_beyond_budget(pool_arrays(x.shape, window, itemsize(dz, x), name == "max_pool2d"),
                          area(x.shape, window))
@@ -164,9 +167,28 @@ def pool_backward_args(dz, x, kernel_size, stride, padding, name: str):
     return (*common_dtype(dz, x), window)
 
 
-def pool_key(x, window) -> tuple:
-    """What a pooling record is valid for."""
-    return x.shape, window.kernel, window
+def pool_key(x, window, *options) -> tuple:
+    """What a pooling record is valid for; ``options`` in words (average pooling's divisor)."""
+    return (x.shape, window.kernel, window, *options)
+
+
+def avg_options(count_include_pad, divisor_override) -> tuple:
+    """``(count_include_pad, divisor_override)`` of average pooling, checked as PyTorch does.
+
+    ``divisor_override`` is None or a positive integer (PyTorch refuses 0).
+    """
+    boolean(count_include_pad, "count_include_pad")
+    if divisor_override is not None:
+        divisor_override = integer(divisor_override, "divisor_override", minimum=1)
+    return count_include_pad, divisor_override
+
+
+def avg_key(x, window, count_include_pad, divisor_override) -> tuple:
+    """What an average pooling record is valid for (:func:`pool_key` with the divisor's options)."""
+    if count_include_pad and divisor_override is None:
+        return pool_key(x, window)
+    return pool_key(x, window, f"count_include_pad={count_include_pad}",
+                    f"divisor_override={divisor_override}")
 
 
 def kernel_arg(k):

@@ -19,8 +19,7 @@ Receptive fields of layer stacks, built on these sizes, are in
 
 from __future__ import annotations
 
-
-from ._validate import fail, int_pair, integer, one_of
+from ._validate import boolean, fail, int_pair, integer, one_of
 
 __all__ = [
     "PADDING_MODES",
@@ -43,8 +42,7 @@ _PADDING_FORMS = ("'valid', 'same', 'full', an int >= 0, a pair (ph, pw) or "
 
 
 def _same_1d(kernel: int, dilation: int) -> tuple[int, int]:
-    # The total padding d*(k-1) is split with the extra row/column at the
-    # bottom/right, as PyTorch's padding="same" does for even kernels.
+    # d*(k-1) split with the extra one at the bottom/right, as PyTorch's padding="same".
     total = dilation * (kernel - 1)
     return total // 2, total - total // 2
 
@@ -165,9 +163,11 @@ def canonical_padding(padding):
 
 
 def _output_length(n: int, kernel: int, stride: int, before: int, after: int,
-                   dilation: int) -> int:
-    # Eq. 8.18 with dilation and asymmetric padding; // is the floor.
-    return (n + before + after - dilation * (kernel - 1) - 1) // stride + 1
+                   dilation: int, ceil_mode: bool = False) -> int:
+    # Eq. 8.18 with dilation and asymmetric padding; // is the floor.  ceil_mode (pooling,
+    # PyTorch's rule) rounds up, then drops a last window starting in the bottom/right padding.
+    out = (n + before + after - dilation * (kernel - 1) - 1 + ceil_mode * (stride - 1)) // stride
+    return out if ceil_mode and out * stride >= n + before else out + 1
 
 
 def pad_text(pads) -> str:
@@ -180,7 +180,8 @@ def pad_text(pads) -> str:
     return f"(({top}, {bottom}), ({left}, {right}))"
 
 
-def output_shape2d(input_hw, kernel_hw, stride=1, padding=0, dilation=1) -> tuple[int, int]:
+def output_shape2d(input_hw, kernel_hw, stride=1, padding=0, dilation=1,
+                   ceil_mode=False) -> tuple[int, int]:
     """Output ``(Ho, Wo)`` of a 2-D window operation; padding already in any form.
 
     Raises ``ValueError`` with all the numbers when the (dilated) kernel does
@@ -199,10 +200,11 @@ def output_shape2d(input_hw, kernel_hw, stride=1, padding=0, dilation=1) -> tupl
     kh, kw = int_pair(kernel_hw, "kernel_size", minimum=1)
     sh, sw = int_pair(stride, "stride", minimum=1)
     dh, dw = int_pair(dilation, "dilation", minimum=1)
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
     pads = normalize_padding(padding, (kh, kw), (dh, dw), (sh, sw))
     (top, bottom), (left, right) = pads
-    ho = _output_length(h, kh, sh, top, bottom, dh)
-    wo = _output_length(w, kw, sw, left, right, dw)
+    ho = _output_length(h, kh, sh, top, bottom, dh, ceil_mode)
+    wo = _output_length(w, kw, sw, left, right, dw, ceil_mode)
     if ho < 1 or wo < 1:
         effective = "" if (dh, dw) == (1, 1) else (
             f" (dilation {dh}x{dw} makes it {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1})")
@@ -212,10 +214,12 @@ def output_shape2d(input_hw, kernel_hw, stride=1, padding=0, dilation=1) -> tupl
     return ho, wo
 
 
-def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
+def output_size(n, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False):
     """Size of the output of a convolution or pooling layer (Eq. 8.18-8.19).
 
-    ``floor((n + p_before + p_after - d*(k - 1) - 1) / s) + 1``
+    ``floor((n + p_before + p_after - d*(k - 1) - 1) / s) + 1``; ``ceil_mode=True``
+    (pooling, PyTorch's rule): ``ceil`` instead of ``floor``, minus one if the last
+    window would then start at ``n + p_before`` or beyond (in the bottom/right padding).
 
     Parameters
     ----------
@@ -224,6 +228,7 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     kernel_size, stride, dilation : int or (int, int)
     padding : str, int, pair or pair of pairs
         Any form accepted by :func:`normalize_padding`.
+    ceil_mode : bool, default False
 
     Returns
     -------
@@ -246,16 +251,13 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     8
     >>> output_size((28, 32), 5, padding="same")
     (28, 32)
+    >>> output_size(5, 2, stride=2, ceil_mode=True)    # ceil(3/2) + 1; the last window starts at 4
+    3
     """
-    scalar = all(not isinstance(a, (tuple, list)) for a in (n, kernel_size, stride, dilation))
-    pads = padding
-    if scalar and not isinstance(padding, str):
-        if isinstance(padding, (tuple, list)):
-            scalar = False
-    result = output_shape2d(n, kernel_size, stride, pads, dilation)
-    if scalar and result[0] == result[1]:
-        return result[0]
-    return result
+    scalar = all(not isinstance(a, (tuple, list))
+                 for a in (n, kernel_size, stride, dilation, padding))
+    result = output_shape2d(n, kernel_size, stride, padding, dilation, ceil_mode)
+    return result[0] if scalar and result[0] == result[1] else result
 
 
 def kernel_size_for(n_in, n_out, stride=1, padding=0) -> int:
@@ -382,8 +384,7 @@ def transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0
     return result[0] if scalar and result[0] == result[1] else result
 
 
-# Names that lived here before: the window operations' geometry moved to
-# convnet.window, receptive fields to convnet.receptive_field.
+# Names that lived here before, moved to convnet.window and convnet.receptive_field.
 _MOVED = {"Window": "window", "conv_window": "window", "pool_window": "window",
           "padding_limit": "window", "receptive_field": "receptive_field",
           "ReceptiveField": "receptive_field", "layer_spec": "receptive_field"}

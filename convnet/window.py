@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ._validate import fail, int_pair, integer, one_of
+from ._validate import boolean, fail, int_pair, integer, one_of
 from .geometry import (PADDING_FILLS, normalize_padding, output_shape2d, pad_text,
                        transposed_shape2d)
 
@@ -39,6 +39,18 @@ class Window(NamedTuple):
     out: tuple[int, int]
     groups: int = 1
     padding_mode: str = "zeros"
+    overhang: tuple[int, int] = (0, 0)
+
+    def reach(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The padding plus the ``overhang`` at the bottom/right: every window lies inside.
+
+        Pooling's ``ceil_mode`` may add a last window that hangs over the
+        bottom or right edge of the padded input by ``overhang`` rows or
+        columns; engines pad that far (with -inf for max, with zeros for
+        average pooling) and never count those positions in a mean.
+        """
+        (top, bottom), (left, right) = self.pads
+        return (top, bottom + self.overhang[0]), (left, right + self.overhang[1])
 
     def on_padded_input(self) -> "Window":
         """The same window on the input once it is padded: no padding left, ``"zeros"`` mode.
@@ -187,20 +199,35 @@ def transposed_window(input_hw, kernel_size, stride=1, padding=0, output_padding
     return known
 
 
-def pool_window(input_hw, kernel_size, stride=None, padding=0) -> Window:
+def pool_window(input_hw, kernel_size, stride=None, padding=0, ceil_mode=False,
+                dilation=1) -> Window:
     """Validate and normalise the geometry of a pooling window.
 
     ``stride`` defaults to ``kernel_size`` (non-overlapping windows, the chapter's usual
-    choice); padding may be at most half the kernel (:func:`padding_limit`).
+    choice); padding may be at most half the kernel (:func:`padding_limit`).  With
+    ``ceil_mode`` the output size rounds up (:func:`convnet.geometry.output_size`) and
+    the last window may hang over the padded input (``Window.overhang``).  ``dilation``
+    (max pooling) spreads the window's pixels apart, as in a convolution.
+
+    Examples
+    --------
+    >>> pool_window((5, 5), 2, ceil_mode=True)[-1]   # windows at 0, 2, 4: the last reads row 5
+    (1, 1)
     """
-    key = ("pool", input_hw, kernel_size, stride, padding)
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
+    key = ("pool", input_hw, kernel_size, stride, padding, "ceil" if ceil_mode else "floor",
+           dilation)
     window = _known.get(key) if _plain(key) else None
     if window is None:
         kernel = int_pair(kernel_size, "kernel_size", minimum=1)
         stride = int_pair(kernel if stride is None else stride, "stride", minimum=1)
+        dilation = int_pair(dilation, "dilation", minimum=1)
         pads = padding_limit(padding, kernel)
-        out = output_shape2d(input_hw, kernel, stride, pads)
-        window = _remember(key, Window(kernel, stride, pads, (1, 1), out))
+        out = output_shape2d(input_hw, kernel, stride, pads, dilation, ceil_mode)
+        overhang = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + sum(p)))  # last end - Hp
+                         for o, s, d, k, n, p in zip(out, stride, dilation, kernel, input_hw,
+                                                     pads))
+        window = _remember(key, Window(kernel, stride, pads, dilation, out, overhang=overhang))
     return window
 
 

@@ -65,22 +65,46 @@ def pool_configs(draw, max_batch=2, max_channels=3, max_kernel=4, max_stride=4, 
     stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, max_stride),
                                                  st.integers(1, max_stride))))
     padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
-    size = [max(1, kernel[a] - 2 * padding[a]) + draw(st.integers(0, extra)) for a in range(2)]
+    dilation = draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (2, 3)]))   # max pooling's
+    span = [dilation[a] * (kernel[a] - 1) + 1 for a in range(2)]
+    size = [max(1, span[a] - 2 * padding[a]) + draw(st.integers(0, extra)) for a in range(2)]
     n = draw(st.integers(1, max_batch))
     c = draw(st.integers(1, max_channels))
     return dict(x_shape=(n, c, *size), kernel_size=kernel, stride=stride, padding=padding,
+                dilation=dilation,
+                ceil_mode=draw(st.booleans()), count_include_pad=draw(st.booleans()),
+                divisor_override=draw(st.one_of(st.none(), st.integers(1, 9))),
                 seed=draw(st.integers(0, 2**32 - 1)))
 
 
+def pool_options(cfg, kind="max"):
+    """The arguments of ``max_pool2d`` (kind "max") or ``avg_pool2d`` ("avg") that ``cfg`` drew.
+
+    ``kind`` "sum" gives those of ``sum_pool2d`` and ``pool_weight_gradient`` (no ceil_mode).
+    """
+    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    if kind == "max":
+        args["dilation"] = cfg["dilation"]
+    if kind != "sum":
+        args["ceil_mode"] = cfg["ceil_mode"]
+    if kind == "avg":
+        args.update(count_include_pad=cfg["count_include_pad"],
+                    divisor_override=cfg["divisor_override"])
+    return args
+
+
 def window_gap(x, cfg):
-    """Smallest gap between the two largest values of any pooling window."""
-    window = pool_window(x.shape[2:], cfg["kernel_size"], cfg["stride"], cfg["padding"])
-    (top, bottom), (left, right) = window.pads
+    """Smallest gap between the two largest values of any max pooling window (ceil_mode's too)."""
+    window = pool_window(x.shape[2:], cfg["kernel_size"], cfg["stride"], cfg["padding"],
+                         cfg.get("ceil_mode", False), cfg.get("dilation", 1))
+    (top, bottom), (left, right) = window.reach()
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-np.inf)
     taps = np.stack([xp[(..., *window.tap(i, j))] for i, j in window.offsets()])
     if taps.shape[0] < 2:
         return np.inf
     top2 = np.sort(taps, axis=0)[-2:]
+    if np.isneginf(top2[1]).any():      # a dilated window of padding only: -inf, no derivative
+        return 0.0
     gap = top2[1] - top2[0]
     return np.min(gap[np.isfinite(gap)], initial=np.inf)
 

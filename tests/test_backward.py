@@ -13,7 +13,7 @@ from convnet.functional import (avg_pool2d, avg_pool2d_backward, conv2d, conv2d_
                                 max_pool2d, max_pool2d_backward)
 from convnet.gradcheck import compare_gradients, numerical_gradient
 
-from .strategies import conv_configs, normal, pool_configs, window_gap
+from .strategies import conv_configs, normal, pool_configs, pool_options, window_gap
 
 TIGHT = dict(rtol=1e-12, atol=1e-12)
 BIAS_KINDS = ["tied", None, "untied"]
@@ -74,36 +74,32 @@ def test_asymmetric_padding_backward():
         np.testing.assert_allclose(got, expected, **TIGHT)
 
 
-def pool_args(cfg):
-    return dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
-
-
 @given(pool_configs())
 def test_max_pool_backward_equals_loop_reference(cfg):
-    x = normal(cfg["seed"], cfg["x_shape"])
-    dz = normal(cfg["seed"] + 1, max_pool2d(x, **pool_args(cfg)).shape)
-    np.testing.assert_allclose(max_pool2d_backward(dz, x, **pool_args(cfg)),
-                               reference.max_pool2d_backward(dz, x, **pool_args(cfg)), **TIGHT)
+    x, args = normal(cfg["seed"], cfg["x_shape"]), pool_options(cfg, "max")
+    dz = normal(cfg["seed"] + 1, max_pool2d(x, **args).shape)
+    np.testing.assert_allclose(max_pool2d_backward(dz, x, **args),
+                               reference.max_pool2d_backward(dz, x, **args), **TIGHT)
 
 
 @given(pool_configs())
 def test_avg_pool_backward_equals_loop_reference(cfg):
-    x = normal(cfg["seed"], cfg["x_shape"])
-    dz = normal(cfg["seed"] + 1, avg_pool2d(x, **pool_args(cfg)).shape)
-    np.testing.assert_allclose(avg_pool2d_backward(dz, x, **pool_args(cfg)),
-                               reference.avg_pool2d_backward(dz, x, **pool_args(cfg)), **TIGHT)
+    x, args = normal(cfg["seed"], cfg["x_shape"]), pool_options(cfg, "avg")
+    dz = normal(cfg["seed"] + 1, avg_pool2d(x, **args).shape)
+    np.testing.assert_allclose(avg_pool2d_backward(dz, x, **args),
+                               reference.avg_pool2d_backward(dz, x, **args), **TIGHT)
 
 
 @given(pool_configs(max_batch=2, max_channels=2, extra=3))
 def test_pool_backward_equals_central_differences(cfg):
     x = normal(cfg["seed"], cfg["x_shape"])
     assume(window_gap(x, cfg) > 1e-3)   # max is differentiable away from ties
-    for forward, backward in ((max_pool2d, max_pool2d_backward),
-                              (avg_pool2d, avg_pool2d_backward)):
-        projection = normal(cfg["seed"] + 1, forward(x, **pool_args(cfg)).shape)
-        numeric = numerical_gradient(
-            lambda _: float(np.sum(projection * forward(x, **pool_args(cfg)))), x)
-        check = compare_gradients("dx", backward(projection, x, **pool_args(cfg)), numeric)
+    for forward, backward, kind in ((max_pool2d, max_pool2d_backward, "max"),
+                                    (avg_pool2d, avg_pool2d_backward, "avg")):
+        args = pool_options(cfg, kind)
+        projection = normal(cfg["seed"] + 1, forward(x, **args).shape)
+        numeric = numerical_gradient(lambda _: float(np.sum(projection * forward(x, **args))), x)
+        check = compare_gradients("dx", backward(projection, x, **args), numeric)
         assert check.passed, (forward.__name__, check)
 
 

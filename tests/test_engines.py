@@ -22,7 +22,7 @@ from convnet import functional as F, geometry, reference
 from convnet.functional import engines, plain
 from convnet.window import pool_window
 
-from .strategies import conv_configs, pool_configs
+from .strategies import conv_configs, pool_configs, pool_options
 
 ENGINE_MODULES = {"reference": reference, "plain": plain, "fast": engines.implementation("fast")}
 DTYPES = st.sampled_from([np.float64, np.float32])
@@ -180,18 +180,20 @@ def test_padding_wider_than_the_kernel_as_pytorch_computes_it():
 
 @given(pool_configs(), DTYPES, SPECIALS, st.sampled_from(["max", "avg"]))
 def test_pooling_forward_and_backward_agree_in_every_engine(cfg, dtype, special, kind):
-    args = dict(kernel_size=cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"])
+    args, sums = pool_options(cfg, kind), pool_options(cfg, "sum")
     x = data(cfg["seed"], cfg["x_shape"], dtype, special)
     forward, backward = {"max": ("max_pool2d", "max_pool2d_backward"),
                          "avg": ("avg_pool2d", "avg_pool2d_backward")}[kind]
-    window = pool_window(x.shape[2:], **args)
+    window = pool_window(x.shape[2:], **sums, ceil_mode=cfg["ceil_mode"],
+                         dilation=cfg["dilation"] if kind == "max" else 1)
     dz = data(cfg["seed"] + 1, (*x.shape[:2], *window.out), dtype)
+    dz_sums = data(cfg["seed"] + 2, (*x.shape[:2], *pool_window(x.shape[2:], **sums).out), dtype)
 
     def run():
         z, saved = getattr(F, forward)(x, **args, return_saved=True)
         return (z, getattr(F, backward)(dz, x, **args, saved=saved),
-                getattr(F, backward)(dz, x, **args), F.sum_pool2d(x, **args),
-                F.pool_weight_gradient(dz, x, **args))
+                getattr(F, backward)(dz, x, **args), F.sum_pool2d(x, **sums),
+                F.pool_weight_gradient(dz_sums, x, **sums))
 
     results = in_every_engine(run)
     size = np.prod(cfg["kernel_size"]) * np.prod(dz.shape)

@@ -11,7 +11,7 @@ from convnet.layers import init
 from convnet import reference
 from convnet.gradcheck import check_gradients, numerical_gradient, compare_gradients
 
-from .strategies import conv_configs, normal, pool_configs, window_gap
+from .strategies import conv_configs, normal, pool_configs, pool_options, window_gap
 
 
 @given(conv_configs(max_batch=2, max_channels=2, max_filters=2, extra=3),
@@ -42,7 +42,7 @@ def test_product_bias_conv2d_gradients(cfg):
 def test_pool_layer_gradients(cfg, kind):
     x = normal(cfg["seed"], cfg["x_shape"])
     layer_class = L.MaxPool2D if kind == "max" else L.AvgPool2D
-    layer = layer_class(cfg["kernel_size"], cfg["stride"], cfg["padding"])
+    layer = layer_class(**pool_options(cfg, kind))
     if kind == "max":  # the max is differentiable only away from ties
         assume(window_gap(x, cfg) > 1e-3)
     report = check_gradients(layer, x)

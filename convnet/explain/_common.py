@@ -38,12 +38,14 @@ def _more(count: int, shown: int, what: str):
     return [Note(f"... and {left} more {what}, computed the same way.")] if left > 0 else []
 
 
-def _size_chain(n, k, s, before, after, d, out, short=False) -> tuple:
+def _size_chain(n, k, s, before, after, d, out, short=False, ceil=False) -> tuple:
     """Eq. 8.18 with the numbers put in: ``(n + 2p - k)/s + 1 = ... = out``.
 
     ``out`` is the library's value; the links before it are the formula's
     own arithmetic.  With dilation the kernel term is ``d·(k - 1) - 1``;
-    the floor is written only when the division is not exact.
+    the floor is written only when the division is not exact.  With
+    ``ceil`` (pooling's ceil_mode) it is a ceil, and ``- 1`` follows when the
+    last window would start in the bottom/right padding.
     """
     pads = (Prod((Int(2), Int(before))),) if before == after else (Int(before), Int(after))
     if d == 1:
@@ -52,19 +54,25 @@ def _size_chain(n, k, s, before, after, d, out, short=False) -> tuple:
         kernel = (Neg(Prod((Int(d), Paren(Sum((Int(k), Int(-1))))))), Int(-1))
     top = n + before + after - d * (k - 1) - 1                 # the numerator's value
     exact = top % s == 0
-    wrap = (lambda e: e) if exact else Floor
-    first = _plus_one(wrap(Frac(Sum((Int(n), *pads, *kernel)), Int(s))))
+    wrap = (lambda e: e) if exact else (lambda e: Floor(e, ceil))
+    whole = -(-top // s) if ceil else top // s
+    dropped = whole + 1 > out            # ceil_mode's last window would start in the padding
+
+    def plus_one(e):
+        return Sum((e, Int(1), Int(-1))) if dropped else _plus_one(e)
+
+    first = plus_one(wrap(Frac(Sum((Int(n), *pads, *kernel)), Int(s))))
     if short:
         return first, Int(out)
-    return (first, _plus_one(wrap(Frac(Int(top), Int(s)))), _plus_one(Int(top // s)), Int(out))
+    return (first, plus_one(wrap(Frac(Int(top), Int(s)))), plus_one(Int(whole)), Int(out))
 
 
-def _size_rows(input_hw, kernel, stride, pads, dilation, out_hw, short=False):
+def _size_rows(input_hw, kernel, stride, pads, dilation, out_hw, short=False, ceil=False):
     """Output-size equations for rows and columns (one line when both are the same)."""
     axes = []
     for axis in range(2):
         chain = _size_chain(input_hw[axis], kernel[axis], stride[axis], *pads[axis],
-                            dilation[axis], out_hw[axis], short)
+                            dilation[axis], out_hw[axis], short, ceil)
         axes.append(chain)
     if axes[0] == axes[1]:
         return ((Sym("Ho = Wo", r"H_o = W_o"), axes[0]),)

@@ -172,9 +172,12 @@ class Frac(Expr):
 @dataclass(frozen=True)
 class Floor(Expr):
     inner: Expr
+    ceil: bool = False               # ceil(...) instead: pooling's ceil_mode
 
     def render(self, numbers, tex, lead=True, wrap=False):
         inner = self.inner.render(numbers, tex)
+        if self.ceil:
+            return f"\\left\\lceil {inner} \\right\\rceil" if tex else f"ceil({inner})"
         return f"\\left\\lfloor {inner} \\right\\rfloor" if tex else f"floor({inner})"
 
 

@@ -23,7 +23,7 @@ from ._common import _size_rows
 # Output size and model summaries
 # ==========================================================================
 
-def output_size(n, kernel_size, stride=1, padding=0, dilation=1) -> Explanation:
+def output_size(n, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False) -> Explanation:
     """Explain the output-size formula (Eq. 8.18-8.19) with the numbers put in.
 
     ``floor((n + 2p - d·(k - 1) - 1)/s) + 1``, which for ``d = 1`` is the
@@ -33,8 +33,10 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1) -> Explanation:
 
     Parameters
     ----------
-    n, kernel_size, stride, padding, dilation
-        As :func:`convnet.geometry.output_size`.
+    n, kernel_size, stride, padding, dilation, ceil_mode
+        As :func:`convnet.geometry.output_size` (``ceil_mode``: pooling's
+        ``ceil`` instead of ``floor``, ``- 1`` when the last window would
+        start in the padding).
 
     Returns
     -------
@@ -48,15 +50,17 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1) -> Explanation:
 
     >>> print(output_size(227, 11, stride=4).text().splitlines()[-1])
       o = (227 + 2·0 - 11)/4 + 1 = 216/4 + 1 = 54 + 1 = 55
+    >>> print(output_size(5, 2, stride=2, ceil_mode=True).text().splitlines()[-1])
+      o = ceil((5 + 2·0 - 2)/2) + 1 = ceil(3/2) + 1 = 2 + 1 = 3
     """
-    result = geometry.output_size(n, kernel_size, stride, padding, dilation)   # validates
+    result = geometry.output_size(n, kernel_size, stride, padding, dilation, ceil_mode)
     hw = int_pair(n, "n", minimum=1)
     kernel = int_pair(kernel_size, "kernel_size", minimum=1)
     stride = int_pair(stride, "stride", minimum=1)
     dilation = int_pair(dilation, "dilation", minimum=1)
     pads = normalize_padding(padding, kernel, dilation, stride)
     out = result if isinstance(result, tuple) else (result, result)
-    rows = _size_rows(hw, kernel, stride, pads, dilation, out)
+    rows = _size_rows(hw, kernel, stride, pads, dilation, out, ceil=ceil_mode)
     if len(rows) == 1:
         rows = ((Sym("o", "o"), rows[0][1]),)
     formula = ("o = floor((n + 2p - k)/s) + 1" if dilation == (1, 1)
@@ -64,6 +68,10 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1) -> Explanation:
     formula_tex = (r"$o = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1$"
                    if dilation == (1, 1) else
                    r"$o = \left\lfloor \frac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$")
+    if ceil_mode:                      # PyTorch's rule for pooling
+        formula = formula.replace("floor", "ceil") + ", less 1 if the last window starts " \
+            "in the padding"
+        formula_tex = formula_tex.replace("lfloor", "lceil").replace("rfloor", "rceil")
     given = [f"n = {_pair_text(hw)}", f"k = {_pair_text(kernel)}", f"s = {_pair_text(stride)}",
              f"p = {_pads_text(pads, padding)}"]
     if dilation != (1, 1):
@@ -275,10 +283,14 @@ def _pool_row(cls, config, shape, where, counters):
     stride = int_pair(config.get("stride") or kernel, "stride", minimum=1)
     padding = config.get("padding", 0)
     pads = normalize_padding(padding, kernel)
-    out_hw = output_shape2d((h, w), kernel, stride, pads)
-    formula = _formula_cell((h, w), kernel, stride, pads, (1, 1), out_hw)
+    ceil = config.get("ceil_mode", False)                # PyTorch's ceil_mode rounds up
+    dilation = int_pair(config.get("dilation", 1), "dilation", minimum=1)
+    out_hw = output_shape2d((h, w), kernel, stride, pads, dilation, ceil)
+    formula = _formula_cell((h, w), kernel, stride, pads, dilation, out_hw, ceil)
     kind = "max" if issubclass(cls, MaxPool2D) else "avg"
-    settings = _settings(f"{_dims_text(kernel)} {kind}", stride, pads, padding, "")
+    extra = f", D={_pair_text(dilation)}" if dilation != (1, 1) else ""
+    settings = _settings(f"{_dims_text(kernel)} {kind}", stride, pads, padding,
+                         extra + (", ceil" if ceil else ""))
     name = _numbered(counters, "Pool" if kind == "max" else "AvgPool")
     return name, settings, formula, (c, *out_hw), 0, None
 
@@ -310,8 +322,8 @@ def _settings(head, stride, pads, padding, extra) -> Note:
     return Note(text, re.sub(r"(\d)x(\d)", r"\1$\\times$\2", _tex_escape(text)))
 
 
-def _formula_cell(hw, kernel, stride, pads, dilation, out_hw):
-    rows = _size_rows(hw, kernel, stride, pads, dilation, out_hw, short=True)
+def _formula_cell(hw, kernel, stride, pads, dilation, out_hw, ceil=False):
+    rows = _size_rows(hw, kernel, stride, pads, dilation, out_hw, short=True, ceil=ceil)
     if len(rows) == 1:
         return Chain(rows[0][1])
     return Sym("; ".join(f"{lhs.text}: " + Chain(chain).render(Numbers(0), False)

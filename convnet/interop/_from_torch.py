@@ -47,8 +47,8 @@ def from_torch(module, input_shape):
     ------
     ValueError
         Naming the module (its path in ``module``) and its type when convnet
-        has no such layer or not with those options (``ceil_mode=True``, a
-        pooling dilation, ``count_include_pad=False``, ...), or when the
+        has no such layer or not with those options (``return_indices``,
+        ...), or when the
         layers do not fit ``input_shape``.
     TypeError
         If ``module`` is not a torch module or ``input_shape`` not a tuple.
@@ -180,16 +180,18 @@ def _conv_transpose(module, path, shape, dtype):
 
 def _pool(module, path, shape, dtype, pads=None):
     kind = type(module).__name__
-    if module.ceil_mode:
-        _refuse(path, module, "ceil_mode=True (convnet's pooling sizes are floors)")
-    if kind == "MaxPool2d" and (module.dilation not in (1, (1, 1)) or module.return_indices):
-        _refuse(path, module, "a dilation or return_indices (convnet pools without them)")
-    if kind == "AvgPool2d" and (not module.count_include_pad or module.divisor_override):
-        _refuse(path, module, "count_include_pad=False or a divisor_override (convnet counts "
-                              "the padding in the mean, PyTorch's default)")
+    if kind == "MaxPool2d" and module.return_indices:
+        _refuse(path, module, "return_indices (convnet's backward finds the winners itself)")
+    average = kind == "AvgPool2d"
+    if pads is not None and (module.ceil_mode or average and not module.count_include_pad):
+        _refuse(path, module, "ceil_mode or count_include_pad=False after a padding module "
+                              "(convnet's padding would change which windows and divisors count)")
     padding = module.padding if pads is None else pads
-    cls = L.MaxPool2D if kind == "MaxPool2d" else L.AvgPool2D
-    return cls(module.kernel_size, module.stride or None, padding)
+    if not average:
+        return L.MaxPool2D(module.kernel_size, module.stride or None, padding, module.dilation,
+                           ceil_mode=module.ceil_mode)
+    return L.AvgPool2D(module.kernel_size, module.stride or None, padding, module.ceil_mode,
+                       module.count_include_pad, module.divisor_override)
 
 
 def _padded(pad, path, next_path, module, shape, dtype):

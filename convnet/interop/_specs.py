@@ -96,13 +96,23 @@ def _conv_transpose(layer, where) -> Spec:
                 typed=True)
 
 
+_POOL_OPTIONS = ("dilation", "ceil_mode", "count_include_pad", "divisor_override")
+
+
 def _pool(kind: str, fill: float):
     def make(layer, where) -> Spec:
         pads = normalize_padding(layer.padding, layer.kernel_size)
         options = {} if layer.stride == layer.kernel_size else dict(stride=layer.stride)
+        options.update((key, value) for key, value in layer.config().items()
+                       if key in _POOL_OPTIONS)          # in config only when not the default
         if _symmetric(pads):
             options.update(_not_default(padding=(pads[0][0], pads[1][0])))
             return Spec(f"nn.{kind}", (layer.kernel_size,), options)
+        if {"ceil_mode", "count_include_pad"} & set(options):   # (dilation is fine)
+            fail("model", "pooling with ceil_mode or count_include_pad=False on symmetric "
+                 "padding only (PyTorch pads both sides alike; an explicit padding in front "
+                 "would change which windows and divisors count)", layer,
+                 given=f"layer {where} with padding {layer.padding}")
         (top, bottom), (left, right) = pads
         return Spec("nn.Sequential", groups={"layers": [
             Spec("nn.ConstantPad2d", ((left, right, top, bottom), fill)),

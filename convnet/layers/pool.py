@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import functional as F
 from .._checks_resample import adaptive_size
-from .._validate import int_pair
+from .._checks import avg_options
+from .._validate import boolean, int_pair
 from ..geometry import canonical_padding, output_shape2d
 from ..window import padding_limit
 from .base import Layer
@@ -17,33 +18,47 @@ __all__ = ["MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Adap
 
 
 class _Pool2D(Layer):
-    def __init__(self, kernel_size, stride=None, padding=0):
+    dilation = (1, 1)                  # max pooling's may differ
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
         self.kernel_size = int_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = self.kernel_size if stride is None else int_pair(stride, "stride",
                                                                        minimum=1)
         padding_limit(padding, self.kernel_size)  # validates
         self.padding = canonical_padding(padding)
+        self.ceil_mode = boolean(ceil_mode, "ceil_mode")
 
     def config(self):
-        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding)
+        # ceil_mode only when set: files saved before it existed load with the default
+        extra = dict(ceil_mode=True) if self.ceil_mode else {}
+        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                    **extra)
 
     def output_shape(self, input_shape):
         channels, height, width = _chw(input_shape, type(self).__name__)
         return (channels, *output_shape2d((height, width), self.kernel_size, self.stride,
-                                          self.padding))
+                                          self.padding, self.dilation, self.ceil_mode))
+
+    def _options(self) -> tuple:
+        """The functional arguments after ``padding``."""
+        return (self.ceil_mode,)
 
     def _pool(self, pool, x):
         """The functional forward ``pool`` with its record; the previous record is let go first."""
-        return self._forward_saving(pool, x, self.kernel_size, self.stride, self.padding)
+        return self._forward_saving(pool, x, self.kernel_size, self.stride, self.padding,
+                                    *self._options())
 
     def _unpool(self, pool_backward, dy):
         return self._backward_saved(pool_backward, dy, self.kernel_size, self.stride,
-                                    self.padding)
+                                    self.padding, *self._options())
 
 
 class MaxPool2D(_Pool2D):
     """Max pooling layer (Eq. 8.24); no trainable parameters.
+
+    PyTorch's ``nn.MaxPool2d`` without ``return_indices``; as that one is
+    PyTorch's fifth argument, ``ceil_mode`` is given by name here.
 
     Parameters
     ----------
@@ -52,10 +67,17 @@ class MaxPool2D(_Pool2D):
         Defaults to ``kernel_size``.
     padding : int or pair, default 0
         -inf padding, at most half the kernel.
+    dilation : int or (int, int), default 1
+        The step between the window's pixels.
+    ceil_mode : bool, default False
+        Round the output size up: a last window hanging over the bottom/right
+        edge pools the pixels it holds.
 
     Shape
     -----
-    (N, C, H, W) -> (N, C, Ho, Wo), ``Ho = floor((H + 2p - k) / s) + 1``.
+    (N, C, H, W) -> (N, C, Ho, Wo), ``Ho = floor((H + 2p - d(k - 1) - 1) / s) + 1``; with
+    ``ceil_mode`` ``ceil`` instead of ``floor``, one less if the last window
+    would start in the bottom padding (:func:`convnet.geometry.output_size`).
 
     Examples
     --------
@@ -63,6 +85,19 @@ class MaxPool2D(_Pool2D):
     array([[ 5.,  7.],
            [13., 15.]])
     """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = int_pair(dilation, "dilation", minimum=1)
+
+    def config(self):
+        config = super().config()
+        if self.dilation != (1, 1):                     # older files have no dilation
+            config["dilation"] = self.dilation
+        return config
+
+    def _options(self) -> tuple:
+        return self.dilation, self.ceil_mode
 
     def forward(self, x):
         return self._pool(F.max_pool2d, x)                 # Eq. 8.24
@@ -74,17 +109,28 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling layer (Eq. 8.22 with w = 1/(kh*kw)); no trainable parameters.
 
+    PyTorch's ``nn.AvgPool2d``; the divisor is :func:`convnet.functional.avg_pool2d`'s.
+
     Parameters
     ----------
     kernel_size : int or (int, int)
     stride : int or (int, int), optional
         Defaults to ``kernel_size``.
     padding : int or pair, default 0
-        Zero padding, counted in the mean.
+        Zero padding.
+    ceil_mode : bool, default False
+        Round the output size up: a last window hanging over the bottom/right
+        edge averages the pixels (and padding) it holds.
+    count_include_pad : bool, default True
+        Whether the padded zeros count in the divisor.
+    divisor_override : int >= 1, optional
+        Divide every window's sum by this number instead.
 
     Shape
     -----
-    (N, C, H, W) -> (N, C, Ho, Wo), ``Ho = floor((H + 2p - k) / s) + 1``.
+    (N, C, H, W) -> (N, C, Ho, Wo), ``Ho = floor((H + 2p - k) / s) + 1``; with
+    ``ceil_mode`` ``ceil`` instead of ``floor``, one less if the last window
+    would start in the bottom padding (:func:`convnet.geometry.output_size`).
 
     Examples
     --------
@@ -92,6 +138,22 @@ class AvgPool2D(_Pool2D):
     array([[ 3.5,  5.5],
            [11.5, 13.5]])
     """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad, self.divisor_override = avg_options(count_include_pad,
+                                                                    divisor_override)
+
+    def config(self):
+        # The divisor's options only when not the defaults: older files load unchanged
+        extra = {} if self.count_include_pad else dict(count_include_pad=False)
+        if self.divisor_override is not None:
+            extra["divisor_override"] = self.divisor_override
+        return {**super().config(), **extra}
+
+    def _options(self) -> tuple:
+        return self.ceil_mode, self.count_include_pad, self.divisor_override
 
     def forward(self, x):
         return self._pool(F.avg_pool2d, x)                 # Eq. 8.22

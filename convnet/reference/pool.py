@@ -2,14 +2,17 @@
 
 A pixel outside the image reads as 0 for average and sum pooling and as -inf
 for max pooling, exactly what padding with that value would give; padding
-never wins a maximum.
+never wins a maximum.  With ``ceil_mode`` the last window may hang over the
+padded input (:func:`convnet.geometry.output_size`); those positions read
+the same way but are never counted in a mean (:func:`_divisor`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._checks import Saved, pool_args, pool_backward_args, pool_key, saved_contents
+from .._checks import (Saved, avg_key, avg_options, pool_args, pool_backward_args, pool_key,
+                       saved_contents)
 from .conv import pixel
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
@@ -21,11 +24,12 @@ ENGINE = "reference"
 def _windows(x, window):
     """Yield ``(n, c, i, j, positions)``: every pooling window and its input pixels."""
     (sh, sw), ((top, _), (left, _)), (rows, cols) = window.stride, window.pads, window.kernel
+    dh, dw = window.dilation                        # max pooling's dilation; 1 for the others
     for n in range(x.shape[0]):
         for c in range(x.shape[1]):
             for i in range(window.out[0]):
                 for j in range(window.out[1]):
-                    positions = [(i * sh + k - top, j * sw + l - left)
+                    positions = [(i * sh + k * dh - top, j * sw + l * dw - left)
                                  for k in range(rows) for l in range(cols)]
                     yield n, c, i, j, positions
 
@@ -33,7 +37,8 @@ def _windows(x, window):
 def _first_maximum(image, positions):
     """The first real pixel (row-major) holding the window's maximum; NaN counts as the maximum.
 
-    Padding is -inf and never wins: with -inf real pixels, the first of them does.
+    Padding is -inf and never wins: with -inf real pixels, the first of them does.  None
+    for a window that holds no real pixel (a dilated one may step over the whole input).
     """
     rows, cols = image.shape
     best = None
@@ -48,12 +53,28 @@ def _first_maximum(image, positions):
     return best
 
 
+def _divisor(image, positions, window, count_include_pad, divisor_override):
+    """What average pooling divides a window's sum by, as PyTorch does.
+
+    ``divisor_override`` if given; else the window's positions on the padded
+    input (``count_include_pad``: padding counts, the overhang of ceil_mode
+    does not) or on the image itself.
+    """
+    if divisor_override is not None:
+        return divisor_override
+    (top, bottom), (left, right) = window.pads if count_include_pad else ((0, 0), (0, 0))
+    rows, cols = image.shape
+    return sum(1 for r, q in positions
+               if -top <= r < rows + bottom and -left <= q < cols + right)
+
+
 def _sum(image, positions):
     """The sum of a window's pixels, zero padding included (the reducing operator ⊞)."""
     return sum(pixel(image, r, q) for r, q in positions)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+               return_saved=False):
     """Max pooling by Eq. 8.24: ``z[i, j] = max{ v[i*s + k, j*s + l] }``.
 
     Examples
@@ -62,17 +83,19 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved, "max_pool2d")
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d",
+                          dilation)
     z = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)
     for n, c, i, j, positions in _windows(x, window):
-        r, q = _first_maximum(x[n, c], positions)
-        z[n, c, i, j] = x[n, c, r, q]
+        winner = _first_maximum(x[n, c], positions)
+        z[n, c, i, j] = -np.inf if winner is None else x[(n, c, *winner)]   # padding only: -inf
     if return_saved:
         return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), ())
     return z
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        *, saved=None):
     """Exercise E8.8: each window sends dz to the first position holding its maximum.
 
     Examples
@@ -82,18 +105,21 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=Non
     array([[0., 1.],
            [0., 0.]])
     """
-    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d")
+    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d",
+                                       ceil_mode, dilation)
     if saved is not None:
         saved_contents(saved, "max_pool2d", ENGINE, pool_key(x, window))
     dx = np.zeros(x.shape, dtype=dz.dtype)
     for n, c, i, j, positions in _windows(x, window):
-        r, q = _first_maximum(x[n, c], positions)   # row-major: the first maximum wins ties
-        dx[n, c, r, q] += dz[n, c, i, j]
+        winner = _first_maximum(x[n, c], positions)  # row-major: the first maximum wins ties
+        if winner is not None:                        # padding only: no pixel to send it to
+            dx[(n, c, *winner)] += dz[n, c, i, j]
     return dx
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
-    """Average pooling by Eq. 8.22 with w = 1/(kh*kw): ``z = w * sum v``.
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None, *, return_saved=False):
+    """Average pooling by Eq. 8.22 with w = 1/divisor (1/(kh*kw) by default): ``z = w * sum v``.
 
     Examples
     --------
@@ -101,17 +127,19 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     array([[ 3.5,  5.5],
            [11.5, 13.5]])
     """
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
-    weight = 1.0 / (window.kernel[0] * window.kernel[1])
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved)
+    options = avg_options(count_include_pad, divisor_override)
     z = np.zeros((*x.shape[:2], *window.out), dtype=x.dtype)
     for n, c, i, j, positions in _windows(x, window):
+        weight = 1.0 / _divisor(x[n, c], positions, window, *options)
         z[n, c, i, j] = _sum(x[n, c], positions) * weight
     if return_saved:
-        return z, Saved(ENGINE, "avg_pool2d", pool_key(x, window), ())
+        return z, Saved(ENGINE, "avg_pool2d", avg_key(x, window, *options), ())
     return z
 
 
-def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
+def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True, divisor_override=None, *, saved=None):
     """Solved Problem P8.3: each input pixel receives ``w * dz`` from every window covering it.
 
     Examples
@@ -120,13 +148,15 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=Non
     array([[1., 1.],
            [1., 1.]])
     """
-    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "avg_pool2d")
+    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "avg_pool2d",
+                                       ceil_mode)
+    options = avg_options(count_include_pad, divisor_override)
     if saved is not None:
-        saved_contents(saved, "avg_pool2d", ENGINE, pool_key(x, window))
-    weight = 1.0 / (window.kernel[0] * window.kernel[1])
+        saved_contents(saved, "avg_pool2d", ENGINE, avg_key(x, window, *options))
     dx = np.zeros(x.shape, dtype=dz.dtype)
     height, width = x.shape[2:]
     for n, c, i, j, positions in _windows(x, window):
+        weight = 1.0 / _divisor(x[n, c], positions, window, *options)
         for r, q in positions:
             if 0 <= r < height and 0 <= q < width:   # shares on padding are dropped
                 dx[n, c, r, q] += weight * dz[n, c, i, j]

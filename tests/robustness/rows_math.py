@@ -98,11 +98,22 @@ CONV = (
           extra=[("dz", "the unpadded shape", X2), *REFLECT_EXTRA]),
 )
 
-POOLS = tuple(row for pool in ("max_pool2d", "avg_pool2d") for row in (
-    Entry(pool, None, POOL_VALID, POOL,
+# PyTorch's options: ceil_mode for both pools, dilation for max; the divisor's for average
+# (divisor_override None is the default, 0 is refused as by PyTorch).
+POOL_OPTIONS = {
+    "max_pool2d": (dict(dilation=1, ceil_mode=False),
+                   dict(dilation="positive_int", ceil_mode="bool"), {}),
+    "avg_pool2d": (dict(ceil_mode=False, count_include_pad=True, divisor_override=None),
+                   dict(ceil_mode="bool", count_include_pad="bool",
+                        divisor_override="positive_int"),
+                   {"divisor_override": {"None"}})}
+
+POOLS = tuple(row for pool, (valid, kinds, allow) in POOL_OPTIONS.items() for row in (
+    Entry(pool, None, dict(POOL_VALID, **valid), dict(POOL, **kinds), allow=allow,
           extra=[("kernel_size", "a window larger than the input", 7),
                  ("padding", "more than half the window", 2)]),
-    Entry(f"{pool}_backward", None, dict(dz=P4, **POOL_VALID), dict(POOL, dz=ARRAY),
+    Entry(f"{pool}_backward", None, dict(dz=P4, **POOL_VALID, **valid),
+          dict(POOL, dz=ARRAY, **kinds), allow=allow,
           extra=[("dz", "the wrong output shape", np.ones((2, 3, 4, 4))),
                  ("saved", "a record of a convolution",
                   F.conv2d(X4, W4, return_saved=True)[1])])))
@@ -242,9 +253,9 @@ ROWS = (
 
     # -- geometry -----------------------------------------------------------------
     Entry("geometry.output_size", geometry.output_size,
-          dict(n=28, kernel_size=5, stride=1, padding=0, dilation=1),
+          dict(n=28, kernel_size=5, stride=1, padding=0, dilation=1, ceil_mode=False),
           dict(n="positive_int", kernel_size="positive_int", stride="positive_int",
-               padding="padding", dilation="positive_int"),
+               padding="padding", dilation="positive_int", ceil_mode="bool"),
           aliases={"n": ("input",)}, allow={"padding": {"huge"}},
           extra=[("kernel_size", "a kernel larger than the input", 40)]),
     *each(("same_padding", "full_padding"), "geometry.{}", in_module(geometry),
@@ -266,9 +277,9 @@ ROWS = (
                  ("layers", "a bad layer", [(3, 0)]), ("layers", "a layer of strings", [("a",)]),
                  ("layers", "a number", 3)]),
     Entry("geometry.output_shape2d", geometry.output_shape2d,
-          dict(input_hw=(8, 8), kernel_hw=3, stride=1, padding=0, dilation=1),
+          dict(input_hw=(8, 8), kernel_hw=3, stride=1, padding=0, dilation=1, ceil_mode=False),
           dict(input_hw="shape2", kernel_hw="positive_int", stride="positive_int",
-               padding="padding", dilation="positive_int"),
+               padding="padding", dilation="positive_int", ceil_mode="bool"),
           aliases={"input_hw": ("input", "input size"), "kernel_hw": ("kernel", "kernel_size")},
           allow={"padding": {"huge"}}, extra=[("kernel_hw", "larger than the input", 9)]),
     Entry("window.conv_window", window.conv_window, dict(WINDOW_VALID, dilation=1),
@@ -299,8 +310,10 @@ ROWS = (
                padding="padding", output_padding="non_negative_int", dilation="positive_int"),
           aliases={"input_hw": ("input", "input size"), "kernel_hw": ("kernel", "kernel_size")},
           extra=[("output_padding", "as large as the stride", 2)]),
-    Entry("window.pool_window", window.pool_window, WINDOW_VALID,
-          dict(stride="positive_int", **WINDOW), **WINDOW_OPTIONS),
+    Entry("window.pool_window", window.pool_window,
+          dict(WINDOW_VALID, ceil_mode=False, dilation=1),
+          dict(stride="positive_int", ceil_mode="bool", dilation="positive_int", **WINDOW),
+          **WINDOW_OPTIONS),
     Entry("window.padding_limit", window.padding_limit, dict(padding=1, kernel_size=3),
           dict(padding="padding", kernel_size="positive_int"),
           extra=[("padding", "more than half the window", 2)]),

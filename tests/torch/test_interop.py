@@ -8,6 +8,8 @@ configurations.  ``torch_source`` is executed and, loaded with the same
 weights, computes the same outputs.
 """
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -51,6 +53,12 @@ CASES = [
     ("max pool padded", [L.MaxPool2D(3, stride=2, padding=1)], (2, 5, 5)),
     ("max pool asymmetric", [L.MaxPool2D(2, padding=((1, 0), (0, 1)))], (2, 5, 5)),
     ("avg pool padded", [L.AvgPool2D(3, stride=2, padding=1)], (2, 5, 5)),
+    ("max pool ceil", [L.MaxPool2D(2, ceil_mode=True)], (2, 5, 7)),
+    ("max pool dilated", [L.MaxPool2D(3, 2, 1, dilation=2, ceil_mode=True)], (2, 8, 7)),
+    ("avg pool ceil", [L.AvgPool2D(3, stride=2, padding=1, ceil_mode=True,
+                                   count_include_pad=False)], (2, 6, 6)),
+    ("avg pool divisor", [L.AvgPool2D(2, padding=((1, 0), (0, 1)), divisor_override=3)],
+     (2, 5, 5)),
     ("avg pool asymmetric", [L.AvgPool2D((2, 3), stride=1, padding=((0, 1), (1, 0)))],
      (2, 4, 4)),
     ("global pools", [L.Concat(L.GlobalAvgPool2D(), L.GlobalMaxPool2D())], (3, 4, 5)),
@@ -206,9 +214,13 @@ def test_torch_source_runs_and_computes_the_same_numbers():
 
 @pytest.mark.parametrize("module, fragment", [
     (torch.nn.Sequential(torch.nn.LSTM(2, 2)), "'0' is a LSTM: convnet has no such layer"),
-    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.MaxPool2d(2, ceil_mode=True))),
-     "'0.0' is a MaxPool2d: ceil_mode=True"),
-    (torch.nn.AvgPool2d(2, count_include_pad=False), "'module' is a AvgPool2d"),
+    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.MaxPool2d(2, return_indices=True))),
+     "'0.0' is a MaxPool2d: return_indices"),
+    (torch.nn.Sequential(torch.nn.ZeroPad2d(1), torch.nn.AvgPool2d(2, count_include_pad=False)),
+     "'1' is a AvgPool2d: ceil_mode or count_include_pad=False after a padding module"),
+    (torch.nn.Sequential(torch.nn.ConstantPad2d(1, -math.inf),
+                         torch.nn.MaxPool2d(2, ceil_mode=True)),
+     "'1' is a MaxPool2d: ceil_mode or count_include_pad=False after a padding"),
     (torch.nn.Sequential(torch.nn.ReflectionPad2d(1), torch.nn.MaxPool2d(2)),
      "'0' is a ReflectionPad2d: followed by '1' (MaxPool2d)"),
     (torch.nn.Sequential(torch.nn.Conv2d(2, 2, 3), torch.nn.Linear(3, 3)),
@@ -220,6 +232,28 @@ def test_what_convnet_lacks_is_refused_naming_the_module(module, fragment):
     with pytest.raises(ValueError) as error:
         interop.from_torch(module, (2, 5, 5))
     assert fragment in str(error.value)
+
+
+def test_pooling_options_reach_pytorch_and_come_back():
+    model = convnet.Sequential(L.MaxPool2D(3, 2, (1, 1), ceil_mode=True),
+                               L.AvgPool2D(2, ceil_mode=True, count_include_pad=False,
+                                           divisor_override=2))
+    source = interop.torch_source(model, input_shape=(1, 6, 6))
+    assert "nn.MaxPool2d((3, 3), stride=(2, 2), ceil_mode=True, padding=(1, 1))" in source
+    assert ("nn.AvgPool2d((2, 2), ceil_mode=True, count_include_pad=False, "
+            "divisor_override=2)") in source
+    module = interop.to_torch(model)
+    assert module[0].ceil_mode and module[1].ceil_mode and not module[1].count_include_pad
+    assert module[1].divisor_override == 2
+    back = interop.from_torch(module, (1, 6, 6))
+    assert [layer.config() for layer in back.layers] == [lay.config() for lay in model.layers]
+
+
+def test_pooling_options_on_asymmetric_padding_have_no_pytorch_module():
+    model = convnet.Sequential(L.MaxPool2D(2, padding=((1, 0), (0, 0)), ceil_mode=True))
+    with pytest.raises(ValueError, match="^model must be pooling with ceil_mode or "
+                                         "count_include_pad=False on symmetric padding only"):
+        interop.to_torch(model)
 
 
 def test_padding_modules_fold_into_the_layer_they_pad():

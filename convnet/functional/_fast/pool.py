@@ -8,7 +8,9 @@ go in two stages: over the window's rows, whose pixels lie in contiguous
 runs, then over its columns (see :func:`_row_taps`); so does max pooling's
 backward when the windows tile the input (the chapter's usual 2x2 / stride
 2).  Otherwise the backward passes loop over the ``kh*kw`` offsets inside the
-window, one strided array operation each.
+window, one strided array operation each.  ``ceil_mode``'s overhang is
+padding like any other (``window.reach()``); average pooling's divisors are
+the plain engine's (:func:`convnet.functional.plain.pool.divisors`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...window import Window
-from ..._checks import Saved, pool_args, pool_backward_args, pool_key, saved_contents
+from ..._checks import (Saved, avg_key, avg_options, pool_args, pool_backward_args, pool_key,
+                        saved_contents)
+from ..plain.pool import divisors
 from .gather import all_finite, new_array, pad, scratch_like, unpad
 from .memory import Scratch, output
 
@@ -32,7 +36,9 @@ __all__ = ["max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_poo
 # backward pass can write each pixel of dx once instead of adding into it.
 
 def _tiles(window: Window) -> bool:
-    return window.stride == window.kernel and window.pads == ((0, 0), (0, 0))
+    # No padding, no overhang of ceil_mode's last window, no dilation: blocks of x itself.
+    return (window.stride == window.kernel and window.reach() == ((0, 0), (0, 0))
+            and window.dilation == (1, 1))
 
 
 def _chunks(n: int, sample_bytes: int, target: int = 1 << 20):
@@ -111,14 +117,14 @@ def max_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
     is -inf, which never wins.
     """
     z = new_array((*x.shape[:2], *window.out), x.dtype, like=x)          # (N, C, Ho, Wo)
-    return _fold_windows(np.maximum, pad(x, window.pads, -np.inf), window, z)
+    return _fold_windows(np.maximum, pad(x, window.reach(), -np.inf), window, z)
 
 
 def _fold_windows(op, xp: np.ndarray, window: Window, z: np.ndarray, scale=None) -> np.ndarray:
     """``op`` over every window of ``xp`` into ``z``: over its rows, then its columns.
 
     ``np.maximum`` gives max pooling, ``np.add`` with ``scale = 1/(kh*kw)``
-    average pooling.  Returns ``z``.
+    (or one weight per window, (Ho, Wo)) average pooling.  Returns ``z``.
     """
     parts = _chunks(xp.shape[0], xp[0].nbytes)
     with Scratch() as scratch:
@@ -156,12 +162,12 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
     if _tiles(window):
         dx = new_array(x.shape, dz.dtype, like=x)
         return _max_pool_backward_tiles(dz, x, z, window, dx, nan, finite)
-    xp = pad(x, window.pads, -np.inf)
+    xp = pad(x, window.reach(), -np.inf)
     dxp = new_array(xp.shape, dz.dtype, zero=True, like=xp)
     taps = [window.tap(i, j) for i, j in window.offsets()]
     real = None
-    if window.pads != ((0, 0), (0, 0)):   # a -inf pixel must win over the -inf padding
-        real = pad(np.ones(x.shape[2:], dtype=bool), window.pads, False)   # (Hp, Wp)
+    if window.reach() != ((0, 0), (0, 0)):   # a -inf pixel must win over the -inf padding
+        real = pad(np.ones(x.shape[2:], dtype=bool), window.reach(), False)   # (Hp, Wp)
     for part in _chunks(x.shape[0], xp[0].nbytes):
         xs, zs, dzs, dxs = xp[part], z[part], dz[part], dxp[part]
         hits = []
@@ -176,7 +182,7 @@ def max_pool_backward(dz: np.ndarray, x: np.ndarray, z: np.ndarray, window: Wind
             _first_hits(hits)
         for tap, hit in zip(taps, hits):
             dxs[(..., *tap)] += _to_hits(dzs, hit, finite)
-    return unpad(dxp, window.pads)
+    return unpad(dxp, window.reach())
 
 
 def _max_pool_backward_tiles(dz, x, z, window: Window, dx, nan: bool, finite: bool):
@@ -216,24 +222,31 @@ def _tiles_backward(dz, x, z, window: Window, dx, wide, hit, nan: bool, finite: 
     _to_hits(_spread(dz, window, wide), hit, finite, out=dx[..., :kh * ho, :kw * wo])
 
 
-def avg_pool_forward(x: np.ndarray, window: Window) -> np.ndarray:
-    """Average pooling (Eq. 8.22) with w = 1/(kh*kw); padded zeros count in the mean."""
-    (kh, kw), (ho, wo) = window.kernel, window.out
-    weight = x.dtype.type(1.0 / (kh * kw))                          # w of Eq. 8.22
-    z = new_array((*x.shape[:2], ho, wo), x.dtype, like=x)         # (N, C, Ho, Wo)
-    return _fold_windows(np.add, pad(x, window.pads, 0.0), window, z, weight)
+def _weights(dtype, window: Window, divisor=None):
+    """w of Eq. 8.22 in ``dtype``: 1/(kh*kw), or 1/divisor (a number or one per window)."""
+    divisor = window.kernel[0] * window.kernel[1] if divisor is None else divisor
+    if np.ndim(divisor) == 0:
+        return dtype.type(1.0 / divisor)
+    return (1.0 / divisor).astype(dtype)                            # (Ho, Wo)
 
 
-def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
+def avg_pool_forward(x: np.ndarray, window: Window, divisor=None) -> np.ndarray:
+    """Average pooling (Eq. 8.22) with w = 1/(kh*kw) or 1/``divisor``; padded zeros count."""
+    weight = _weights(x.dtype, window, divisor)                     # w of Eq. 8.22
+    z = new_array((*x.shape[:2], *window.out), x.dtype, like=x)    # (N, C, Ho, Wo)
+    return _fold_windows(np.add, pad(x, window.reach(), 0.0), window, z, weight)
+
+
+def avg_pool_backward(dz: np.ndarray, x_shape, window: Window, divisor=None) -> np.ndarray:
     """Spread each sensitivity evenly over its window (Solved Problem P8.3).
 
-    ``dA = lw ⊠ dLZ`` with lw = 1/(kh*kw): every element of dLZ expands to a
-    kh x kw block; overlapping blocks add up.
+    ``dA = lw ⊠ dLZ`` with lw = 1/(kh*kw) (or 1/``divisor``): every element
+    of dLZ expands to a kh x kw block; overlapping blocks add up.
     """
-    (top, bottom), (left, right) = window.pads
+    (top, bottom), (left, right) = window.reach()
     n, c, h, w = x_shape
     taps = [window.tap(i, j) for i, j in window.offsets()]
-    share = dz * dz.dtype.type(1.0 / len(taps))                     # (N, C, Ho, Wo)
+    share = dz * _weights(dz.dtype, window, divisor)                # (N, C, Ho, Wo)
     padded = (n, c, h + top + bottom, w + left + right)
     tiles = _tiles(window)
     (kh, kw), (ho, wo) = window.kernel, window.out
@@ -245,7 +258,7 @@ def avg_pool_backward(dz: np.ndarray, x_shape, window: Window) -> np.ndarray:
                 dxp[part][(..., *tap)] = share[part]
             else:
                 dxp[part][(..., *tap)] += share[part]
-    return np.ascontiguousarray(unpad(dxp, window.pads))
+    return np.ascontiguousarray(unpad(dxp, window.reach()))
 
 
 def window_sums(x: np.ndarray, window: Window) -> np.ndarray:
@@ -261,9 +274,11 @@ def window_sums(x: np.ndarray, window: Window) -> np.ndarray:
 ENGINE = "fast"
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+               return_saved=False):
     """Eq. 8.24 by window rows, then columns; the record keeps a copy of each window's max."""
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved, "max_pool2d")
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved, "max_pool2d",
+                          dilation)
     z = max_pool_forward(x, window)
     if not return_saved:
         return z
@@ -274,9 +289,11 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
     return z, Saved(ENGINE, "max_pool2d", pool_key(x, window), (maxima, lease))
 
 
-def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
+def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        *, saved=None):
     """E8.8: each window's sensitivity to its first maximum."""
-    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d")
+    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "max_pool2d",
+                                       ceil_mode, dilation)
     z, lease = None, None
     if saved is not None:
         z, lease = saved_contents(saved, "max_pool2d", ENGINE, pool_key(x, window))
@@ -289,21 +306,26 @@ def max_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=Non
             lease.end()
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, *, return_saved=False):
-    """Eq. 8.22 with w = 1/(kh*kw); the record is empty (the backward needs x's shape only)."""
-    x, window = pool_args(x, kernel_size, stride, padding, return_saved)
-    z = avg_pool_forward(x, window)
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None, *, return_saved=False):
+    """Eq. 8.22 with w = 1/divisor; the record is empty (the backward needs x's shape only)."""
+    x, window = pool_args(x, kernel_size, stride, padding, ceil_mode, return_saved)
+    options = avg_options(count_include_pad, divisor_override)
+    z = avg_pool_forward(x, window, divisors(x.shape[2:], window, *options))
     if not return_saved:
         return z
-    return z, Saved(ENGINE, "avg_pool2d", pool_key(x, window), ())
+    return z, Saved(ENGINE, "avg_pool2d", avg_key(x, window, *options), ())
 
 
-def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, *, saved=None):
+def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True, divisor_override=None, *, saved=None):
     """P8.3: each sensitivity spread evenly over its window."""
-    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "avg_pool2d")
+    dz, x, window = pool_backward_args(dz, x, kernel_size, stride, padding, "avg_pool2d",
+                                       ceil_mode)
+    options = avg_options(count_include_pad, divisor_override)
     if saved is not None:
-        saved_contents(saved, "avg_pool2d", ENGINE, pool_key(x, window))
-    return avg_pool_backward(dz, x.shape, window)
+        saved_contents(saved, "avg_pool2d", ENGINE, avg_key(x, window, *options))
+    return avg_pool_backward(dz, x.shape, window, divisors(x.shape[2:], window, *options))
 
 
 def sum_pool2d(x, kernel_size, stride=None, padding=0):
