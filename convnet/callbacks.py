@@ -281,11 +281,11 @@ class ReduceLROnPlateau(_Monitor):
         self.eps = real_number(eps, "eps", minimum=0.0)
 
     def on_train_begin(self, logs):
-        self.best, self.bad_epochs, self.cooling = None, 0, 0
+        # PyTorch's best starts at the worst value: a first epoch of inf or NaN is a bad one
+        worst = -math.inf if self.mode == "max" else math.inf
+        self.best, self.bad_epochs, self.cooling = worst, 0, 0
 
     def _improved(self, value) -> bool:
-        if self.best is None:
-            return True
         sign = 1.0 if self.mode == "max" else -1.0
         if self.threshold_mode == "rel":
             return sign * (value - self.best * (1 + sign * self.threshold)) > 0

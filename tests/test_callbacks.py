@@ -268,3 +268,17 @@ def test_reduce_lr_on_plateau_lowers_the_rate_inside_fit():
     assert len(history) == 3 and drop.optimizer.lr == pytest.approx(0.1 * 0.5 ** 2)
     with pytest.raises(ValueError, match=r"^factor must be a number in \(0.0, 1.0\); got 1.0"):
         ReduceLROnPlateau(factor=1.0)
+
+
+def test_reduce_lr_on_plateau_starts_from_the_worst_value_as_pytorch():
+    # PyTorch's best starts at +inf (mode "min") or -inf ("max"), so a first epoch whose value
+    # is not finite is a bad one and the next finite value improves.  patience 0, factor 0.5:
+    #   inf: not below inf * (1 - 1e-4) = inf -> bad (1 > 0): lr 0.5; 3, 2: better, better
+    assert plateau_rates(ReduceLROnPlateau(factor=0.5, patience=0), [np.inf, 3, 2]) == \
+        [0.5, 0.5, 0.5]
+    #   nan: compares false -> bad (1 > 0): lr 0.5; 3 below inf -> best; 2 -> best
+    assert plateau_rates(ReduceLROnPlateau(factor=0.5, patience=0), [np.nan, 3, 2]) == \
+        [0.5, 0.5, 0.5]
+    #   mode max, -inf first: bad (lr 0.5); -3, -2 each higher than the best before
+    assert plateau_rates(ReduceLROnPlateau("val_accuracy", factor=0.5, patience=0),
+                         [-np.inf, -3, -2]) == [0.5, 0.5, 0.5]

@@ -124,7 +124,8 @@ def test_one_cycle_lr_refuses_a_phase_without_steps_as_pytorch_fails():
 
 
 @settings(max_examples=60, deadline=None)
-@given(values=st.lists(st.sampled_from([3.0, 2.9, 2.5, 2.0, 1.99, 1.0, -1.0]), min_size=1,
+@given(values=st.lists(st.sampled_from([3.0, 2.9, 2.5, 2.0, 1.99, 1.0, -1.0,
+                                       np.inf, -np.inf, np.nan]), min_size=1,
                        max_size=30),
        factor=st.sampled_from([0.1, 0.5, 0.9]), patience=st.integers(0, 3),
        threshold=st.sampled_from([0.0, 1e-4, 0.02, 0.5]),
