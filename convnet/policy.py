@@ -42,7 +42,9 @@ class TrainingPolicy:
         the model's own list is reordered: a container (``Residual``,
         ``Concat``) runs its layers in the order given, and a ReLU before a
         container is never moved into it (what commutes with a whole block
-        is not known).
+        is not known).  A max pooling with a dilation keeps its ReLU before
+        it: a dilated window may hold padding only, whose -inf a ReLU after
+        it would turn into 0.
 
     Examples
     --------
@@ -72,8 +74,10 @@ class TrainingPolicy:
             return order
         index = 0
         while index < len(order) - 1:
-            # the library's own types only: a subclass may change what commutes
-            if type(order[index]) is ReLU and type(order[index + 1]) is MaxPool2D:
+            # the library's own types only: a subclass may change what commutes; a dilated
+            # window may hold padding only (-inf, which a ReLU after it would make 0)
+            if (type(order[index]) is ReLU and type(order[index + 1]) is MaxPool2D
+                    and order[index + 1].dilation == (1, 1)):
                 order[index], order[index + 1] = order[index + 1], order[index]
                 index += 2
             else:

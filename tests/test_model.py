@@ -321,6 +321,23 @@ def test_only_a_relu_directly_before_a_max_pool_is_moved():
     assert convnet.TrainingPolicy(relu_after_max_pool=False).running_order(layers) == layers
 
 
+def test_a_relu_stays_before_a_dilated_max_pool():
+    # A dilated window can step over every pixel and hold padding only: 1 pixel, padded by one
+    # column on each side, k = (1, 2), d = 2 reads padded columns 0 and 2.  Its maximum is
+    # -inf, which a ReLU after it would make 0: the two no longer commute, so the step and
+    # predict must keep the list order and give forward's -inf.
+    def build():
+        return convnet.Sequential(L.ReLU(), L.MaxPool2D((1, 2), padding=(0, 1), dilation=2),
+                                  L.Flatten())
+    x = np.ones((1, 1, 1, 1))
+    model = build()
+    assert model.policy.running_order(model.layers) == model.layers
+    assert build().forward(x)[0, 0] == -np.inf
+    assert model.predict(x)[0, 0] == -np.inf
+    layers = [L.ReLU(), L.MaxPool2D(2, dilation=1)]            # dilation 1: still moved
+    assert convnet.TrainingPolicy().running_order(layers) == layers[::-1]
+
+
 def test_skipping_the_first_input_gradient_leaves_its_weight_gradient_bit_for_bit():
     # A single-channel first layer under a 3x3 layer: the fast engine's dA goes by kernel
     # rows, and dLW must be summed that way whether or not dA is computed.
