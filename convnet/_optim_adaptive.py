@@ -32,9 +32,8 @@ class RMSprop(Optimizer):
     alpha : float in [0, 1], default 0.99
         Smoothing of the running mean of g^2.
     eps : float >= 0, default 1e-8
-        Keeps the division finite; PyTorch allows 0 too (a zero gradient then gives 0/0).
-        Added to the root (PyTorch also allows 0, which divides 0 by 0 on a
-        gradient that has always been zero).
+        Added to the root; PyTorch allows 0 too (a gradient that has always
+        been zero then gives 0/0).
     weight_decay : float >= 0, default 0
     momentum : float in [0, 1), default 0
     centered : bool, default False
@@ -116,7 +115,6 @@ class AdaGrad(Optimizer):
     initial_accumulator_value : float >= 0, default 0
     eps : float >= 0, default 1e-10
         Keeps the division finite; PyTorch allows 0 too (a zero gradient then gives 0/0).
-        (PyTorch also allows 0.)
 
     Examples
     --------
