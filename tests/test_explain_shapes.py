@@ -198,3 +198,15 @@ def test_summary_refuses_bad_descriptions():
         explain.summary([(Conv2D, dict(out_channels=3, kernel_size=9))], (1, 8, 8))
     with pytest.raises(ValueError, match="put a Flatten before it"):
         explain.summary([(Dense, dict(out_features=3))], (1, 8, 8))
+
+
+def test_a_summary_with_a_ceil_mode_pooling_says_so_in_its_formula():
+    # 7x7 -> conv 3x3 -> 5x5 -> max pool 2x2 in ceil mode: ceil((5 - 2)/2) + 1 = 3
+    layers = [(Conv2D, dict(out_channels=2, kernel_size=3)), (Flatten, {})]
+    ceil = explain.summary([layers[0], (MaxPool2D, dict(kernel_size=2, ceil_mode=True)),
+                            layers[1]], (1, 7, 7))
+    floor = explain.summary([layers[0], (MaxPool2D, dict(kernel_size=2)), layers[1]], (1, 7, 7))
+    assert ceil.result.rows[2][1] == (2, 3, 3) and floor.result.rows[2][1] == (2, 2, 2)
+    assert "ceil instead for a pooling in ceil mode" in str(ceil)
+    assert "ceil instead" not in str(floor)
+    assert r"\lceil" in ceil._repr_latex_() and r"\lceil" not in floor._repr_latex_()

@@ -156,7 +156,12 @@ def summary(model, input_shape) -> Explanation:
                    r"parameters: $F \cdot C/G \cdot k_h \cdot k_w + F$ for a convolution in $G$ "
                    r"groups, "
                    r"$\mathit{out} \cdot \mathit{in} + \mathit{out}$ for a dense layer.")
-    formula = Note("Convolution and pooling: o = floor((n + 2p - k)/s) + 1 (Eq. 8.18-8.19); "
+    ceil = any(config.get("ceil_mode") for _, config, _ in entries)   # a pooling's ceil_mode
+    if ceil:
+        formula_tex = formula_tex.replace("(Eq.~8.18--8.19);", r"(Eq.~8.18--8.19; $\lceil\,\rceil$ "
+                                          r"instead for a pooling in ceil mode);")
+    formula = Note("Convolution and pooling: o = floor((n + 2p - k)/s) + 1 (Eq. 8.18-8.19"
+                   + ("; ceil instead for a pooling in ceil mode" if ceil else "") + "); "
                    "flatten: C·H·W; parameters: F·C/G·kh·kw + F for a convolution in G "
                    "groups, out·in + out for a dense layer.", formula_tex,
                    formula_tex.replace("~", " ").replace("--", "-"))
