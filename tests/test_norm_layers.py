@@ -199,3 +199,27 @@ def test_layer_arguments_are_checked():
         L.BatchNorm1D(4).output_shape((3,))
     with pytest.raises(ValueError, match=r"^momentum must be a number in \[0.0, 1.0\]"):
         L.BatchNorm2D(4, momentum=-0.1)
+
+
+def test_bias_false_scales_without_a_shift_checks_its_gradients_and_saves(tmp_path):
+    x = normal(3, (4, 3, 2, 2)) * 2 + 1
+    layer = L.BatchNorm2D(3, dtype=np.float64, bias=False)
+    layer.params["weight"][...] = [1.0, 2.0, -3.0]
+    # x̂ over N, H, W per channel (biased variance), times γ and no β: Eq. N.1-N.3 with β = 0
+    mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+    expected = (x - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5) \
+        * np.array([1.0, 2.0, -3.0])[:, None, None]
+    np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-12, atol=1e-12)
+    assert set(layer.params) == {"weight"} and layer.config()["bias"] is False
+    assert "bias" not in L.BatchNorm2D(3).config() and "bias" not in L.GroupNorm(1, 3).config()
+    for each in (randomised(L.BatchNorm2D(3, bias=False), 4),
+                 randomised(L.GroupNorm(3, 3, bias=False), 5)):
+        report = check_gradients(each, x)
+        assert report.passed, report
+    model = convnet.Sequential(layer, L.GroupNorm(1, 3, dtype=np.float64, bias=False))
+    model.save(tmp_path / "scales.npz")
+    loaded = convnet.load(tmp_path / "scales.npz")
+    assert repr(loaded) == repr(model) and set(loaded.parameters()) == {"0.weight", "1.weight"}
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    with pytest.raises(TypeError, match="^bias must be True or False"):
+        L.GroupNorm(1, 3, bias="no")

@@ -214,12 +214,13 @@ def _padded(pad, path, next_path, module, shape, dtype):
 
 def _norm(module, path, shape, dtype):
     kind = type(module).__name__
+    bias = not module.affine or module.bias is not None     # PyTorch's bias=False: no β
     if kind == "GroupNorm":
         return _copy(L.GroupNorm(module.num_groups, module.num_channels, module.eps,
-                                 module.affine, dtype=dtype), module)
+                                 module.affine, dtype=dtype, bias=bias), module)
     cls = L.BatchNorm2D if kind == "BatchNorm2d" else L.BatchNorm1D
     layer = cls(module.num_features, module.eps, module.momentum, module.affine,
-                module.track_running_stats, dtype=dtype)
+                module.track_running_stats, dtype=dtype, bias=bias)
     return _copy(layer, module, ("weight", "bias", "running_mean", "running_var",
                                  "num_batches_tracked"))
 

@@ -130,6 +130,8 @@ def _norm(kind: str):
         options = dict(eps=layer.eps, momentum=layer.momentum, affine=layer.affine)
         if not layer.track_running_stats:          # PyTorch's default True goes unsaid
             options["track_running_stats"] = False
+        if not layer.bias:                         # likewise bias=True (keyword only there)
+            options["bias"] = False
         return Spec(f"nn.{kind}", (layer.num_features,), options, typed=True)
     return make
 
@@ -163,7 +165,9 @@ _MAKERS = {
     L.BatchNorm2D: _norm("BatchNorm2d"),
     L.BatchNorm1D: _norm("BatchNorm1d"),
     L.GroupNorm: lambda layer, where: Spec("nn.GroupNorm", (layer.num_groups, layer.num_channels),
-                                           dict(eps=layer.eps, affine=layer.affine), typed=True),
+                                           dict(eps=layer.eps, affine=layer.affine,
+                                                **({} if layer.bias else {"bias": False})),
+                                           typed=True),
     L.ZeroPadShortcut: lambda layer, where: Spec(
         "ZeroPadShortcut", (layer.in_channels, layer.out_channels), dict(stride=layer.stride)),
     L.Residual: lambda layer, where: Spec("Residual", groups={

@@ -35,13 +35,31 @@ def _momentum(value):
     return real_number(value, "momentum", minimum=0.0, maximum=1.0)
 
 
-def _affine_parameters(layer, count: int, name: str) -> None:
-    """γ (ones) and β (zeros), one per channel, if ``layer.affine``; ``count`` within the budget."""
+def _affine_parameters(layer, count: int, name: str, bias) -> None:
+    """γ (ones) and β (zeros), one per channel, if ``layer.affine``; ``count`` within the budget.
+
+    ``bias=False`` (PyTorch's keyword) leaves β out: a scale without a shift.
+    """
+    layer.bias = boolean(bias, "bias")
     refuse_beyond_budget([(name, f"the per-channel arrays ({name})",
                            count * np.dtype(layer.dtype).itemsize)])
     if layer.affine:
         layer.params["weight"] = initial_constant(count, 1, layer.dtype)     # γ
-        layer.params["bias"] = initial_constant(count, 0, layer.dtype)       # β
+        if layer.bias:
+            layer.params["bias"] = initial_constant(count, 0, layer.dtype)   # β
+
+
+def _affine_gradients(layer, dgamma, dbeta) -> None:
+    """dγ and dβ (Eq. N.8, N.7) into ``layer.grads``, for the parameters the layer has."""
+    if "weight" in layer.params:
+        layer.grads["weight"] = dgamma
+    if "bias" in layer.params:
+        layer.grads["bias"] = dbeta
+
+
+def _bias_config(layer) -> dict:
+    """``bias=False`` when β is left out (unsaid otherwise: older files and reprs unchanged)."""
+    return {} if layer.bias else {"bias": False}
 
 
 class _BatchNorm(Layer):
@@ -54,7 +72,7 @@ class _BatchNorm(Layer):
     optional_state = ("num_batches_tracked",)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=np.float32):
+                 track_running_stats=True, dtype=np.float32, *, bias=True):
         super().__init__()
         self.num_features = integer(num_features, "num_features", minimum=1)
         self.eps = real_number(eps, "eps", minimum=0.0)
@@ -62,7 +80,7 @@ class _BatchNorm(Layer):
         self.affine = boolean(affine, "affine")
         self.track_running_stats = boolean(track_running_stats, "track_running_stats")
         self.dtype = check_dtype(dtype)
-        _affine_parameters(self, self.num_features, "num_features")
+        _affine_parameters(self, self.num_features, "num_features", bias)
         if self.track_running_stats:
             self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
             self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
@@ -70,7 +88,8 @@ class _BatchNorm(Layer):
 
     def config(self) -> dict:
         return dict(num_features=self.num_features, eps=self.eps, momentum=self.momentum,
-                    affine=self.affine, track_running_stats=self.track_running_stats)
+                    affine=self.affine, track_running_stats=self.track_running_stats,
+                    **_bias_config(self))
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
@@ -122,8 +141,7 @@ class _BatchNorm(Layer):
         dx, dgamma, dbeta = F.batch_norm_backward(dy, x, *self._arguments(), training,
                                                   self.eps, saved=saved,
                                                   input_gradient=input_gradient)
-        if self.affine:
-            self.grads["weight"], self.grads["bias"] = dgamma, dbeta
+        _affine_gradients(self, dgamma, dbeta)
         return dx
 
 
@@ -162,6 +180,9 @@ class BatchNorm2D(_BatchNorm):
         buffers are None and not in its ``state_dict``) and the batch's own
         statistics normalise in training *and* evaluation mode.
     dtype : float32 or float64, default float32
+    bias : bool, default True (keyword only)
+        False leaves β out (with ``affine``): a learnt scale, no shift, as
+        PyTorch's keyword of the same name.
 
     Shape
     -----
@@ -254,6 +275,8 @@ class GroupNorm(Layer):
     affine : bool, default True
         Learn γ (ones at first) and β (zeros), one per channel.
     dtype : float32 or float64, default float32
+    bias : bool, default True (keyword only)
+        False leaves β out (with ``affine``), as PyTorch's keyword.
 
     Shape
     -----
@@ -272,7 +295,8 @@ class GroupNorm(Layer):
 
     skips_input_gradient = True
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32, *,
+                 bias=True):
         super().__init__()
         self.num_groups = integer(num_groups, "num_groups", minimum=1)
         self.num_channels = integer(num_channels, "num_channels", minimum=1)
@@ -282,11 +306,11 @@ class GroupNorm(Layer):
         self.eps = real_number(eps, "eps", minimum=0.0)
         self.affine = boolean(affine, "affine")
         self.dtype = check_dtype(dtype)
-        _affine_parameters(self, self.num_channels, "num_channels")
+        _affine_parameters(self, self.num_channels, "num_channels", bias)
 
     def config(self) -> dict:
         return dict(num_groups=self.num_groups, num_channels=self.num_channels, eps=self.eps,
-                    affine=self.affine)
+                    affine=self.affine, **_bias_config(self))
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
@@ -315,6 +339,5 @@ class GroupNorm(Layer):
         dx, dgamma, dbeta = F.group_norm_backward(
             dy, x, self.num_groups, self.params.get("weight"), self.params.get("bias"),
             self.eps, saved=saved, input_gradient=input_gradient)
-        if self.affine:
-            self.grads["weight"], self.grads["bias"] = dgamma, dbeta
+        _affine_gradients(self, dgamma, dbeta)
         return dx

@@ -129,6 +129,11 @@ PAIRS = {
                                                     dtype=F64),
                               lambda: torch.nn.BatchNorm1d(3, momentum=None,
                                                            track_running_stats=False), (5, 3)),
+    # PyTorch's keyword-only bias=False: a learnt scale γ and no shift
+    "BatchNorm2D bias=False": (lambda: L.BatchNorm2D(3, dtype=F64, bias=False),
+                               lambda: torch.nn.BatchNorm2d(3, bias=False), (4, 3, 2, 3)),
+    "GroupNorm bias=False": (lambda: L.GroupNorm(2, 4, dtype=F64, bias=False),
+                             lambda: torch.nn.GroupNorm(2, 4, bias=False), (3, 4, 2, 3)),
 }
 
 
@@ -138,8 +143,9 @@ def test_layers_match_pytorch_over_several_steps(engine, name):
     make_ours, make_theirs, shape = PAIRS[name]
     ours, theirs = make_ours(), make_theirs().double()
     rng = np.random.default_rng(0)
+    assert set(ours.params) == {key for key, _ in theirs.named_parameters()}
     with torch.no_grad():                      # the same γ and β, not the initial ones
-        for key in ("weight", "bias"):
+        for key in ours.params:
             value = rng.standard_normal(ours.params[key].shape)
             ours.params[key][...] = value
             getattr(theirs, key).copy_(as_torch(value))
@@ -153,8 +159,8 @@ def test_layers_match_pytorch_over_several_steps(engine, name):
             ty.backward(as_torch(dz))
             close(ours.forward(x), ty)
             close(ours.backward(dz), tx.grad)
-            close(ours.grads["weight"], theirs.weight.grad)
-            close(ours.grads["bias"], theirs.bias.grad)
+            for key in ours.params:
+                close(ours.grads[key], getattr(theirs, key).grad)
             # running_mean, running_var, num_batches_tracked: those PyTorch has, equal
             assert set(ours.state) == {key for key, _ in theirs.named_buffers()}
             for key in ours.state:
@@ -169,4 +175,25 @@ def test_layers_match_pytorch_over_several_steps(engine, name):
         ty.backward(as_torch(dz))
         close(ours.forward(x), ty)
         close(ours.backward(dz), tx.grad)
-        close(ours.grads["weight"], theirs.weight.grad)
+        for key in ours.params:
+            close(ours.grads[key], getattr(theirs, key).grad)
+
+
+def test_bias_false_crosses_to_pytorch_and_back():
+    from convnet.interop import from_torch, to_torch, torch_source
+
+    model = convnet.Sequential(L.Conv2D(1, 4, 3, rng=0, dtype=F64), L.BatchNorm2D(4, dtype=F64,
+                                                                                  bias=False),
+                               L.GroupNorm(2, 4, dtype=F64, bias=False), L.BatchNorm2D(4, dtype=F64))
+    model.layers[1].params["weight"][...] = [0.5, 1.5, 2.0, -1.0]
+    x = np.random.default_rng(1).standard_normal((3, 1, 6, 6))
+    module = to_torch(model)
+    assert module[1].bias is None and module[2].bias is None and module[3].bias is not None
+    with torch.no_grad():
+        close(model.forward(x), module(as_torch(x)))
+    back = from_torch(module, (1, 6, 6))
+    assert [layer.bias for layer in back.layers[1:]] == [False, False, True]
+    assert set(back.layers[1].params) == {"weight"}
+    np.testing.assert_array_equal(back.layers[1].params["weight"], [0.5, 1.5, 2.0, -1.0])
+    source = torch_source(model)
+    assert source.count("bias=False") == 2
