@@ -207,8 +207,8 @@ def test_dropout_p_outside_range(p):
 
 def test_pytorchs_bias_booleans_mean_a_tied_bias_and_none():
     x = np.random.default_rng(0).normal(size=(2, 3, 5, 5))
-    for given, kind in ((True, "tied"), (False, None), (np.bool_(True), "tied")):
-        layer = L.Conv2D(3, 2, 3, bias=given, rng=0, dtype=np.float64)
+    for flag, kind in ((True, "tied"), (False, None), (np.bool_(True), "tied")):
+        layer = L.Conv2D(3, 2, 3, bias=flag, rng=0, dtype=np.float64)
         same = L.Conv2D(3, 2, 3, bias=kind, rng=0, dtype=np.float64)
         assert layer.bias == kind and layer.config() == same.config()
         assert layer.params.keys() == same.params.keys()
