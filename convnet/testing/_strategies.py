@@ -31,6 +31,20 @@ def _fitting(draw, kernel, dilation, pairs, extra=4):
     return draw(st.integers(least, least + extra))
 
 
+def _window(draw, taken, most_stride, most_padding, extra):
+    """A convolution's kernel (kh, kw), stride, padding, dilation and an input (H, W) it fits.
+
+    Arguments the function does not take (``taken``) stay at their defaults.
+    """
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.integers(1, most_stride)) if "stride" in taken else 1
+    padding = draw(st.integers(0, most_padding)) if "padding" in taken else 0
+    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
+    height = _fitting(draw, kh, dilation, (padding, padding), extra=extra)
+    width = _fitting(draw, kw, dilation, (padding, padding), extra=extra)
+    return (kh, kw), stride, padding, dilation, (height, width)
+
+
 @st.composite
 def single(draw, taken):
     """x (H, W), k (r, c) and the padding, stride, dilation the function takes."""
@@ -51,17 +65,11 @@ def single(draw, taken):
 def batch(draw, taken, backward=False):
     """x (N, C, H, W), w (F, C, kh, kw), b (F,) or None, stride, padding, dilation (ints)."""
     n, c, f = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride = draw(st.integers(1, 3)) if "stride" in taken else 1
-    padding = draw(st.integers(0, 2)) if "padding" in taken else 0
-    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
-    height = _fitting(draw, kh, dilation, (padding, padding), extra=3)
-    width = _fitting(draw, kw, dilation, (padding, padding), extra=3)
-    case = dict(x=draw(values((n, c, height, width))), w=draw(values((f, c, kh, kw))))
+    kernel, stride, padding, dilation, hw = _window(draw, taken, 3, 2, extra=3)
+    case = dict(x=draw(values((n, c, *hw))), w=draw(values((f, c, *kernel))))
     if backward:
-        ho = (height + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
-        wo = (width + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
-        case = dict(dz=draw(values((n, f, ho, wo))), **case)
+        out = geometry.output_shape2d(hw, kernel, stride, padding, dilation)
+        case = dict(dz=draw(values((n, f, *out))), **case)
     else:
         case["b"] = draw(st.none() | values((f,))) if "b" in taken else None
     return dict(case, stride=stride, padding=padding, dilation=dilation)
@@ -79,9 +87,8 @@ def pool(draw, taken, backward=False, low=-3, high=3):
     case = dict(x=draw(values((n, c, height, width), low, high)), kernel_size=kernel,
                 stride=stride, padding=padding)
     if backward:
-        ho = (height + 2 * padding - kernel) // stride + 1
-        wo = (width + 2 * padding - kernel) // stride + 1
-        case = dict(dz=draw(values((n, c, ho, wo))), **case)
+        out = geometry.output_shape2d((height, width), kernel, stride, padding)
+        case = dict(dz=draw(values((n, c, *out))), **case)
     return case
 
 
@@ -133,18 +140,12 @@ def grouped(draw, taken, backward=False):
     """``batch``'s case with ``groups`` G: C = G*Cg maps in, F = G*Fg out, w (F, Cg, kh, kw)."""
     groups = draw(st.integers(1, 3))
     n, cg, fg = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride = draw(st.integers(1, 2)) if "stride" in taken else 1
-    padding = draw(st.integers(0, 1)) if "padding" in taken else 0
-    dilation = draw(st.integers(1, 2)) if "dilation" in taken else 1
-    height = _fitting(draw, kh, dilation, (padding, padding), extra=2)
-    width = _fitting(draw, kw, dilation, (padding, padding), extra=2)
-    case = dict(x=draw(values((n, groups * cg, height, width))),
-                w=draw(values((groups * fg, cg, kh, kw))))
+    kernel, stride, padding, dilation, hw = _window(draw, taken, 2, 1, extra=2)
+    case = dict(x=draw(values((n, groups * cg, *hw))),
+                w=draw(values((groups * fg, cg, *kernel))))
     if backward:
-        ho = (height + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
-        wo = (width + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
-        case = dict(dz=draw(values((n, groups * fg, ho, wo))), **case)
+        out = geometry.output_shape2d(hw, kernel, stride, padding, dilation)
+        case = dict(dz=draw(values((n, groups * fg, *out))), **case)
     else:
         case["b"] = draw(st.none() | values((groups * fg,))) if "b" in taken else None
     return dict(case, stride=stride, padding=padding, dilation=dilation, groups=groups)
