@@ -35,12 +35,11 @@ def _momentum(value):
     return real_number(value, "momentum", minimum=0.0, maximum=1.0)
 
 
-def _affine_parameters(layer, count: int, name: str, bias) -> None:
+def _affine_parameters(layer, count: int, name: str) -> None:
     """γ (ones) and β (zeros), one per channel, if ``layer.affine``; ``count`` within the budget.
 
-    ``bias=False`` (PyTorch's keyword) leaves β out: a scale without a shift.
+    Without ``layer.bias`` (PyTorch's ``bias=False``) β is left out: a scale without a shift.
     """
-    layer.bias = boolean(bias, "bias")
     refuse_beyond_budget([(name, f"the per-channel arrays ({name})",
                            count * np.dtype(layer.dtype).itemsize)])
     if layer.affine:
@@ -78,9 +77,10 @@ class _BatchNorm(Layer):
         self.eps = real_number(eps, "eps", minimum=0.0)
         self.momentum = _momentum(momentum)
         self.affine = boolean(affine, "affine")
+        self.bias = boolean(bias, "bias")
         self.track_running_stats = boolean(track_running_stats, "track_running_stats")
         self.dtype = check_dtype(dtype)
-        _affine_parameters(self, self.num_features, "num_features", bias)
+        _affine_parameters(self, self.num_features, "num_features")
         if self.track_running_stats:
             self.state["running_mean"] = initial_constant(self.num_features, 0, self.dtype)
             self.state["running_var"] = initial_constant(self.num_features, 1, self.dtype)
@@ -305,8 +305,9 @@ class GroupNorm(Layer):
                  num_channels)
         self.eps = real_number(eps, "eps", minimum=0.0)
         self.affine = boolean(affine, "affine")
+        self.bias = boolean(bias, "bias")
         self.dtype = check_dtype(dtype)
-        _affine_parameters(self, self.num_channels, "num_channels", bias)
+        _affine_parameters(self, self.num_channels, "num_channels")
 
     def config(self) -> dict:
         return dict(num_groups=self.num_groups, num_channels=self.num_channels, eps=self.eps,
