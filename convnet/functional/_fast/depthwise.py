@@ -24,6 +24,10 @@ enough to stay in the CPU's cache across the taps (:data:`BLOCK`).
   positions would multiply by zero): each tap reads a strided (N, Ho, Wo)
   view of each map.
 
+The blocks share nothing, so the cores take them in turn (:mod:`.lanes`),
+each lane with its own work room; the blocks depend on the shape alone, so
+any number of lanes gives the same numbers.
+
 The backward pass has the same taps: dA adds ``w * dz`` onto each shifted
 window (Eq. 8.41, each map alone), dLW is a dot product of dz with each
 shifted map (Eq. 8.47), the wide sensitivities zero past (Ho, Wo).
@@ -40,6 +44,8 @@ from ...window import Window
 from .conv_backward import bias_gradient
 from .gather import all_finite, channels_first, padded_channels_first, strided, unpad
 from .gather import wide_channels_first
+from . import lanes as _lanes
+from .lanes import MAX_LANES, lanes_for, run_blocks
 from .memory import Lease, Scratch, output
 
 __all__ = ["BLOCK", "PaddedMaps", "is_depthwise", "pad_maps", "depthwise_forward",
@@ -104,23 +110,51 @@ def pad_maps(x: np.ndarray, window: Window, scratch: Scratch) -> PaddedMaps:
 
 
 def _blocks(channels: int, per_channel: int) -> list:
-    """Slices of channels, each about :data:`BLOCK` numbers (at least one channel)."""
-    step = max(1, BLOCK // max(1, per_channel))
-    return [slice(start, min(start + step, channels)) for start in range(0, channels, step)]
+    """Slices of channels of about :data:`BLOCK` numbers each (one channel at least).
+
+    On inputs large enough for lanes there are a multiple of ``MAX_LANES``
+    blocks, so that one, two or four lanes share them evenly.  The blocks
+    depend on the shape alone, never on how many lanes run them: each
+    block's sums run the same way on any machine.
+    """
+    total = channels * per_channel
+    count = -(-total // BLOCK)
+    if total >= _lanes.MIN_NUMBERS:
+        count = -(-count // MAX_LANES) * MAX_LANES
+    count = max(1, min(channels, count))
+    bounds = [channels * i // count for i in range(count + 1)]
+    return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
-def _taps(window: Window, maps: np.ndarray, flat, block: slice):
+def _shared(channels: int, per_channel: int) -> tuple:
+    """``(blocks, lanes)``: :func:`_blocks` and how many lanes share them (:mod:`.lanes`)."""
+    blocks = _blocks(channels, per_channel)
+    return blocks, lanes_for(len(blocks), channels * per_channel)
+
+
+def _widest(blocks: list) -> int:
+    """The most channels in a block: how many a lane's work room holds."""
+    return max(block.stop - block.start for block in blocks)
+
+
+def _taps(window: Window, maps: np.ndarray, flat, block: slice, inside: bool = False):
     """``(k, tap)`` for every kernel offset: what it reads for the maps of ``block``.
 
-    Wide (``flat`` given): a (c, 1, N*Hp*Wp) run of the flat maps.  Else a
-    strided (c, 1, N, Ho, Wo) view.  ``c`` counts the block's channels.
+    Wide (``flat`` given): a (c, 1, N*Hp*Wp) run of the flat maps, shifted
+    by the tap's offset, so that its last ``shift`` numbers lie in the next
+    map.  ``inside`` cuts those off, leaving (c, 1, N*Hp*Wp - shift): what a
+    tap *writes* must stay in the block's own maps, for another lane may be
+    writing the next (the positions cut off are the wide runs' garbage
+    columns and the zero rows below the last output row).  Else a strided
+    (c, 1, N, Ho, Wo) view.  ``c`` counts the block's channels.
     """
     c, n, hp, wp = maps.shape
     count, plane = block.stop - block.start, n * hp * wp
     for k, (i, j) in enumerate(window.offsets()):
         if flat is not None:
-            yield k, strided(flat, block.start * plane + _shift(window, wp, i, j),
-                             (count, 1, plane), (plane, 0, 1))
+            shift = _shift(window, wp, i, j)
+            yield k, strided(flat, block.start * plane + shift,
+                             (count, 1, plane - shift if inside else plane), (plane, 0, 1))
         else:
             rows, cols = window.tap(i, j)
             yield k, maps[block, None, :, rows, cols]
@@ -137,32 +171,38 @@ def depthwise_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: 
     z = output("output", shape, x.dtype)                          # (F, N, Hp or Ho, Wp or Wo)
     outputs = z.reshape(c, m, *((-1,) if flat is not None else (n, ho, wo)))
     weights = w.reshape(c, m, kh * kw, *(1,) * (outputs.ndim - 2))
-    blocks = _blocks(c, m * z[0].size)
-    room = scratch.get("depthwise products", (blocks[0].stop, *outputs.shape[1:]), x.dtype)
-    for block in blocks:
-        out, products = outputs[block], room[:block.stop - block.start]
+    tied = None if b is None or b.ndim != 1 else b.reshape(c, m, *(1,) * (outputs.ndim - 2))
+    blocks, lanes = _shared(c, m * z[0].size)
+    rooms = [scratch.get("depthwise products", (_widest(blocks), *outputs.shape[1:]), x.dtype)
+             for _ in range(lanes)]                               # one work room per lane
+
+    def work(index: int, lane: int) -> None:
+        block = blocks[index]
+        out, products = outputs[block], rooms[lane][:block.stop - block.start]
         for k, tap in _taps(window, padded.cols, flat, block):
             if k == 0:
                 np.multiply(tap, weights[block, :, k], out=out)
             else:
                 np.multiply(tap, weights[block, :, k], out=products)
                 out += products                                   # Eq. G.1, tap by tap
+        if tied is not None:
+            out += tied[block]                                    # a tied bias (F,)
+    run_blocks(work, len(blocks), lanes)
     z = z[:, :, :ho, :wo]                                         # (F, N, Ho, Wo)
-    if b is not None:                                             # tied (F,) or untied (F, Ho, Wo)
-        z += b[:, None, None, None] if b.ndim == 1 else b[:, None]
+    if b is not None and tied is None:                            # untied (F, Ho, Wo)
+        z += b[:, None]
     return z.transpose(1, 0, 2, 3), padded                        # (N, F, Ho, Wo)
 
 
-def _sensitivities(dz: np.ndarray, hw, window: Window, scratch: Scratch, wide: bool):
-    """dz (N, F, Ho, Wo) channels first as (F, N, Ho, Wo), or zero-bordered (F, N, Hp, Wp)."""
-    dz_cf = channels_first(dz)
-    if not wide:
-        return dz_cf
+def _wide_room(dz: np.ndarray, hw, window: Window, scratch: Scratch) -> np.ndarray:
+    """Room for dz (N, F, Ho, Wo) zero-bordered, (F, N, Hp, Wp): zeros past (Ho, Wo), not yet dz.
+
+    The sensitivities are copied in (``room[..., :ho, :wo] = dz``) block by
+    block, in the lanes that read them.
+    """
     ho, wo = window.out
-    f, n = dz_cf.shape[:2]
-    room = scratch.get("depthwise sensitivities", (f, n, *hw), dz.dtype, 0.0, layout=(ho, wo))
-    room[:, :, :ho, :wo] = dz_cf                                  # the rest stays zero
-    return room
+    return scratch.get("depthwise sensitivities", (dz.shape[1], dz.shape[0], *hw), dz.dtype,
+                       0.0, layout=(ho, wo))                      # the border stays zero
 
 
 def depthwise_input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Window,
@@ -177,24 +217,28 @@ def depthwise_input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Win
     hp, wp = h + top + bottom, wid + left + right
     wide = window.stride == (1, 1) and np.isfinite(w).all()       # inf * garbage: strided
     if wide and wide_dz is None:
-        wide_dz = _sensitivities(dz, (hp, wp), window, scratch, True)
+        wide_dz = _wide_room(dz, (hp, wp), window, scratch)
+        wide_dz[..., :window.out[0], :window.out[1]] = channels_first(dz)
     sensitivities = wide_dz if wide else channels_first(dz)
     sensitivities = sensitivities.reshape(c, m, *((-1,) if wide else sensitivities.shape[1:]))
-    guard = _shift(window, wp, kh - 1, kw - 1) if wide else 0
-    flat = output("input gradient", (c * n * hp * wp + guard,), dz.dtype, zero=True)
-    dsrc = flat[:c * n * hp * wp].reshape(c, n, hp, wp)           # (C, N, Hp, Wp)
+    flat = output("input gradient", (c * n * hp * wp,), dz.dtype)
+    dsrc = flat.reshape(c, n, hp, wp)                             # (C, N, Hp, Wp)
     weights = w.reshape(c, m, kh * kw, *(1,) * (sensitivities.ndim - 2))
-    blocks = _blocks(c, m * sensitivities[0, 0].size)
-    room = scratch.get("depthwise products", (blocks[0].stop, *sensitivities.shape[2:]),
-                       dz.dtype)
-    for block in blocks:
-        products = room[:block.stop - block.start]
-        for k, target in _taps(window, dsrc, flat if wide else None, block):
+    blocks, lanes = _shared(c, m * sensitivities[0, 0].size)
+    rooms = [scratch.get("depthwise products", (_widest(blocks), *sensitivities.shape[2:]),
+                         dz.dtype) for _ in range(lanes)]         # one work room per lane
+
+    def work(index: int, lane: int) -> None:
+        block = blocks[index]
+        products = rooms[lane][:block.stop - block.start]
+        dsrc[block] = 0
+        for k, target in _taps(window, dsrc, flat if wide else None, block, inside=True):
             if m == 1:
                 np.multiply(sensitivities[block, 0], weights[block, 0, k], out=products)
             else:                                                 # sum over the m maps of c
                 np.sum(sensitivities[block] * weights[block, :, k], axis=1, out=products)
-            target[:, 0] += products                              # Eq. 8.41
+            target[:, 0] += products[..., :target.shape[-1]]      # Eq. 8.41
+    run_blocks(work, len(blocks), lanes)
     return unpad(dsrc, window.pads).transpose(1, 0, 2, 3)          # (N, C, H, W)
 
 
@@ -204,13 +248,22 @@ def depthwise_backward(dz: np.ndarray, padded: PaddedMaps, w: np.ndarray, x_shap
     n, c = x_shape[:2]
     (_, _, kh, kw), m, maps = w.shape, w.shape[0] // c, padded.cols
     wide = padded.flat is not None                                # x was finite, stride 1
-    sensitivities = _sensitivities(dz, maps.shape[2:], window, scratch, wide)
+    dz_cf = channels_first(dz)                                    # (F, N, Ho, Wo)
+    sensitivities = _wide_room(dz, maps.shape[2:], window, scratch) if wide else dz_cf
     grouped = sensitivities.reshape(c, m, *((-1,) if wide else sensitivities.shape[1:]))
     dw = np.empty((c, m, kh * kw), dz.dtype)
-    for block in _blocks(c, m * grouped[0, 0].size):
+    blocks, lanes = _shared(c, m * grouped[0, 0].size)
+    ho, wo = window.out
+
+    def work(index: int, lane: int) -> None:
+        block = blocks[index]
+        if wide:                                                  # this block's dz, bordered
+            maps_out = slice(block.start * m, block.stop * m)
+            sensitivities[maps_out, :, :ho, :wo] = dz_cf[maps_out]
         for k, tap in _taps(window, maps, padded.flat, block):   # Eq. 8.47: dz times the tap
             dw[block, :, k] = (np.vecdot(grouped[block], tap) if wide else
                                np.einsum("cmnhw,cnhw->cm", grouped[block], tap[:, 0]))
+    run_blocks(work, len(blocks), lanes)
     dx = None
     if need_input_gradient:
         dx = depthwise_input_gradient(dz, w, x_shape, window, scratch,
