@@ -252,6 +252,7 @@ def depthwise_backward(dz: np.ndarray, padded: PaddedMaps, w: np.ndarray, x_shap
     sensitivities = _wide_room(dz, maps.shape[2:], window, scratch) if wide else dz_cf
     grouped = sensitivities.reshape(c, m, *((-1,) if wide else sensitivities.shape[1:]))
     dw = np.empty((c, m, kh * kw), dz.dtype)
+    db = np.empty((c, m), dz.dtype) if bias == "tied" else bias_gradient(dz, bias)
     blocks, lanes = _shared(c, m * grouped[0, 0].size)
     ho, wo = window.out
 
@@ -263,9 +264,11 @@ def depthwise_backward(dz: np.ndarray, padded: PaddedMaps, w: np.ndarray, x_shap
         for k, tap in _taps(window, maps, padded.flat, block):   # Eq. 8.47: dz times the tap
             dw[block, :, k] = (np.vecdot(grouped[block], tap) if wide else
                                np.einsum("cmnhw,cnhw->cm", grouped[block], tap[:, 0]))
+        if bias == "tied":                                        # Eq. 8.36 (border: zeros)
+            db[block] = grouped[block].sum(axis=tuple(range(2, grouped.ndim)))
     run_blocks(work, len(blocks), lanes)
     dx = None
     if need_input_gradient:
         dx = depthwise_input_gradient(dz, w, x_shape, window, scratch,
                                       sensitivities if wide else None)
-    return dx, dw.reshape(w.shape), bias_gradient(dz, bias)
+    return dx, dw.reshape(w.shape), (db.reshape(-1) if bias == "tied" else db)
