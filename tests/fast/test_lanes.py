@@ -1,9 +1,13 @@
 """The fast engine's lanes: blocks of channels run side by side, with the numbers of one lane.
 
-Lanes only start on large inputs (``lanes.MIN_NUMBERS``); here that
-threshold and the block size are lowered so that small drawn shapes run in
-several lanes of several blocks each, and every result is compared, bit
-for bit, with the same call in one lane, and with the plain tier.
+Lanes only start on large inputs (``lanes.MIN_NUMBERS``), and on small
+arrays the calling thread, which never lets go of the GIL, would finish
+every block before a worker starts.  So here the threshold and the block
+size are lowered, and the calling lane waits, before its first block, until
+a worker has finished one (:func:`_workers_first`): every call runs blocks
+in at least two threads, and the tests check that it did.  Each result is
+compared, bit for bit, with the same call in one lane, and with the plain
+tier.
 """
 
 import multiprocessing
@@ -22,20 +26,45 @@ from convnet.functional._fast import depthwise, lanes
 from ..strategies import normal
 
 
+def _workers_first(run_blocks, lanes_seen: list):
+    """``run_blocks`` whose calling lane starts only after a worker lane has done a block."""
+    def run(work, count, number):
+        if number < 2 or count < 2:
+            return run_blocks(work, count, number)
+        helped = threading.Event()
+
+        def wrapped(index, lane):
+            if lane == 0:
+                helped.wait(timeout=30)
+            try:
+                work(index, lane)
+                lanes_seen.append(lane)
+            finally:
+                if lane > 0:
+                    helped.set()
+        return run_blocks(wrapped, count, number)
+    return run
+
+
 @contextmanager
-def lanes_everywhere():
-    """Lanes on any input, blocks of one or two channels, three lanes (more than the cores)."""
+def lanes_everywhere(block=64):
+    """Lanes on any input, small blocks, three lanes (more than the cores), workers first.
+
+    Yields ``(patch, lanes_seen)``: the monkeypatch, and the lane of every block run.
+    """
+    lanes_seen = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(lanes, "MIN_NUMBERS", 0)
-        patch.setattr(depthwise, "BLOCK", 64)
+        patch.setattr(depthwise, "BLOCK", block)
+        patch.setattr(depthwise, "run_blocks", _workers_first(lanes.run_blocks, lanes_seen))
         patch.setenv("CONVNET_NUM_THREADS", "3")
-        yield patch
+        yield patch, lanes_seen
 
 
 @pytest.fixture
 def many_lanes():
-    with lanes_everywhere() as patch:
-        yield patch
+    with lanes_everywhere() as (patch, lanes_seen):
+        yield lanes_seen
 
 
 def test_lane_count_follows_the_environment(monkeypatch):
@@ -105,28 +134,30 @@ def depthwise_calls(draw):
     c, m = draw(st.integers(2, 5)), draw(st.integers(1, 3))          # groups = c > 1
     k = draw(st.integers(1, 3))
     x_shape = (draw(st.integers(1, 3)), c, draw(st.integers(k, 7)), draw(st.integers(k, 7)))
-    args = dict(stride=draw(st.sampled_from([1, 1, 2])), padding=draw(st.integers(0, 2)),
+    args = dict(stride=draw(st.sampled_from([1, 1, 2, 3])), padding=draw(st.integers(0, 2)),
                 dilation=draw(st.sampled_from([1, 1, 2])), groups=c)
     bias = draw(st.sampled_from(["tied", "untied", None]))
-    special = draw(st.sampled_from([None, "x", "w"]))
-    return x_shape, (c * m, 1, k, k), args, bias, special, draw(st.integers(0, 2**32 - 1))
+    special = draw(st.sampled_from([None, None, "x", "w"]))
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    return x_shape, (c * m, 1, k, k), args, bias, special, dtype, draw(st.integers(0, 2**32 - 1))
 
 
 @given(depthwise_calls())
 def test_depthwise_in_lanes_equals_one_lane_bit_for_bit_and_the_plain_tier(call):
-    x_shape, w_shape, args, bias, special, seed = call
-    x, w = normal(seed, x_shape), normal(seed + 1, w_shape)
+    x_shape, w_shape, args, bias, special, dtype, seed = call
+    x, w = normal(seed, x_shape).astype(dtype), normal(seed + 1, w_shape).astype(dtype)
     if (w_shape[2] - 1) * args["dilation"] + 1 > min(x_shape[2:]) + 2 * args["padding"]:
         args["dilation"] = 1                              # keep the window inside the input
     if special == "x":
         x[0, -1, 0, -1] = np.inf                          # strided taps, not wide ones
     elif special == "w":
         w[-1, 0, 0, 0] = -np.inf
-    with np.errstate(all="ignore"), lanes_everywhere() as patch:
+    with np.errstate(all="ignore"), lanes_everywhere() as (patch, lanes_seen):
         out_shape = plain.conv2d(x, w, **args).shape[1:]
-        b = {"tied": normal(seed + 2, (w_shape[0],)), "untied": normal(seed + 2, out_shape),
-             None: None}[bias]
+        b = {"tied": normal(seed + 2, (w_shape[0],)).astype(dtype),
+             "untied": normal(seed + 2, out_shape).astype(dtype), None: None}[bias]
         got, dz = _all_results(x, w, b, args, bias)
+        assert any(lane > 0 for lane in lanes_seen)       # a worker thread ran blocks
         patch.setenv("CONVNET_NUM_THREADS", "1")
         one, _ = _all_results(x, w, b, args, bias)
         z, grads = plain.conv2d(x, w, b, **args), plain.conv2d_backward(dz, x, w, **args,
@@ -136,26 +167,45 @@ def test_depthwise_in_lanes_equals_one_lane_bit_for_bit_and_the_plain_tier(call)
         if a is not None:
             np.testing.assert_array_equal(a, e)
     if special is None:
+        tight = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5,
+                                                                              atol=1e-5)
         for a, e in zip(got, (z, *grads, *grads)):
             if e is not None:
-                np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(a, e, **tight)
+
+
+def test_lanes_at_work_together_on_larger_maps_give_the_one_lane_numbers():
+    # Maps large enough for NumPy to let go of the GIL: the lanes overlap for real (a work
+    # room shared by two lanes, say, would show here).
+    x = normal(0, (8, 32, 24, 24)).astype(np.float32)
+    w = normal(1, (32, 1, 3, 3)).astype(np.float32)
+    with lanes_everywhere(block=1 << 13) as (patch, lanes_seen):
+        patch.setenv("CONVNET_NUM_THREADS", "2")
+        runs = [_all_results(x, w, None, dict(padding=1, groups=32), "tied")[0]
+                for _ in range(30)]
+        assert any(lane > 0 for lane in lanes_seen)
+        patch.setenv("CONVNET_NUM_THREADS", "1")
+        one = _all_results(x, w, None, dict(padding=1, groups=32), "tied")[0]
+    for got in runs:
+        for a, e in zip(got, one):
+            np.testing.assert_array_equal(a, e)
 
 
 def test_every_lane_keeps_the_callers_numpy_errstate(many_lanes):
-    x, w = normal(0, (1, 8, 6, 6)), normal(1, (8, 1, 3, 3))
-    x[0, 7, 3, 3] = np.inf                                # inf * 0 somewhere in the last lane
-    w[7, 0, 1, 2] = 0.0
-    with np.errstate(invalid="raise"):                    # raised in a worker, then here
+    x, w = normal(0, (1, 8, 6, 6)), np.zeros((8, 1, 3, 3))
+    x[0, :, 3, 3] = np.inf                                # inf * 0 in every block
+    with np.errstate(invalid="raise"):
         with pytest.raises(FloatingPointError):
             F.conv2d(x, w, padding=1, groups=8)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(invalid="ignore"):               # silent in every lane
+        warnings.simplefilter("error")                    # a warning in any lane fails
+        with np.errstate(invalid="ignore"):
             F.conv2d(x, w, padding=1, groups=8)
+    assert any(lane > 0 for lane in many_lanes)
 
 
 def test_transposed_depthwise_runs_in_lanes_too(many_lanes):
-    x, w = normal(0, (2, 4, 5, 6)), normal(1, (4, 2, 3, 3))
+    x, w = normal(0, (2, 4, 5, 6)), normal(1, (4, 1, 3, 3))     # groups 4, one map each
     args = dict(stride=1, padding=1, groups=4)
     z, saved = F.conv_transpose2d(x, w, **args, return_saved=True)
     dz = normal(2, z.shape)
@@ -164,6 +214,7 @@ def test_transposed_depthwise_runs_in_lanes_too(many_lanes):
                                                                                    **args))
     for a, e in zip(got, want):
         np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+    assert any(lane > 0 for lane in many_lanes)
 
 
 def test_user_threads_sharing_the_lanes_get_their_own_results(many_lanes):

@@ -112,10 +112,11 @@ def pad_maps(x: np.ndarray, window: Window, scratch: Scratch) -> PaddedMaps:
 def _blocks(channels: int, per_channel: int) -> list:
     """Slices of channels of about :data:`BLOCK` numbers each (one channel at least).
 
-    On inputs large enough for lanes there are a multiple of ``MAX_LANES``
-    blocks, so that one, two or four lanes share them evenly.  The blocks
-    depend on the shape alone, never on how many lanes run them: each
-    block's sums run the same way on any machine.
+    On inputs large enough for lanes the count is rounded up to a multiple
+    of ``MAX_LANES`` (where there are that many channels), blocks differing
+    by one channel at most, so that two or four lanes get about equal
+    shares.  The blocks depend on the shape alone, never on how many lanes
+    run them: each block's sums run the same way on any machine.
     """
     total = channels * per_channel
     count = -(-total // BLOCK)
@@ -264,8 +265,8 @@ def depthwise_backward(dz: np.ndarray, padded: PaddedMaps, w: np.ndarray, x_shap
         for k, tap in _taps(window, maps, padded.flat, block):   # Eq. 8.47: dz times the tap
             dw[block, :, k] = (np.vecdot(grouped[block], tap) if wide else
                                np.einsum("cmnhw,cnhw->cm", grouped[block], tap[:, 0]))
-        if bias == "tied":                                        # Eq. 8.36 (border: zeros)
-            db[block] = grouped[block].sum(axis=tuple(range(2, grouped.ndim)))
+        if bias == "tied":                                        # Eq. 8.36
+            db[block] = dz_cf[block.start * m:block.stop * m].sum(axis=(1, 2, 3)).reshape(-1, m)
     run_blocks(work, len(blocks), lanes)
     dx = None
     if need_input_gradient:

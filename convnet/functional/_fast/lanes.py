@@ -2,10 +2,10 @@
 
 A matrix product runs on every core (OpenBLAS has threads of its own), but
 NumPy's elementwise loops run on one.  Where the fast engine loops over
-blocks of channels that share nothing (the depthwise taps, see
-:mod:`.depthwise`), several *lanes* take the blocks in turn
-(:func:`run_blocks`): the calling thread is one lane, worker threads of a
-small shared pool the others.  NumPy lets go of the GIL inside its loops,
+blocks of channels and no block writes what another reads or writes (the
+depthwise taps, see :mod:`.depthwise`), several *lanes* take the blocks in
+turn (:func:`run_blocks`): the calling thread is one lane, worker threads
+of a small shared pool the others.  NumPy lets go of the GIL inside its loops,
 so the lanes overlap.  Each block writes only its own channels of the
 result, each lane has its own work room, and the blocks depend on the
 shape alone, so the numbers are the same, bit for bit, in any number of
@@ -36,11 +36,20 @@ MIN_NUMBERS = 1 << 19
 
 _POOL_LOCK = threading.Lock()
 _pool = None
-_pool_pid = None
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool has no threads here (and its lock may be held)."""
+    global _pool, _POOL_LOCK
+    _pool, _POOL_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):                 # POSIX
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def lane_count() -> int:
-    """Lanes available: ``CONVNET_NUM_THREADS``, else this process's cores (1 to MAX_LANES)."""
+    """Lanes: ``CONVNET_NUM_THREADS`` if set, else this process's cores, at most MAX_LANES."""
     setting = os.environ.get("CONVNET_NUM_THREADS", "").strip()
     if setting:
         if not setting.isdigit() or int(setting) < 1:
@@ -56,20 +65,23 @@ def lane_count() -> int:
 
 def lanes_for(items: int, numbers: int) -> int:
     """How many lanes for ``items`` independent blocks holding ``numbers`` numbers in all."""
+    available = lane_count()                # checks CONVNET_NUM_THREADS on every call
     if numbers < MIN_NUMBERS:
         return 1
-    return max(1, min(lane_count(), items))
+    return max(1, min(available, items))
 
 
 def _workers(count: int) -> ThreadPoolExecutor:
-    """The shared pool (made again in a forked child, whose copy has no threads)."""
-    global _pool, _pool_pid
+    """The shared pool, with at least ``count`` threads.
+
+    A pool too small (``CONVNET_NUM_THREADS`` went up) is replaced, not shut
+    down: a call still using it finishes there, and its threads end when
+    nothing refers to it any more.
+    """
+    global _pool
     with _POOL_LOCK:
-        if _pool is None or _pool_pid != os.getpid() or _pool._max_workers < count:
-            if _pool is not None and _pool_pid == os.getpid():
-                _pool.shutdown(wait=False)         # CONVNET_NUM_THREADS went up
+        if _pool is None or _pool._max_workers < count:
             _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="convnet-lane")
-            _pool_pid = os.getpid()
         return _pool
 
 
@@ -96,10 +108,10 @@ def run_blocks(work, count: int, lanes: int) -> None:
     if lanes <= 1 or count <= 1:
         lane(0)
         return
-    workers = _workers(lanes - 1)
-    futures = [workers.submit(contextvars.copy_context().run, lane, number)
-               for number in range(1, min(lanes, count))]
+    workers, futures = _workers(lanes - 1), []
     try:
+        for number in range(1, min(lanes, count)):
+            futures.append(workers.submit(contextvars.copy_context().run, lane, number))
         lane(0)
     finally:
         for future in futures:
