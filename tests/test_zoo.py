@@ -121,3 +121,18 @@ def test_convnet_shapes_needs_layers_or_a_model(capsys):
     assert "invalid choice: 'resnet50'" in capsys.readouterr().err
     assert sorted(zoo.MODELS) == sorted(cli._commands.MODEL_NAMES)
     assert all(callable(getattr(convnet.zoo, name)) for name in zoo.MODELS)
+
+
+@pytest.mark.parametrize("build, input_shape", [(zoo.lenet5, (1, 28, 28)),
+                                                (zoo.digits_cnn, (1, 8, 8)),
+                                                (zoo.digits_resnet, (1, 8, 8))],
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_the_course_networks_take_shapes_only_too(build, input_shape):
+    assert build(shapes_only=True).summary(input_shape).rows == build().summary(input_shape).rows
+
+
+def test_digits_cnn_by_hand():
+    # conv 1->16 3x3 (144 + 16), conv 16->32 3x3 (4608 + 32), dense 128->64 (8192 + 64),
+    # dense 64->10 (640 + 10)
+    assert zoo.digits_cnn(shapes_only=True).summary((1, 8, 8)).total == \
+        160 + 4640 + 8256 + 650

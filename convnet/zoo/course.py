@@ -53,11 +53,12 @@ def lenet5(seed=0, dtype=np.float32, shapes_only=False) -> Sequential:
             Dense(84, 10, **kw))
 
 
-def digits_cnn(seed=0, dtype=np.float32) -> Sequential:
+def digits_cnn(seed=0, dtype=np.float32, shapes_only=False) -> Sequential:
     """A small LeNet-style network for the 1 x 8 x 8 digits of :func:`convnet.datasets.load_digits`.
 
     Two convolution-pooling groups and two dense layers (Fig. 8.11's
-    architecture, scaled to 8 x 8 inputs).
+    architecture, scaled to 8 x 8 inputs).  ``shapes_only=True``: placeholder
+    weights, for a summary.
 
     Examples
     --------
@@ -66,12 +67,13 @@ def digits_cnn(seed=0, dtype=np.float32) -> Sequential:
     """
     rng = generator(seed, "seed")
     kw = dict(rng=rng, dtype=dtype)
-    return Sequential(
-        Conv2D(1, 16, 3, padding="same", **kw), ReLU(), MaxPool2D(2),    # 16 x 4 x 4
-        Conv2D(16, 32, 3, padding="same", **kw), ReLU(), MaxPool2D(2),   # 32 x 2 x 2
-        Flatten(),                                                       # 128
-        Dense(128, 64, init="he", **kw), ReLU(), Dropout(0.25, rng=rng),
-        Dense(64, 10, **kw))                                             # class scores
+    with building(shapes_only):
+        return Sequential(
+            Conv2D(1, 16, 3, padding="same", **kw), ReLU(), MaxPool2D(2),    # 16 x 4 x 4
+            Conv2D(16, 32, 3, padding="same", **kw), ReLU(), MaxPool2D(2),   # 32 x 2 x 2
+            Flatten(),                                                       # 128
+            Dense(128, 64, init="he", **kw), ReLU(), Dropout(0.25, rng=rng),
+            Dense(64, 10, **kw))                                             # class scores
 
 
 def train_digits(epochs=40, seed=0, verbose=True, out=None):

@@ -115,13 +115,14 @@ def resnet20(num_classes=10, shortcut="A", seed=0, dtype=np.float32,
             GlobalAvgPool2D(), Dense(64, num_classes, **kw))
 
 
-def digits_resnet(seed=0, dtype=np.float32) -> Sequential:
+def digits_resnet(seed=0, dtype=np.float32, shapes_only=False) -> Sequential:
     """A small ResNet for the 1 x 8 x 8 digits: a stem and two stages of one basic block.
 
     conv 16@3x3, batch norm, ReLU; a block of 16 maps on 8 x 8, a block of
     32 maps on 4 x 4 (stride 2, projection shortcut); global average pooling;
     a dense layer to the 10 digits.  19,706 parameters; a test trains it to
-    97 % or more on the bundled test digits.
+    97 % or more on the bundled test digits.  ``shapes_only=True``:
+    placeholder weights, for a summary.
 
     Examples
     --------
@@ -130,9 +131,10 @@ def digits_resnet(seed=0, dtype=np.float32) -> Sequential:
     """
     _, rng = options(10, seed)
     kw = dict(rng=rng, dtype=dtype)
-    return Sequential(*_conv_bn(1, 16, 3, 1, kw), ReLU(),                       # 16 x 8 x 8
-                      *_stages((16, 32), (1, 1), 1, "B", kw),                    # 32 x 4 x 4
-                      GlobalAvgPool2D(), Dense(32, 10, **kw))
+    with building(shapes_only):
+        return Sequential(*_conv_bn(1, 16, 3, 1, kw), ReLU(),                   # 16 x 8 x 8
+                          *_stages((16, 32), (1, 1), 1, "B", kw),                # 32 x 4 x 4
+                          GlobalAvgPool2D(), Dense(32, 10, **kw))
 
 
 # MobileNet (Howard et al. 2017, Table 1): (maps, stride) of each depthwise-separable block.
