@@ -28,7 +28,9 @@ def pytest_terminal_summary(terminalreporter):
         return
     write = terminalreporter.write_line
     terminalreporter.section("robustness: distinct bad inputs tried per public entry point")
-    for name in sorted(tried):
-        write(f"{len(tried[name]):5d}  {name}")
+    if terminalreporter.verbosity > 0:              # the whole table with -v, else its total
+        for name in sorted(tried):
+            write(f"{len(tried[name]):5d}  {name}")
     write(f"{sum(len(v) for v in tried.values()):5d}  in all, over {len(tried)} entry points; "
-          "each raised ValueError or TypeError naming the argument")
+          "each raised ValueError or TypeError naming the argument"
+          + ("" if terminalreporter.verbosity > 0 else " (pytest -v lists them)"))
