@@ -7,6 +7,8 @@ stage is printed so it can be compared with the worked solution.
 Run:  python examples/worked_convolution.py
 """
 
+import argparse
+
 import numpy as np
 
 import convnet
@@ -23,6 +25,8 @@ def show(title, array):
 
 
 def main(argv=None):
+    argparse.ArgumentParser(description="The three stages of a convolutional layer, worked on "
+                            "the Goodfellow sheet's exercise 3 (no options)").parse_args(argv)
     show("image X", X)
     show("kernel K (vertical edges)", K)
 
