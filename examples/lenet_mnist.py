@@ -32,8 +32,8 @@ def main(argv=None):
     try:
         (x_train, y_train), (x_test, y_test) = load_mnist(args.data, download=args.download)
     except FileNotFoundError as exc:
-        sys.exit(f"{exc}\nThis example needs MNIST: run it with --download, or with "
-                 f"--data pointing to a folder that holds the files.")
+        sys.exit(f"This example needs MNIST: run it with --download, or with --data "
+                 f"pointing to a folder that holds the files.\n(the loader: {exc})")
     if args.limit:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
     print(f"MNIST: {len(x_train)} training and {len(x_test)} test images")

@@ -89,8 +89,8 @@ def main(argv=None):
     try:
         (x_train, y_train), (x_test, y_test) = load_cifar10(args.data, download=args.download)
     except FileNotFoundError as exc:
-        sys.exit(f"{exc}\nThis example needs CIFAR-10: run it with --download, or with "
-                 "--data pointing to a folder that holds the files.")
+        sys.exit(f"This example needs CIFAR-10: run it with --download, or with --data "
+                 f"pointing to a folder that holds the files.\n(the loader: {exc})")
     if args.limit:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
     x_train, x_test = standardised(x_train, x_test)
