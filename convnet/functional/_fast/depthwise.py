@@ -43,7 +43,7 @@ import numpy as np
 from ...window import Window
 from .conv_backward import bias_gradient
 from .gather import all_finite, channels_first, padded_channels_first, strided, unpad
-from .gather import wide_channels_first
+from .gather import wide_maps
 from . import lanes as _lanes
 from .lanes import MAX_LANES, lanes_for, run_blocks
 from .memory import Lease, Scratch, output
@@ -100,12 +100,30 @@ def _shift(window: Window, wp: int, i: int, j: int) -> int:
 
 
 def pad_maps(x: np.ndarray, window: Window, scratch: Scratch) -> PaddedMaps:
-    """x (N, C, H, W) padded with zeros, channels first; flat with a guard for wide taps."""
-    if window.stride != (1, 1) or not all_finite(x):
+    """x (N, C, H, W) padded with zeros, channels first; flat with a guard for wide taps.
+
+    Wide taps (stride 1) need finite data: the copy and that check run block
+    by block in the lanes, and maps holding inf or NaN are copied again for
+    strided taps.
+    """
+    if window.stride != (1, 1):
         return PaddedMaps(padded_channels_first(x, window.pads, scratch, "padded input"))
-    wp = x.shape[3] + sum(window.pads[1])
-    guard = _shift(window, wp, window.kernel[0] - 1, window.kernel[1] - 1)
-    maps, flat = wide_channels_first(x, window.pads, scratch, "padded input", guard)
+    (top, _), (left, _) = window.pads
+    h, w = x.shape[2:]
+    maps, flat = wide_maps(x.shape, x.dtype, window.pads, scratch, "padded input",
+                           _shift(window, w + sum(window.pads[1]), window.kernel[0] - 1,
+                                  window.kernel[1] - 1))          # (C, N, Hp, Wp), guarded
+    source = channels_first(x)
+    blocks, lanes = _shared(x.shape[1], maps[0].size)
+    finite = [True] * len(blocks)
+
+    def work(index: int, lane: int) -> None:
+        block = blocks[index]
+        maps[block, :, top:top + h, left:left + w] = source[block]
+        finite[index] = all_finite(maps[block])
+    run_blocks(work, len(blocks), lanes)
+    if not all(finite):                                           # inf * garbage: strided
+        return PaddedMaps(padded_channels_first(x, window.pads, scratch, "padded input"))
     return PaddedMaps(maps, flat)
 
 

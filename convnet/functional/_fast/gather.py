@@ -194,14 +194,20 @@ def wide_channels_first(x: np.ndarray, pads, scratch: Scratch, name: str, guard:
     columns (the "dilated" sensitivities of a strided layer's backward pass);
     the zeros are never written, so they stay zero when the buffer is reused.
     """
-    n, c, h, w = x.shape
     (top, bottom), (left, right) = pads
-    sh, sw = spread
-    hd, wd = (h - 1) * sh + 1, (w - 1) * sw + 1               # size once spread out
-    maps, flat = wide_buffer(scratch, name, (c, n, hd + top + bottom, wd + left + right),
-                             x.dtype, guard, layout=(tuple(map(tuple, pads)), tuple(spread)))
+    maps, flat = wide_maps(x.shape, x.dtype, pads, scratch, name, guard, spread)
+    (sh, sw), (hd, wd) = spread, (maps.shape[2] - top - bottom, maps.shape[3] - left - right)
     maps[:, :, top:top + hd:sh, left:left + wd:sw] = channels_first(x)
     return maps, flat
+
+
+def wide_maps(x_shape, dtype, pads, scratch: Scratch, name: str, guard: int, spread=(1, 1)):
+    """The buffer :func:`wide_channels_first` copies an x of ``x_shape`` into: ``(maps, flat)``."""
+    n, c, h, w = x_shape
+    (top, bottom), (left, right) = pads
+    hd, wd = (h - 1) * spread[0] + 1, (w - 1) * spread[1] + 1    # size once spread out
+    return wide_buffer(scratch, name, (c, n, hd + top + bottom, wd + left + right), dtype,
+                       guard, layout=(tuple(map(tuple, pads)), tuple(spread)))
 
 
 def strided(flat: np.ndarray, offset: int, shape, steps) -> np.ndarray:
