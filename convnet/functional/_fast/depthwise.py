@@ -24,9 +24,10 @@ enough to stay in the CPU's cache across the taps (:data:`BLOCK`).
   positions would multiply by zero): each tap reads a strided (N, Ho, Wo)
   view of each map.
 
-The blocks share nothing, so the cores take them in turn (:mod:`.lanes`),
-each lane with its own work room; the blocks depend on the shape alone, so
-any number of lanes gives the same numbers.
+No block writes what another reads or writes, so the cores take the
+blocks in turn (:mod:`.lanes`), each lane with its own work room; the
+blocks depend on the shape alone, so any number of lanes gives the same
+numbers.
 
 The backward pass has the same taps: dA adds ``w * dz`` onto each shifted
 window (Eq. 8.41, each map alone), dLW is a dot product of dz with each

@@ -35,13 +35,13 @@ MAX_LANES = 4
 MIN_NUMBERS = 1 << 19
 
 _POOL_LOCK = threading.Lock()
-_pool = None
+_pool, _pool_size = None, 0
 
 
 def _forget_pool() -> None:
     """In a forked child: the parent's pool has no threads here (and its lock may be held)."""
-    global _pool, _POOL_LOCK
-    _pool, _POOL_LOCK = None, threading.Lock()
+    global _pool, _pool_size, _POOL_LOCK
+    _pool, _pool_size, _POOL_LOCK = None, 0, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):                 # POSIX
@@ -78,10 +78,11 @@ def _workers(count: int) -> ThreadPoolExecutor:
     down: a call still using it finishes there, and its threads end when
     nothing refers to it any more.
     """
-    global _pool
+    global _pool, _pool_size
     with _POOL_LOCK:
-        if _pool is None or _pool._max_workers < count:
+        if _pool_size < count:
             _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="convnet-lane")
+            _pool_size = count
         return _pool
 
 
