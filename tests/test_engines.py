@@ -337,3 +337,22 @@ def test_moved_geometry_names_still_answer_with_a_warning():
 def test_padding_in_an_error_message_is_shown_as_given():
     with pytest.raises(TypeError, match=r"got \[2, 'a'\] \(list\)$"):     # not a tuple
         F.conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), padding=[1, [2, "a"]])
+
+
+@given(st.integers(0, 2**32 - 1), DTYPES, st.sampled_from(["none", "inf", "nan"]),
+       st.booleans())
+def test_relu_backward_passes_inf_and_nan_where_active_and_exact_zeros_elsewhere(
+        seed, dtype, special, strided):
+    # dz as a strided view too: a convolution's input gradient hands on such views.
+    x = data(seed, (2, 3, 4, 5), dtype, "ties")
+    x.reshape(-1)[:2] = (-1.0, 1.0)                          # one unit off, one on
+    wide = data(seed + 1, (2, 3, 6, 7), dtype)
+    inner = wide[:, :, 1:5, 1:6]
+    if special != "none":                                    # on both units, and elsewhere
+        value = np.nan if special == "nan" else np.inf
+        inner[0, 0, 0, :2] = inner[-1, -1, -1, -1] = value
+    dz = inner if strided else np.ascontiguousarray(inner)
+    want = np.where(x > 0, dz, 0).astype(dtype)             # Eq. 8.53, relu'(0) = 0
+    for engine, got in in_every_engine(lambda: F.relu_backward(dz, x)).items():
+        np.testing.assert_array_equal(got, want, err_msg=engine)
+        assert got.dtype == dtype

@@ -30,8 +30,10 @@ def relu_backward(dz, x):
     dn = new_array(x.shape, dz.dtype, like=x, name="input gradient")
     with Scratch() as scratch:
         active = np.greater(x, 0, out=scratch_like(scratch, "active", x, bool))
-        if all_finite(dz):
+        with np.errstate(invalid="ignore"):             # inf * 0: NaN, redone below
             np.multiply(dz, active, out=dn)             # relu'(N) ∘ dA, Eq. 8.53
-        else:                                           # inf * 0 would be NaN: 0 there
-            np.copyto(dn, np.where(active, dz, dz.dtype.type(0)))
+        # Checked on dn, new and contiguous, rather than on dz, often a strided view (a
+        # convolution's input gradient without its padding): 1.1 -> 0.74 ms on 64x16x32x32.
+        if not all_finite(dn):                          # dz held inf or NaN: exactly 0
+            np.copyto(dn, np.where(active, dz, dz.dtype.type(0)))   # where x <= 0
     return dn
