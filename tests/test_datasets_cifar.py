@@ -7,6 +7,7 @@ green and 1,024 blue bytes, row by row), independently of the reader.  No
 test touches the network: the fetcher is replaced.
 """
 
+import gzip
 import hashlib
 import io
 import tarfile
@@ -263,3 +264,64 @@ def test_the_default_folder_without_the_environment_variable(tmp_path, monkeypat
         load_cifar10()
     assert repr(str(tmp_path / ".convnet" / "datasets" / "cifar-10")) in str(caught.value)
     assert not (tmp_path / ".convnet").exists()                  # nothing created
+
+
+def test_a_huge_long_name_header_is_refused_before_tarfile_reads_it(tmp_path):
+    # A GNU long-name header declaring 512 MiB: tarfile would read it whole into memory.
+    header = tarfile.TarInfo("././@LongLink")
+    header.type, header.size = tarfile.GNUTYPE_LONGNAME, 1 << 29
+    raw = header.tobuf(tarfile.GNU_FORMAT) + bytes(1 << 16)     # the rest never read
+    path = write_archive(tmp_path, gzip.compress(raw))
+    with pytest.raises(DatasetError, match="extended tar header .* of 536,870,912 bytes; "
+                                           "at most 65,536") as caught:
+        load_cifar10(tmp_path)
+    assert str(path) in str(caught.value)
+
+
+def test_an_archive_made_with_dot_slash_names_loads(tmp_path):
+    # `tar czf x.tar.gz ./cifar-10-batches-bin` names every member "./cifar-10-batches-bin/..."
+    arrays = tiny_cifar(seed=5)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        add(tar, ".", kind=tarfile.DIRTYPE)
+        add(tar, "./cifar-10-batches-bin", kind=tarfile.DIRTYPE)
+        for name, data in encoded(arrays).items():
+            add(tar, f"./cifar-10-batches-bin/{name}", data)
+    write_archive(tmp_path, buffer.getvalue())
+    check(load_cifar10(tmp_path), arrays)
+
+
+def test_a_download_that_never_ends_is_cut_off(tmp_path, monkeypatch):
+    class Endless:
+        def read(self, n):
+            return bytes(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+    monkeypatch.setattr(download_module, "urlopen", lambda url, timeout=None: Endless())
+    monkeypatch.setattr(download_module, "MAX_DOWNLOAD", 1 << 20)
+    root = tmp_path / "data"
+    with pytest.raises(DatasetError, match="sends more than 1,048,576 bytes"):
+        load_cifar10(root, download=True)
+    assert list(root.iterdir()) == []                       # nothing left behind
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(mirror=""), "mirror must be a URL starting https://"),
+    (dict(mirror="example.org/cifar"), "mirror must be a URL starting"),
+])
+def test_mirror_must_be_a_url(tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_cifar10(tmp_path, download=True, **kwargs)
+
+
+def test_a_root_that_is_a_file_is_named(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"x")
+    with pytest.raises(ValueError, match="root must be a folder .*which is a file"):
+        load_cifar10(afile, download=True)
+    with pytest.raises(ValueError, match="root must be a folder name without NUL characters"):
+        load_cifar10(str(tmp_path) + "/a\0b")

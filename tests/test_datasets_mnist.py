@@ -309,3 +309,51 @@ def test_default_digests_are_the_standard_ones():
         "t10k-labels-idx1-ubyte.gz":
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
     }
+
+
+def test_read_idx_refuses_what_is_not_a_regular_file(tmp_path):
+    with pytest.raises(DatasetError, match="is not a regular file"):
+        read_idx(tmp_path)                                       # a folder
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(DatasetError, match="is not a regular file"):
+        read_idx(loop)
+    if hasattr(os, "mkfifo"):
+        pipe = tmp_path / "pipe"
+        os.mkfifo(pipe)
+        with pytest.raises(DatasetError, match="is not a regular file"):
+            read_idx(pipe)                                       # opening it would block
+    with pytest.raises(ValueError, match="path must be a file name without NUL"):
+        read_idx(str(tmp_path / "a\0b"))
+
+
+def test_a_zero_beside_huge_dimensions_is_held_to_the_budget(tmp_path):
+    # No numbers, but NumPy multiplies the other dimensions and refuses their overflow.
+    path = write(tmp_path / "f", bytes([0, 0, 8, 4]) + struct.pack(">4I", 0, *[2**32 - 1] * 3))
+    with pytest.raises(DatasetError, match="\\(its non-zero dimensions\\), more than the "
+                                           "memory budget"):
+        read_idx(path)
+
+
+def test_an_mnist_file_without_images_is_refused(tmp_path):
+    arrays = tiny_mnist()
+    arrays[MNIST_NAMES[0]] = np.zeros((5, 0, 0), np.uint8)       # 0x0 images
+    write_mnist(tmp_path, arrays)
+    with pytest.raises(DatasetError, match="holds no pixels: shape \\(5, 0, 0\\)"):
+        load_mnist(tmp_path)
+
+
+def test_the_float_images_are_held_to_the_memory_budget(tmp_path):
+    import convnet
+
+    arrays = tiny_mnist(n_train=40)                 # 31,360 bytes, 125,440 as float32
+    write_mnist(tmp_path, arrays)
+    before = convnet.get_memory_budget()
+    convnet.set_memory_budget(100_000)
+    try:
+        with pytest.raises(DatasetError, match="31,360 pixels of .* would take .* as float32, "
+                                               "more than the memory budget"):
+            load_mnist(tmp_path)
+    finally:
+        convnet.set_memory_budget(before)
+    check_mnist(load_mnist(tmp_path), arrays)       # within the budget: loads as before

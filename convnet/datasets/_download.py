@@ -36,6 +36,8 @@ DATA_ENV = "CONVNET_DATA"   # environment variable: the folder holding one folde
 _CHUNK = 1 << 16            # bytes per read while downloading
 _TIMEOUT = 60               # seconds without an answer before a download gives up
 _ALGORITHMS = {64: "sha256", 32: "md5"}     # hex digits -> hashlib name
+MAX_DOWNLOAD = 1 << 28      # bytes: the largest file fetched, CIFAR-10's archive, is 162 MiB
+_SCHEMES = ("https://", "http://", "ftp://", "file:")
 
 
 def dataset_root(root, name: str) -> Path:
@@ -45,13 +47,21 @@ def dataset_root(root, name: str) -> Path:
         return Path(base) / name
     if not isinstance(root, (str, os.PathLike)):
         fail("root", "None or a str or os.PathLike folder name", root, error=TypeError)
-    return Path(os.fspath(root))
+    path = Path(os.fspath(root))
+    if "\0" in str(path):
+        fail("root", "a folder name without NUL characters", root)
+    if path.exists() and not path.is_dir():
+        fail("root", "a folder (or a path where one can be made)", root,
+             given=f"{str(path)!r}, which is a file")
+    return path
 
 
 def checked_mirror(mirror) -> str:
     """A base URL ending in ``/``."""
     if not isinstance(mirror, str):
         fail("mirror", "a base URL string", mirror, error=TypeError)
+    if not mirror.lower().startswith(_SCHEMES):
+        fail("mirror", "a URL starting " + ", ".join(_SCHEMES), mirror)
     return mirror if mirror.endswith("/") else mirror + "/"
 
 
@@ -93,7 +103,13 @@ def download(title: str, url: str, target: Path, expected: str) -> None:
         digest = hashlib.new(algorithm)
         with os.fdopen(handle, "wb") as out:
             with urlopen(url, timeout=_TIMEOUT) as response:
+                received = 0
                 while chunk := response.read(_CHUNK):
+                    received += len(chunk)
+                    if received > MAX_DOWNLOAD:          # before it fills the disk
+                        raise DatasetError(f"{title}: {url} sends more than "
+                                           f"{MAX_DOWNLOAD:,} bytes, far more than the "
+                                           f"published file; the download was discarded")
                     digest.update(chunk)
                     out.write(chunk)
         actual = digest.hexdigest()

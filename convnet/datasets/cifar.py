@@ -53,6 +53,25 @@ RECORDS_PER_BATCH = 10_000     # records in every batch file of the official arc
 PIXELS = 3 * 32 * 32           # bytes of pixels per record, after the label byte
 MAX_MEMBERS = 64               # the official archive has 8 (the folder and 7 files)
 MAX_OTHER_BYTES = 1 << 20      # the readme and the class names are a few KiB
+MAX_HEADER_BYTES = 1 << 16     # a long name or pax record: tarfile reads it whole into memory
+_EXTENDED = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
+             tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
+
+
+class _HugeHeader(Exception):
+    """An extended tar header declaring more than MAX_HEADER_BYTES (raised before reading it)."""
+
+
+class _Header(tarfile.TarInfo):
+    """A tar header that refuses extended headers (long names, pax records) of more than
+    MAX_HEADER_BYTES: ``tarfile`` reads one whole into memory, at the size it declares."""
+
+    @classmethod
+    def frombuf(cls, buf, encoding, errors):
+        header = super().frombuf(buf, encoding, errors)
+        if header.type in _EXTENDED and header.size > MAX_HEADER_BYTES:
+            raise _HugeHeader(header.size)
+        return header
 
 
 def load_cifar10(root=None, download=False, mirror=CIFAR10_MIRROR, checksums=None,
@@ -207,7 +226,7 @@ def _read_archive(batches: _Batches, archive: Path) -> tuple:
     where = str(archive)
     try:
         with gzip.open(archive, "rb") as stream:
-            with tarfile.open(fileobj=stream, mode="r|") as tar:
+            with tarfile.open(fileobj=stream, mode="r|", tarinfo=_Header) as tar:
                 for count, member in enumerate(tar, start=1):
                     name = _member_name(member, count, where)
                     if name is not None:
@@ -216,6 +235,10 @@ def _read_archive(batches: _Batches, archive: Path) -> tuple:
             if len(read_upto(stream, MAX_OTHER_BYTES + 1)) > MAX_OTHER_BYTES:
                 raise DatasetError(f"CIFAR-10: {where!r} has more than {MAX_OTHER_BYTES:,} "
                                    f"bytes after the end of the tar archive")
+    except _HugeHeader as exc:
+        raise DatasetError(f"CIFAR-10: {where!r} has an extended tar header (a long name or a "
+                           f"pax record) of {exc.args[0]:,} bytes; at most "
+                           f"{MAX_HEADER_BYTES:,} are allowed") from None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
@@ -233,12 +256,13 @@ def _member_name(member: tarfile.TarInfo, count: int, where: str) -> str | None:
     if member.name.startswith(("/", "\\")) or ".." in parts or "\\" in member.name:
         raise DatasetError(f"CIFAR-10: {where!r} has a member named {member.name!r}, which is "
                            f"not a plain path inside the archive")
-    wanted = posixpath.basename(member.name) in TRAIN_BATCHES + (TEST_BATCH,)
-    if wanted and posixpath.dirname(member.name) == FOLDER:
+    name = posixpath.normpath(member.name)          # "./cifar-10-batches-bin/..." too
+    wanted = posixpath.basename(name) in TRAIN_BATCHES + (TEST_BATCH,)
+    if wanted and posixpath.dirname(name) == FOLDER:
         if not member.isreg():
             raise DatasetError(f"CIFAR-10: {where!r}: member {member.name!r} must be a "
                                f"regular file, not a link or a folder")
-        return posixpath.basename(member.name)
+        return posixpath.basename(name)
     if member.size > MAX_OTHER_BYTES:
         raise DatasetError(f"CIFAR-10: {where!r}: member {member.name!r} of {member.size:,} "
                            f"bytes is not a batch of {FOLDER}/ and is larger than the "

@@ -89,9 +89,10 @@ def read_idx(path):
         If ``path`` does not exist.
     DatasetError
         (a ``ValueError``) naming the file, if the gzip stream is corrupt, the
-        magic number is wrong, the header is cut short, the shape has more
-        than 2**28 elements, fewer bytes follow than the dimensions declare
-        (truncated) or more (trailing bytes).
+        magic number is wrong, the header is cut short, the shape would take
+        more than the memory budget (its non-zero dimensions counted), fewer
+        bytes follow than the dimensions declare (truncated) or more
+        (trailing bytes), or if ``path`` is not a regular file.
 
     Examples
     --------
@@ -108,6 +109,11 @@ def read_idx(path):
     if not isinstance(path, (str, os.PathLike)):
         fail("path", "a str or os.PathLike file name", path, error=TypeError)
     name = os.fspath(path)
+    if "\0" in str(name):
+        fail("path", "a file name without NUL characters", path)
+    if os.path.lexists(name) and not os.path.isfile(name):     # a pipe would block for good
+        raise DatasetError(f"IDX file {name!r} is not a regular file (a folder, a device, a "
+                           f"pipe or a broken link)")
     with open(name, "rb") as file:
         packed = file.read(2) == _GZIP_MAGIC
         file.seek(0)
@@ -145,12 +151,16 @@ def _read_idx_stream(stream, name: str, size: int | None) -> np.ndarray:
         raise DatasetError(f"IDX file {name!r}: truncated header, {ndim} dimensions need "
                            f"{4 + 4 * ndim} bytes but the file has {4 + len(sizes)}")
     shape = tuple(int.from_bytes(sizes[4 * k: 4 * k + 4], "big") for k in range(ndim))
-    count = math.prod(shape)
     dtype = np.dtype(_IDX_TYPES[code])
-    if count * dtype.itemsize > get_memory_budget():
+    # A zero among the dimensions makes no numbers, but NumPy still multiplies the others
+    # and refuses their overflow; so the budget bounds the product of the non-zero ones.
+    count = math.prod(shape)
+    extent = math.prod(length for length in shape if length) * dtype.itemsize
+    if extent > get_memory_budget():
         raise DatasetError(f"IDX file {name!r}: shape {shape} of {dtype.name} would take "
-                           f"{format_bytes(count * dtype.itemsize)}, more than the memory budget "
-                           f"of {format_bytes(get_memory_budget())} (convnet.set_memory_budget)")
+                           f"{format_bytes(extent)}{' (its non-zero dimensions)' * (count == 0)}"
+                           f", more than the memory budget of "
+                           f"{format_bytes(get_memory_budget())} (convnet.set_memory_budget)")
     if size is not None and size - 4 - 4 * ndim < count * dtype.itemsize:
         _truncated(name, shape, count * dtype.itemsize, size - 4 - 4 * ndim)
     values = np.empty(shape, dtype=dtype)
@@ -284,9 +294,23 @@ def load_idx_set(spec: IdxSet, root, download, mirror, checksums, dtype):
             f"{spec.title}: training images {str(paths['train_images'])!r} are "
             f"{train[0].shape[1]}x{train[0].shape[2]} but test images "
             f"{str(paths['test_images'])!r} are {test[0].shape[1]}x{test[0].shape[2]}")
-    return tuple((images[:, np.newaxis].astype(dtype) / dtype(255),   # (N, 1, 28, 28)
-                  labels.astype(np.int64))                            # (N,)
+    dtype = np.dtype(dtype)
+    for (images, _), part in ((train, "train_images"), (test, "test_images")):
+        if images.size * dtype.itemsize > get_memory_budget():      # as floats, not bytes
+            raise DatasetError(
+                f"{spec.title}: the {images.size:,} pixels of {str(paths[part])!r} would "
+                f"take {format_bytes(images.size * dtype.itemsize)} as {dtype.name}, more "
+                f"than the memory budget of {format_bytes(get_memory_budget())} "
+                f"(convnet.set_memory_budget)")
+    return tuple((_scaled(images, dtype), labels.astype(np.int64))   # (N, 1, H, W), (N,)
                  for images, labels in (train, test))
+
+
+def _scaled(images: np.ndarray, dtype) -> np.ndarray:
+    """The bytes 0..255 as ``dtype`` in [0, 1], (N, 1, H, W): one new array, divided in place."""
+    scaled = images[:, np.newaxis].astype(dtype)
+    scaled /= dtype.type(255)
+    return scaled
 
 
 def _find(root: Path, name: str) -> Path | None:
@@ -305,6 +329,9 @@ def _pair(title: str, images: np.ndarray, labels: np.ndarray, image_path, label_
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise DatasetError(f"{title}: labels file {str(label_path)!r} must hold a 1-D uint8 "
                            f"array (N,); got shape {labels.shape}, dtype {labels.dtype}")
+    if 0 in images.shape:
+        raise DatasetError(f"{title}: images file {str(image_path)!r} holds no pixels: shape "
+                           f"{images.shape}")
     if images.shape[0] != labels.shape[0]:
         raise DatasetError(f"{title}: {images.shape[0]} images in {str(image_path)!r} but "
                            f"{labels.shape[0]} labels in {str(label_path)!r}")
