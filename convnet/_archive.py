@@ -220,6 +220,8 @@ def open_archive(path, parse=parse_description) -> ModelArchive:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no model file at {path!r}")
+    if not os.path.isfile(path):             # a pipe blocks for good, a device never ends
+        refuse(path, "it is not a regular file (a folder, a device or a pipe)")
     with contextlib.ExitStack() as resources:
         file = resources.enter_context(open(path, "rb"))
         archive = resources.enter_context(_open_zip(file, path))

@@ -115,7 +115,7 @@ def restore_optimizer(optimizer, meta: dict, arrays: dict, path) -> None:
         try:
             optimizer.load_state_dict({"optimizer": meta["optimizer"], "config": meta["config"],
                                        "state": state})
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:   # OverflowError: 10**400
             refuse(other, f"its state does not fit a {meta['optimizer']} ({exc})")
     else:
         optimizer.state = state

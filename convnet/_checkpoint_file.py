@@ -84,7 +84,10 @@ def _real(value) -> bool:
 
 
 def _number(value) -> bool:
-    return _real(value) and math.isfinite(value)
+    try:
+        return _real(value) and math.isfinite(value)
+    except OverflowError:                   # an integer too large for any float
+        return False
 
 
 def _check_meta(meta, path) -> None:

@@ -247,7 +247,11 @@ def _entry(name: str, entry, path) -> tuple:
 def _read_array(stream, start: int, entry: tuple, name: str, path) -> np.ndarray:
     """One array, read in pieces straight into an array of its declared size."""
     dtype, shape, begin, end = entry
-    array = np.empty(shape, np.dtype(dtype).newbyteorder("="))
+    try:
+        array = np.empty(shape, np.dtype(dtype).newbyteorder("="))
+    except MemoryError:                               # within the budget, but not free now
+        refuse(path, f"array {shown(name)} needs {end - begin:,} bytes, more memory than is "
+                     f"free")
     target = memoryview(array.reshape(-1).view(np.uint8))
     stream.seek(start + begin)
     done = 0

@@ -127,6 +127,10 @@ def read_layers(path: str) -> list:
     for layer, key, name in wanted:
         where = layer.params if key in layer.params else layer.state
         where[key] = arrays[name]
+    for layer in {id(layer): layer for layer, _, _ in wanted}.values():
+        problem = getattr(layer, "state_problem", None)       # values a layer cannot hold
+        if problem is not None and (text := problem()) is not None:
+            refuse(path, text)
     return layers
 
 

@@ -185,3 +185,29 @@ def test_a_history_with_an_infinite_validation_loss_still_loads(saved):
     rewrite(saved[1], history_put("val_loss", [float("inf")]))
     _, _, history = load_checkpoint(saved[0])
     assert history.val_loss == [float("inf")]
+
+
+def config_put(key, value):
+    return lambda meta, arrays: meta["config"].__setitem__(key, value)
+
+
+@pytest.mark.parametrize("change, match", [
+    (put("initial_lr", 10**400), r"its entry 'initial_lr' must be null or a number > 0"),
+    (config_put("lr", 10**400), r"its state does not fit a SGD"),
+])
+def test_an_integer_too_large_for_a_float_is_refused_by_name(saved, change, match):
+    # math.isfinite(10**400) raises OverflowError: it must not escape as that.
+    rewrite(saved[1], change)
+    refused(saved[0], SGD(0.1, momentum=0.9), match)
+
+
+def test_a_model_file_that_is_a_pipe_or_a_folder_is_refused(tmp_path):
+    import os
+
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        convnet.load(tmp_path / "folder.npz")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.npz")                        # opening it would block
+        with pytest.raises(ModelFileError, match="not a regular file"):
+            convnet.load(tmp_path / "pipe.npz")

@@ -112,3 +112,24 @@ def test_torch_source_needs_no_pytorch(monkeypatch):
     text = interop.torch_source(model(), input_shape=(1, 4, 4))
     assert "self.block2 = Residual(" in text and "x = self.flatten4(x)     # (N, 12)" in text
     assert "from convnet.interop.modules import Residual, Concat, ColumnFlatten" in text
+
+
+def test_an_array_there_is_no_memory_for_is_refused_by_name(tmp_path, monkeypatch):
+    # Within the memory budget but more than the machine has free: NumPy raises MemoryError,
+    # which must come out as the loader's error naming the file and the array.
+    from convnet import _safetensors
+
+    path = tmp_path / "w.safetensors"
+    interop.write_safetensors(path, {"w": np.zeros((4, 3), np.float32)})
+
+    class NoMemory:
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def empty(*args, **kwargs):
+            raise MemoryError("no room")
+    monkeypatch.setattr(_safetensors, "np", NoMemory())
+    with pytest.raises(ModelFileError, match=r"w\.safetensors.*array 'w' needs 48 bytes, more "
+                                             r"memory than is free"):
+        interop.read_safetensors(path)

@@ -183,3 +183,20 @@ def test_the_new_arguments_are_checked():
         L.BatchNorm2D(2, track_running_stats=1)
     with pytest.raises(TypeError, match=r"^momentum must be a real number"):
         convnet.functional.batch_norm(np.ones((2, 1)), momentum=None)   # the layer's alone
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("num_batches_tracked", np.array(-1, np.int64), "negative num_batches_tracked \\(-1\\)"),
+    ("running_var", None, "negative running_var \\(-0.5\\)"),
+])
+def test_a_file_with_impossible_running_statistics_is_refused(tmp_path, key, value, match):
+    # A count of -1 would divide by zero at the next step (momentum=None); a negative
+    # variance would make every output NaN.
+    net = trained(model(momentum=None))
+    entries, arrays, version = describe(net.layers)
+    name = next(name for name in arrays if name.endswith(key))
+    arrays[name] = value if value is not None else np.where(
+        np.arange(arrays[name].size) == 0, -0.5, arrays[name]).astype(arrays[name].dtype)
+    write_archive(tmp_path / "bad.npz", entries, arrays, version)
+    with pytest.raises(convnet.ModelFileError, match="bad.npz.*BatchNorm.* has a " + match):
+        convnet.load(tmp_path / "bad.npz")

@@ -91,6 +91,16 @@ class _BatchNorm(Layer):
                     affine=self.affine, track_running_stats=self.track_running_stats,
                     **_bias_config(self))
 
+    def state_problem(self) -> str | None:
+        """Why state read from a file cannot be this layer's (None if it can): a variance below
+        zero, or a negative count of batches."""
+        var, count = self.state.get("running_var"), self.state.get("num_batches_tracked")
+        if var is not None and np.any(var < 0):
+            return f"{self!r} has a negative running_var ({float(np.min(var))})"
+        if count is not None and count < 0:
+            return f"{self!r} has a negative num_batches_tracked ({int(count)})"
+        return None
+
     def output_shape(self, input_shape):
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
         if (shape is None or len(shape) + 1 not in self._NDIM
