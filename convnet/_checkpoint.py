@@ -90,12 +90,15 @@ def load_checkpoint_parts(path) -> tuple:
     path = file_path(path)
     model = load(path)
     other = optimizer_path(path)
-    meta, arrays = read_optimizer_file(other)
-    if meta["model"] != model_digest(model):
-        raise ModelFileError(f"the optimizer state {other!r} was not written with the model "
-                             f"file {os.fspath(path)!r} (a save interrupted between the two "
-                             "files?)")
-    check_against(model.parameters(), meta, arrays, other)
+
+    def fits(meta: dict, declared: dict) -> None:          # before its arrays are read
+        if meta["model"] != model_digest(model):
+            raise ModelFileError(f"the optimizer state {other!r} was not written with the model "
+                                 f"file {os.fspath(path)!r} (a save interrupted between the two "
+                                 "files?)")
+        check_against(model.parameters(), meta, declared, other)
+
+    meta, arrays = read_optimizer_file(other, fits)
     return model, meta, arrays
 
 

@@ -8,7 +8,9 @@ bound, every member's sizes and ``.npy`` header against the table (no
 Python objects), then the data streamed and checked by SHA-256.  Only the
 description differs; :func:`parse_optimizer_description` checks it entry
 by entry.  Whether the arrays fit the model's parameters is checked in
-:func:`check_against`, once the model is loaded.  Everything wrong is a
+:func:`check_against`, once the model is loaded and before any array of
+the optimizer file is read (from the shapes and dtypes its table declares).
+Everything wrong is a
 :class:`~convnet._modelfile.ModelFileError` (a ``ValueError``) naming the
 file and the entry.
 """
@@ -19,6 +21,9 @@ import json
 import math
 import os
 import re
+from typing import NamedTuple
+
+import numpy as np
 
 from ._archive import open_archive
 from ._description import array_entry_bytes, nesting_depth
@@ -36,14 +41,30 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")             # a state entry's key: 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def read_optimizer_file(path) -> tuple[dict, dict]:
-    """``(meta, arrays)`` of the optimizer file ``path``, every check of a model file passed."""
+def read_optimizer_file(path, check=None) -> tuple[dict, dict]:
+    """``(meta, arrays)`` of the optimizer file ``path``, every check of a model file passed.
+
+    ``check(meta, declared)``, if given, runs before any array is read:
+    ``declared`` holds, by name, each array's shape and dtype as the checked
+    table gives them (so a file for another model costs no reading).
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no optimizer state at {path!r}: a checkpoint is two files, "
                                 "the model's and the optimizer's beside it")
     with open_archive(path, parse=parse_optimizer_description) as archive:
-        return archive.description["layers"][0], archive.read_arrays()
+        meta = archive.description["layers"][0]
+        if check is not None:
+            check(meta, {name: _Declared(tuple(entry["shape"]), np.dtype(entry["dtype"]))
+                         for name, entry in archive.description["arrays"].items()})
+        return meta, archive.read_arrays()
+
+
+class _Declared(NamedTuple):
+    """An array's shape and dtype as a file's table declares them (checked against its header)."""
+
+    shape: tuple
+    dtype: np.dtype
 
 
 def parse_optimizer_description(raw: bytes, path) -> dict:

@@ -211,3 +211,22 @@ def test_a_model_file_that_is_a_pipe_or_a_folder_is_refused(tmp_path):
         os.mkfifo(tmp_path / "pipe.npz")                        # opening it would block
         with pytest.raises(ModelFileError, match="not a regular file"):
             convnet.load(tmp_path / "pipe.npz")
+
+
+@pytest.mark.parametrize("change, match", [
+    (array_put("7.weight/velocity", np.zeros(2)), r"'7\.weight', which is not a parameter"),
+    (array_put("1.weight/velocity", np.zeros(3)), r"has shape \(3,\) and dtype float64"),
+])
+def test_state_for_another_model_is_refused_before_its_arrays_are_read(saved, monkeypatch,
+                                                                      change, match):
+    from convnet._archive import ModelArchive
+
+    rewrite(saved[1], change)
+    original = ModelArchive.read_arrays
+
+    def read_arrays(archive):
+        if archive.path.endswith("optimizer.npz"):
+            raise AssertionError("the optimizer file's arrays were read before the check")
+        return original(archive)
+    monkeypatch.setattr(ModelArchive, "read_arrays", read_arrays)
+    refused(saved[0], SGD(0.1, momentum=0.9), match)
