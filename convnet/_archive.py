@@ -38,8 +38,9 @@ import numpy as np
 
 from ._description import nesting_depth, parse_description
 from ._members import check_members, index_members, read_array, read_description
-from ._modelfile import (FORMAT, MAX_DEPTH, MAX_DESCRIPTION_BYTES, MAX_NESTING, MAX_TOTAL_BYTES,
-                         META_KEY, VERSION, ModelFileError, digest, mib, refuse)
+from ._modelfile import (FORMAT, MAX_DEPTH, MAX_DESCRIPTION_BYTES, MAX_MEMBERS, MAX_NESTING,
+                         MAX_TOTAL_BYTES, META_KEY, VERSION, ModelFileError, digest, mib,
+                         refuse)
 from ._validate import fail
 
 try:                                   # POSIX: a save in progress holds a lock on its file
@@ -162,8 +163,37 @@ def _damage_reported(path):
         refuse(path, f"damaged or truncated archive ({type(exc).__name__}: {exc})")
 
 
+def _declared_members(file) -> int | None:
+    """How many members the zip's end record (or its zip64 record) declares; None if none.
+
+    The end record is the last 22 bytes before a comment of at most 65,535;
+    with 0xFFFF members the count is in the zip64 record its locator, the 20
+    bytes before it, points to (PKWARE APPNOTE 4.3.14-4.3.16).
+    """
+    size = file.seek(0, os.SEEK_END)
+    file.seek(max(0, size - (22 + 0xFFFF)))
+    tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    count = int.from_bytes(tail[at + 10:at + 12], "little")
+    locator = tail[max(0, at - 20):at]
+    if count != 0xFFFF or not locator.startswith(b"PK\x06\x07"):
+        return count
+    file.seek(int.from_bytes(locator[8:16], "little"))
+    record = file.read(56)
+    if len(record) < 56 or not record.startswith(b"PK\x06\x06"):
+        return None
+    return int.from_bytes(record[32:40], "little")
+
+
 def _open_zip(file, path) -> zipfile.ZipFile:
     """The zip archive in ``file``, or a ModelFileError saying what the file is instead."""
+    count = _declared_members(file)
+    if count is not None and count > MAX_MEMBERS:
+        refuse(path, f"its zip directory declares {count:,} members; a model file has at most "
+                     f"{MAX_MEMBERS:,}")
+    file.seek(0)
     try:
         return zipfile.ZipFile(file)
     except Exception as exc:  # noqa: BLE001 - see _damage_reported

@@ -50,6 +50,11 @@ RATIO_FLOOR = 1 << 20
 # A .npy header describes dtype, order and shape in about 120 bytes; NumPy
 # itself refuses headers over 10,000 bytes.
 MAX_NPY_HEADER = 10_000
+# Members of a model file: one per array, and the description.  A 1,000-layer
+# network has a few thousand; zipfile makes a Python object of some 700 bytes per
+# member of the directory, so the count the zip's end record declares is checked
+# before zipfile reads the directory.
+MAX_MEMBERS = 100_000
 
 
 class ModelFileError(ValueError):

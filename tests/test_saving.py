@@ -319,3 +319,25 @@ def _walk(layers):
         yield None, layer
         for _, child in layer.children():
             yield from _walk([child])
+
+
+def test_a_zip_directory_declaring_too_many_members_is_refused_before_it_is_read(saved):
+    # zipfile would build an object for each member of the directory, so the count is
+    # checked first.  The end record holds at most 65,535; past that, 0xFFFF sends the
+    # reader to a zip64 record that its locator, the 20 bytes before the end record,
+    # points to (PKWARE APPNOTE 4.3.14-4.3.16).  Here such a record declares 200,000.
+    import struct
+
+    _, path = saved
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    _, _, _, _, size, offset = struct.unpack("<HHHHII", bytes(data[end + 4:end + 20]))
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, 200_000, 200_000,
+                                         size, offset)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, end, 1)     # the record's offset
+    data[end + 8:end + 12] = struct.pack("<HH", 0xFFFF, 0xFFFF)
+    data[end:end] = record + locator
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="its zip directory declares 200,000 members; a "
+                                             "model file has at most 100,000"):
+        convnet.load(path)
