@@ -55,6 +55,37 @@ def test_load_state_dict_converts_to_the_layers_dtype_and_changes_nothing_on_err
     assert net.parameters()["0.weight"].tolist() == [[1.0, 2.0]]
 
 
+@pytest.mark.parametrize("count, match", [
+    (np.array(np.nan), "a count: whole numbers from 0"),
+    (np.array(2.7), "a count: whole numbers from 0"),
+    (np.array(-1), "a count: whole numbers from 0"),
+    (np.array(1e30), "a count: whole numbers from 0"),
+])
+def test_a_count_that_is_not_one_is_refused_not_wrapped(count, match):
+    # NaN and 1e30 used to become -9223372036854775808 when cast to int64, 2.7 became 2.
+    net = model()
+    state = interop.state_dict(net)
+    before = state["1.num_batches_tracked"].copy()
+    state["1.num_batches_tracked"] = count
+    with pytest.raises(ValueError, match=r"state\['1.num_batches_tracked'\] must be " + match):
+        interop.load_state_dict(net, state)
+    assert net.state()["1.num_batches_tracked"] == before               # nothing changed
+    state["1.num_batches_tracked"] = np.array(7.0)                      # a whole float is fine
+    interop.load_state_dict(net, state)
+    assert net.state()["1.num_batches_tracked"] == 7
+
+
+def test_a_float_beyond_the_layers_dtype_is_refused_not_made_infinite():
+    net = convnet.Sequential(L.Dense(2, 1, rng=0, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"state\['0.weight'\] must be numbers within "
+                                         r"float32's range; got values up to 1e\+300"):
+        interop.load_state_dict(net, {"0.weight": np.array([[1e300, 0.0]]),
+                                      "0.bias": np.zeros(1)})
+    interop.load_state_dict(net, {"0.weight": np.array([[np.inf, 0.0]]),   # inf stays inf
+                                  "0.bias": np.zeros(1)})
+    assert np.isinf(net.parameters()["0.weight"][0, 0])
+
+
 def test_a_safetensors_file_worked_out_by_hand(tmp_path):
     path = tmp_path / "w.safetensors"
     interop.write_safetensors(path, {"w": np.array([1.0, 2.0], np.float32)})

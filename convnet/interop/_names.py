@@ -107,16 +107,37 @@ def load_state_dict(model, state) -> None:
         if value.shape != current.shape:
             fail(f"state[{name!r}]", f"of shape {current.shape}", value,
                  given=f"shape {value.shape}")
-        arrays[name] = value
+        arrays[name] = _converted(value, current.dtype, name)
     for name, (where, key, current) in targets.items():       # all checked: now copy
-        if name not in arrays:
-            continue
-        where[key] = arrays[name].astype(current.dtype, copy=True)
+        if name in arrays:
+            where[key] = arrays[name]
 
 
 def _as_array(value, name: str) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):       # a torch.Tensor
-        value = value.detach().cpu().numpy()
+        if getattr(value, "is_meta", False):
+            fail(f"state[{name!r}]", "a tensor holding numbers", value, error=TypeError,
+                 given="a meta tensor (a shape without data)")
+        value = value.detach().cpu()
+        if value.is_floating_point() and str(value.dtype) == "torch.bfloat16":
+            value = value.float()                                 # exact; NumPy has no bfloat16
+        value = value.numpy()
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
         fail(f"state[{name!r}]", "an array of real numbers", value, error=TypeError)
     return value
+
+
+def _converted(value: np.ndarray, dtype, name: str) -> np.ndarray:
+    """``value`` as a new array of ``dtype``, refused where that would change a number's kind:
+    a count (an integer dtype) must hold whole numbers >= 0, a float must stay finite."""
+    if np.dtype(dtype).kind in "iu":
+        whole = value.dtype.kind in "iu" or bool(np.all(np.isfinite(value) & (value % 1 == 0)))
+        if not whole or value.size and (value.min() < 0 or value.max() >= 2 ** 63):
+            fail(f"state[{name!r}]", "a count: whole numbers from 0", value)
+        return value.astype(dtype)
+    with np.errstate(over="ignore"):
+        converted = value.astype(dtype, copy=True)
+    if np.any(np.isinf(converted) & np.isfinite(value)):
+        fail(f"state[{name!r}]", f"numbers within {np.dtype(dtype).name}'s range", value,
+             given=f"values up to {np.max(np.abs(value[np.isfinite(value)])):.3g}")
+    return converted

@@ -265,3 +265,16 @@ def test_padding_modules_fold_into_the_layer_they_pad():
     assert model.layers[0].padding == ((2, 1), (1, 0)) and model.layers[0].padding_mode == "reflect"
     x = np.random.default_rng(0).normal(size=(2, 2, 5, 5))
     close(model.forward(x), module(tensor(x)).detach().numpy(), 1e-10, "folded padding")
+
+
+def test_bfloat16_tensors_load_exactly_and_meta_tensors_are_refused_by_name():
+    # Checkpoints from the hub are often bfloat16, which NumPy lacks: widened to float32
+    # (exact), then to the layer's dtype.  A meta tensor has a shape and no numbers.
+    net = convnet.Sequential(L.Dense(2, 1, rng=0, dtype=np.float32))
+    weight = torch.tensor([[1.5, -0.25]], dtype=torch.bfloat16)
+    interop.load_state_dict(net, {"0.weight": weight, "0.bias": torch.zeros(1)})
+    assert net.parameters()["0.weight"].tolist() == [[1.5, -0.25]]
+    with pytest.raises(TypeError, match=r"state\['0.weight'\] must be a tensor holding "
+                                        r"numbers; got a meta tensor"):
+        interop.load_state_dict(net, {"0.weight": torch.empty(1, 2, device="meta"),
+                                      "0.bias": torch.zeros(1)})
