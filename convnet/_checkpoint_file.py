@@ -32,6 +32,7 @@ from ._modelfile import FORMAT, MAX_TOTAL_BYTES, VERSION, mib, refuse, shown
 __all__ = ["KIND", "read_optimizer_file", "parse_optimizer_description", "check_against"]
 
 KIND = "convnet-optimizer-state"
+MAX_EPOCH = 10 ** 9             # epochs a checkpoint may count (fit's epochs are ints too)
 HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "time")
 _META_KEYS = {"kind", "optimizer", "config", "initial_lr", "scalars", "epoch", "model",
               "history"}
@@ -104,6 +105,17 @@ def _real(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _float_like(value) -> bool:
+    """A real number a float holds: inf and NaN too (a History may hold them), not 10**400."""
+    if not _real(value):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
 def _number(value) -> bool:
     try:
         return _real(value) and math.isfinite(value)
@@ -123,7 +135,8 @@ def _check_meta(meta, path) -> None:
          "config", "an object of numbers, strings, true, false, null and lists of them"),
         (meta["initial_lr"] is None or (_number(meta["initial_lr"]) and meta["initial_lr"] > 0),
          "initial_lr", "null or a number > 0"),
-        (type(meta["epoch"]) is int and meta["epoch"] >= 1, "epoch", "an integer >= 1"),
+        (type(meta["epoch"]) is int and 1 <= meta["epoch"] <= MAX_EPOCH, "epoch",
+         f"an integer from 1 to {MAX_EPOCH:,}"),
         (isinstance(meta["model"], str) and _SHA256.fullmatch(meta["model"]), "model",
          "the 64 hex digits of the model's digest"),
         (isinstance(meta["scalars"], dict) and all(
@@ -152,16 +165,17 @@ def _check_history(history, epoch: int, path) -> None:
         refuse(path, f"its entry 'history' must be null or an object of the lists "
                      f"{list(HISTORY_KEYS)}; got {shown(history)}")
     epochs = history["epoch"]
-    if not all(type(e) is int for e in epochs) or (epochs and epochs[-1] != epoch):
-        refuse(path, f"its history's epochs {shown(epochs)} must be integers ending at the "
-                     f"checkpoint's epoch {epoch}")
+    if not all(type(e) is int for e in epochs) or (epochs and epochs[-1] != epoch) or \
+            (epochs and epochs[0] < 1) or any(b <= a for a, b in zip(epochs, epochs[1:])):
+        refuse(path, f"its history's epochs {shown(epochs)} must be integers from 1 up, "
+                     f"rising, ending at the checkpoint's epoch {epoch}")
     for key in HISTORY_KEYS[1:]:
         values = history[key]
         if len(values) != len(epochs) and not (key.startswith("val_") and not values):
             refuse(path, f"its history's {key!r} has {len(values)} entries for "
                          f"{len(epochs)} epochs")
         allowed_none = key not in ("loss", "time")
-        if not all(_real(v) or (allowed_none and v is None) for v in values):
+        if not all(_float_like(v) or (allowed_none and v is None) for v in values):
             refuse(path, f"its history's {key!r} must hold numbers"
                          + (" or null" if allowed_none else "") + f"; got {shown(values)}")
 

@@ -83,8 +83,11 @@ def array_put(name, value):
 @pytest.mark.parametrize("change, match", [
     (drop("epoch"), r"its entry must be a 'convnet-optimizer-state' object with exactly the keys"),
     (drop("history"), "exactly the keys"),
-    (put("epoch", "1"), r"its entry 'epoch' must be an integer >= 1; got '1'"),
-    (put("epoch", 0), r"its entry 'epoch' must be an integer >= 1; got 0"),
+    (put("epoch", "1"), r"its entry 'epoch' must be an integer from 1 to 1,000,000,000; "
+                        r"got '1'"),
+    (put("epoch", 0), r"its entry 'epoch' must be an integer from 1 to 1,000,000,000; got 0"),
+    (put("epoch", 10**30), r"its entry 'epoch' must be an integer from 1 to 1,000,000,000"),
+    (history_put("loss", [10**400]), r"its history's 'loss' must hold numbers; got"),
     (put("config", [0.1]), r"its entry 'config' must be an object"),
     (put("initial_lr", -1.0), r"its entry 'initial_lr' must be null or a number > 0"),
     (put("scalars", {"1.weight": {"step": "3"}}), r"its entry 'scalars' must be an object"),
@@ -94,8 +97,10 @@ def array_put(name, value):
     (history_put("loss", []), r"its history's 'loss' has 0 entries for 1 epochs"),
     (history_put("val_loss", [0.5, 0.4]), r"its history's 'val_loss' has 2 entries for 1 epochs"),
     (history_put("loss", [None]), r"its history's 'loss' must hold numbers; got"),
-    (history_put("epoch", [3]), r"its history's epochs \[3\] .*must be integers ending at "
-                                r"the checkpoint's epoch 1"),
+    (history_put("epoch", [3]), r"its history's epochs \[3\] .*must be integers from 1 up, "
+                                r"rising, ending at the checkpoint's epoch 1"),
+    (history_put("epoch", [-7, 1]), r"its history's epochs \[-7, 1\] .*must be integers from 1"),
+    (history_put("epoch", [1, 1]), r"its history's epochs \[1, 1\] .*must be .*rising"),
 ])
 def test_a_wrong_json_entry_is_named(saved, change, match):
     rewrite(saved[1], change)
