@@ -72,11 +72,12 @@ def load_state_dict(model, state) -> None:
     ------
     ValueError
         Naming the keys missing from ``state``, those that belong to no
-        array of the model, or a key whose shape differs, and nothing is
-        changed.
+        array of the model, a key whose shape differs, a count
+        (``num_batches_tracked``) that is not a whole number >= 0, or
+        numbers beyond the layer's dtype; nothing is changed.
     TypeError
         If ``model`` is not a Sequential, ``state`` not a dict, or a value
-        not an array of real numbers.
+        not an array of real numbers (a PyTorch meta tensor included).
 
     Examples
     --------
