@@ -117,10 +117,7 @@ def _float_like(value) -> bool:
 
 
 def _number(value) -> bool:
-    try:
-        return _real(value) and math.isfinite(value)
-    except OverflowError:                   # an integer too large for any float
-        return False
+    return _float_like(value) and math.isfinite(value)
 
 
 def _check_meta(meta, path) -> None:
