@@ -109,9 +109,9 @@ def load_state_dict(model, state) -> None:
             fail(f"state[{name!r}]", f"of shape {current.shape}", value,
                  given=f"shape {value.shape}")
         arrays[name] = _converted(value, current.dtype, name)
-    for name, (where, key, current) in targets.items():       # all checked: now copy
-        if name in arrays:
-            where[key] = arrays[name]
+    for name, array in arrays.items():                         # all checked: now copy
+        where, key, _ = targets[name]
+        where[key] = array
 
 
 def _as_array(value, name: str) -> np.ndarray:
@@ -120,7 +120,7 @@ def _as_array(value, name: str) -> np.ndarray:
             fail(f"state[{name!r}]", "a tensor holding numbers", value, error=TypeError,
                  given="a meta tensor (a shape without data)")
         value = value.detach().cpu()
-        if value.is_floating_point() and str(value.dtype) == "torch.bfloat16":
+        if str(value.dtype) == "torch.bfloat16":
             value = value.float()                                 # exact; NumPy has no bfloat16
         value = value.numpy()
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
