@@ -98,7 +98,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     options = avg_options(count_include_pad, divisor_override)
     # zeros on the padding and on the overhang of ceil_mode's last window (PyTorch's ceil rule)
     sums = receptive_fields(pad(x, window.reach()), window).sum(axis=(4, 5))  # ⊞A, (N, C, Ho, Wo)
-    z = (sums / divisors(x.shape[2:], window, *options)).astype(x.dtype)  # Eq. 8.22, D.1
+    divisor = divisors(x.shape[2:], window, *options)               # kh*kw, or one per window
+    z = (sums / divisor).astype(x.dtype, copy=False)                 # Eq. 8.22, D.1
     if return_saved:
         return z, Saved(ENGINE, "avg_pool2d", avg_key(x, window, *options), ())
     return z
@@ -112,7 +113,8 @@ def avg_pool2d_backward(dz, x, kernel_size, stride=None, padding=0, ceil_mode=Fa
     options = avg_options(count_include_pad, divisor_override)
     if saved is not None:
         saved_contents(saved, "avg_pool2d", ENGINE, avg_key(x, window, *options))
-    share = (dz / divisors(x.shape[2:], window, *options)).astype(dz.dtype)  # dLZ/d, Eq. D.2
+    divisor = divisors(x.shape[2:], window, *options)               # kh*kw, or one per window
+    share = (dz / divisor).astype(dz.dtype, copy=False)             # dLZ/d, Eq. D.2
     dxp = padded_zeros(x.shape, window.reach(), dz.dtype)           # (N, C, Hp, Wp)
     for i, j in window.offsets():                                   # offset (i, j) of every window
         dxp[(..., *window.tap(i, j))] += share     # P8.3: dA = lw ⊠ dLZ; overlaps add up
