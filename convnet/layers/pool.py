@@ -40,10 +40,6 @@ class _Pool2D(Layer):
         return (channels, *output_shape2d((height, width), self.kernel_size, self.stride,
                                           self.padding, self.dilation, self.ceil_mode))
 
-    def _options(self) -> tuple:
-        """The functional arguments after ``padding``."""
-        return (self.ceil_mode,)
-
     def _pool(self, pool, x):
         """The functional forward ``pool`` with its record; the previous record is let go first."""
         return self._forward_saving(pool, x, self.kernel_size, self.stride, self.padding,
