@@ -14,6 +14,7 @@ from ..layers import (AvgPool2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer,
                       ProductBiasConv2D)
 from .._summary import top_level
 from ..model import Sequential, Summary
+from ..window import pool_window
 from ._blocks import Equations, Explanation, Note, Step, Table, _tex_escape
 from ._expressions import Chain, Dims, Int, Numbers, Prod, Sum, Sym
 from ._common import _size_rows
@@ -284,13 +285,12 @@ def _conv_row(cls, config, shape, where, counters):
 def _pool_row(cls, config, shape, where, counters):
     """The row of a max or average pooling layer: its size formula, no parameters."""
     c, h, w = _chw(shape, where)
-    kernel = int_pair(config["kernel_size"], "kernel_size", minimum=1)
-    stride = int_pair(config.get("stride") or kernel, "stride", minimum=1)
     padding = config.get("padding", 0)
-    pads = normalize_padding(padding, kernel)
     ceil = config.get("ceil_mode", False)                # PyTorch's ceil_mode rounds up
-    dilation = int_pair(config.get("dilation", 1), "dilation", minimum=1)
-    out_hw = output_shape2d((h, w), kernel, stride, pads, dilation, ceil)
+    window = pool_window((h, w), config["kernel_size"], config.get("stride"), padding, ceil,
+                         config.get("dilation", 1))
+    kernel, stride, pads, dilation, out_hw = (window.kernel, window.stride, window.pads,
+                                              window.dilation, window.out)
     formula = _formula_cell((h, w), kernel, stride, pads, dilation, out_hw, ceil)
     kind = "max" if issubclass(cls, MaxPool2D) else "avg"
     extra = f", D={_pair_text(dilation)}" if dilation != (1, 1) else ""
