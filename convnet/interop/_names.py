@@ -19,8 +19,6 @@ from ..layers.base import walk
 
 __all__ = ["state_dict", "load_state_dict", "model_of"]
 
-COUNTER = "num_batches_tracked"
-
 
 def model_of(model, name: str = "model"):
     """``model`` if it is a :class:`convnet.Sequential`, else a TypeError naming ``name``."""
@@ -90,12 +88,13 @@ def load_state_dict(model, state) -> None:
     model = model_of(model)
     if not isinstance(state, dict):
         fail("state", "a dict of names to arrays (a state_dict)", state, error=TypeError)
-    targets = {}
+    targets, optional = {}, set()
     for path, layer in walk(enumerate(model.layers)):
         for kind in ("params", "state"):
             for key, value in getattr(layer, kind).items():
                 targets[f"{path}.{key}"] = (getattr(layer, kind), key, value)
-    optional = {name for name in targets if name.endswith(f".{COUNTER}")}
+        optional.update(f"{path}.{key}" for key in getattr(layer, "optional_state", ())
+                        if key in layer.state)      # as model files: may be absent (count kept)
     missing, unknown = set(targets) - set(state) - optional, set(state) - set(targets)
     if missing or unknown:
         fail("state", "the model's array names (convnet.interop.state_dict(model))",
