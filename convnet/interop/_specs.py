@@ -54,7 +54,7 @@ def _symmetric(pads) -> bool:
 def _not_default(**options) -> dict:
     """The options that differ from PyTorch's defaults (as a student would write the call)."""
     defaults = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True,
-                    padding_mode="zeros", output_padding=(0, 0))
+                    padding_mode="zeros", output_padding=(0, 0), track_running_stats=True)
     return {key: value for key, value in options.items()
             if key not in defaults or value not in (defaults[key], ((0, 0), (0, 0)))}
 
@@ -127,11 +127,9 @@ def _global(kind: str):
 
 def _norm(kind: str):
     def make(layer, where) -> Spec:
-        options = dict(eps=layer.eps, momentum=layer.momentum, affine=layer.affine)
-        if not layer.track_running_stats:          # PyTorch's default True goes unsaid
-            options["track_running_stats"] = False
-        if not layer.bias:                         # likewise bias=True (keyword only there)
-            options["bias"] = False
+        options = dict(eps=layer.eps, momentum=layer.momentum, affine=layer.affine,
+                       **_not_default(track_running_stats=layer.track_running_stats,
+                                      bias=layer.bias))     # bias: keyword only there
         return Spec(f"nn.{kind}", (layer.num_features,), options, typed=True)
     return make
 
@@ -166,7 +164,7 @@ _MAKERS = {
     L.BatchNorm1D: _norm("BatchNorm1d"),
     L.GroupNorm: lambda layer, where: Spec("nn.GroupNorm", (layer.num_groups, layer.num_channels),
                                            dict(eps=layer.eps, affine=layer.affine,
-                                                **({} if layer.bias else {"bias": False})),
+                                                **_not_default(bias=layer.bias)),
                                            typed=True),
     L.ZeroPadShortcut: lambda layer, where: Spec(
         "ZeroPadShortcut", (layer.in_channels, layer.out_channels), dict(stride=layer.stride)),
