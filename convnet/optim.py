@@ -23,7 +23,7 @@ import numpy as np
 
 from ._optim_adaptive import AdaGrad, RMSprop
 from ._optim_base import Optimizer, checked_betas
-from ._validate import fail, real_number
+from ._validate import boolean, fail, real_number
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "AdaGrad"]
 
@@ -141,9 +141,7 @@ class Adam(Optimizer):
         self.betas = checked_betas(betas)
         self.eps = real_number(eps, "eps", minimum=0.0)       # 0 allowed, as in PyTorch
         self.weight_decay = real_number(weight_decay, "weight_decay", minimum=0.0)
-        if not isinstance(amsgrad, (bool, np.bool_)):
-            fail("amsgrad", "True or False", amsgrad, error=TypeError)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = boolean(amsgrad, "amsgrad")
 
     def config(self):
         return dict(lr=self.lr, betas=self.betas, eps=self.eps, weight_decay=self.weight_decay,
