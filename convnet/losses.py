@@ -166,15 +166,14 @@ class SoftmaxCrossEntropy(Loss):
                  self.weight, given=f"shape {self.weight.shape}")
         labels = np.asarray(target) if target is not None else None
         plain = self.weight is None and self.label_smoothing == 0 and self.reduction == "mean"
-        log_p = None
         if labels is not None and labels.ndim == 1:   # class labels: t is one-hot
-            labels = class_labels(labels, n, k)
+            t = class_labels(labels, n, k)
             log_p = log_softmax(logits, axis=1)                              # (N, K)
             if plain:
-                self._cache = (np.exp(log_p), labels, n)
-                return float(-log_p[np.arange(n), labels].sum() / n) + 0.0   # no "-0.0"
-        t = self._target(target, logits) if log_p is None else labels
-        if log_p is None:
+                self._cache = (np.exp(log_p), t, n)
+                return float(-log_p[np.arange(n), t].sum() / n) + 0.0        # no "-0.0"
+        else:
+            t = self._target(target, logits)
             if np.any(t < 0) or not np.allclose(t.sum(axis=1), 1.0, atol=1e-6):
                 fail("target", "rows that are probability distributions (one-hot or soft "
                      "labels, non-negative, summing to 1)", target, given="other rows")
@@ -194,13 +193,11 @@ class SoftmaxCrossEntropy(Loss):
             c = np.zeros((n, k), dtype)
             c[np.arange(n), t] = (1 - eps) * w[t]
             c += eps / k * w
-            total = w[t].sum()
+            total = n if self.weight is None else w[t].sum()  # the labels' total weight
         else:                                                 # rows (one-hot or soft)
             c = w * ((1 - eps) * t + eps / k)
             total = n
-        if self.reduction == "sum":
-            return c, 1.0
-        return c, (total if self.weight is not None and t.ndim == 1 else n)
+        return c, (1.0 if self.reduction == "sum" else total)
 
     def backward(self) -> np.ndarray:
         p, t, divisor = self._saved()
