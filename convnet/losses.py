@@ -8,6 +8,8 @@ backpropagation.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._validate import fail, integer, one_of, real_array, real_number
@@ -73,7 +75,12 @@ class Loss:
         return {}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        """The class and the settings that differ from its defaults (as a student would write)."""
+        defaults = {name: parameter.default for name, parameter in
+                    inspect.signature(type(self)).parameters.items()}
+        changed = [f"{key}={value!r}" for key, value in self.config().items()
+                   if key not in defaults or value != defaults[key]]
+        return f"{type(self).__name__}({', '.join(changed)})"
 
     def _saved(self):
         if self._cache is None:
@@ -144,11 +151,6 @@ class SoftmaxCrossEntropy(Loss):
         weight = None if self.weight is None else self.weight.tolist()
         return dict(weight=weight, reduction=self.reduction,
                     label_smoothing=self.label_smoothing)
-
-    def __repr__(self) -> str:
-        changed = {k: v for k, v in self.config().items()
-                   if v != dict(weight=None, reduction="mean", label_smoothing=0.0)[k]}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def forward(self, prediction, target) -> float:
         """The loss; labels, no weight, no smoothing: ``-(1/N) sum_n log p[n, y_n]``.
@@ -239,9 +241,6 @@ class MSELoss(Loss):
 
     def config(self) -> dict:
         return dict(reduction=self.reduction)
-
-    def __repr__(self) -> str:
-        return "MSELoss()" if self.reduction == "mean" else f"MSELoss(reduction={self.reduction!r})"
 
     def forward(self, prediction, target) -> float:
         y = real_array(prediction, "prediction", ndim=(1, 2, 3, 4))
