@@ -92,6 +92,31 @@ def test_the_zero_pad_shortcut_by_hand_and_by_finite_differences():
     assert report.passed, str(report)
 
 
+def _channels_first(a):
+    """``a`` (N, C, H, W) with the same values, stored channels first (as convolutions hand on)."""
+    return np.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1)
+
+
+@pytest.mark.parametrize("layer", [L.ZeroPadShortcut(2, 3, stride=2), L.GlobalAvgPool2D()],
+                         ids=lambda layer: type(layer).__name__)
+def test_layers_without_an_engine_keep_the_maps_channels_first(layer):
+    # Same numbers whatever the memory order; a channels-first x gives a channels-first y
+    # (ZeroPadShortcut) and dx, so that a ResNet's passes never mix the two orders.
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 2, 5, 5))
+    y = layer.forward(x)
+    dy = rng.normal(size=y.shape)
+    dx = layer.backward(dy)
+    y_cf = layer.forward(_channels_first(x))
+    dx_cf = layer.backward(_channels_first(dy) if dy.ndim == 4 else dy)
+    np.testing.assert_array_equal(y_cf, y)
+    np.testing.assert_array_equal(dx_cf, dx)
+    assert dx_cf.swapaxes(0, 1).flags.c_contiguous
+    assert dx.flags.c_contiguous
+    if y.ndim == 4:
+        assert y_cf.swapaxes(0, 1).flags.c_contiguous and y.flags.c_contiguous
+
+
 def test_a_small_resnet_with_batch_norm_learns_the_digits():
     (x_train, y_train), (x_test, y_test) = load_digits()
     model = zoo.digits_resnet(seed=0)

@@ -180,14 +180,18 @@ class GlobalAvgPool2D(Layer):
 
     def forward(self, x):
         x = self._input(x, ndim=4)
-        self._keep((x.shape, x.dtype))
+        # dx is stored in x's memory order: channels first after a convolution of the fast
+        # engine, so that the layers before walk x and dx the same way.
+        self._keep((x.shape, x.dtype, x.strides[1] > x.strides[0]))
         return x.mean(axis=(2, 3))  # (N, C)
 
     def backward(self, dy):
-        x_shape, dtype = self._saved()
-        dy = self._grad_output(dy, x_shape[:2], dtype)
-        share = dy / (x_shape[2] * x_shape[3])                                 # (N, C)
-        return np.broadcast_to(share[:, :, None, None], x_shape).copy()      # (N, C, H, W)
+        (n, c, h, w), dtype, channels_first = self._saved()
+        dy = self._grad_output(dy, (n, c), dtype)
+        share = dy / (h * w)                                                   # (N, C)
+        if channels_first:
+            return np.broadcast_to(share.T[:, :, None, None], (c, n, h, w)).copy().swapaxes(0, 1)
+        return np.broadcast_to(share[:, :, None, None], (n, c, h, w)).copy()  # (N, C, H, W)
 
 
 class GlobalMaxPool2D(Layer):

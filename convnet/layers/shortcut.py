@@ -78,7 +78,9 @@ class ZeroPadShortcut(Layer):
                  given=f"shape {x.shape}")
         sh, sw = self.stride
         kept = x[:, :, ::sh, ::sw]                                  # (N, C, Ho, Wo), Eq. B.6
-        y = np.zeros((x.shape[0], self.out_channels, *kept.shape[2:]), x.dtype)
+        # y and dx keep the memory order of x and dy (zeros_like's order "K"): channels first
+        # in a network of the fast engine's convolutions, whose next passes then run in order.
+        y = np.zeros_like(x, shape=(x.shape[0], self.out_channels, *kept.shape[2:]))
         y[:, :self.in_channels] = kept                                    # (N, F, Ho, Wo)
         self._keep((x.shape, x.dtype))
         return y
@@ -87,6 +89,6 @@ class ZeroPadShortcut(Layer):
         shape, dtype = self._saved()
         (sh, sw), (n, c, h, w) = self.stride, shape
         dy = self._grad_output(dy, (n, self.out_channels, -(-h // sh), -(-w // sw)), dtype)
-        dx = np.zeros(shape, dtype)                                    # (N, C, H, W)
+        dx = np.zeros_like(dy, shape=shape)                            # (N, C, H, W)
         dx[:, :, ::sh, ::sw] = dy[:, :c]      # Eq. B.7: the appended maps depend on no input
         return dx
