@@ -97,9 +97,10 @@ def _channels_first(a):
     return np.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1)
 
 
-@pytest.mark.parametrize("layer", [L.ZeroPadShortcut(2, 3, stride=2), L.GlobalAvgPool2D()],
+@pytest.mark.parametrize("layer", [L.ZeroPadShortcut(2, 3, stride=2), L.GlobalAvgPool2D(),
+                                   L.Concat(L.ReLU(), L.ZeroPadShortcut(2, 3, stride=1))],
                          ids=lambda layer: type(layer).__name__)
-def test_layers_without_an_engine_keep_the_maps_channels_first(layer):
+def test_layers_without_a_functional_pair_keep_the_maps_channels_first(layer):
     # Same numbers whatever the memory order; a channels-first x gives a channels-first y
     # (ZeroPadShortcut) and dx, so that a ResNet's passes never mix the two orders.
     rng = np.random.default_rng(3)

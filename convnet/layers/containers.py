@@ -271,7 +271,12 @@ class Concat(Container):
             fail("x", "an input that every branch maps to outputs of the same N, H and W "
                  "(they are joined along the channels, axis 1)", x,
                  given=f"shape {np.shape(x)}: the branches give {', '.join(map(str, shapes))}")
-        y = np.concatenate(outputs, axis=1)                                 # Eq. B.4
+        # Stored in the first branch's memory order (channels first after the fast engine's
+        # convolutions), so that the passes after it walk y as they walked the branches.
+        joined = np.empty_like(outputs[0], np.result_type(*outputs),
+                               shape=(shapes[0][0], sum(z.shape[1] for z in outputs),
+                                      *shapes[0][2:]))
+        y = np.concatenate(outputs, axis=1, out=joined)                     # Eq. B.4
         self._keep((y.shape, y.dtype, [z.shape[1] for z in outputs]))
         return y
 
@@ -280,7 +285,7 @@ class Concat(Container):
         dy = self._grad_output(dy, shape, dtype)
         dx, start = None, 0
         for branch, count in zip(self.branches, channels):
-            part = np.ascontiguousarray(dy[:, start:start + count])    # Eq. B.4: its channels
+            part = dy[:, start:start + count].copy(order="K")         # Eq. B.4: its channels
             start += count
             grad = run_backward(branch, part, input_gradient)
             if input_gradient:
