@@ -75,6 +75,23 @@ def test_a_count_that_is_not_one_is_refused_not_wrapped(count, match):
     assert net.state()["1.num_batches_tracked"] == 7
 
 
+def test_a_negative_running_variance_is_refused_as_a_model_file_refuses_it():
+    # It used to load, and batch norm in evaluation then took the square root of eps - 0.5.
+    net = model()
+    state = interop.state_dict(net)
+    state["1.running_var"] = np.array([1.0, -0.5])
+    state["0.weight"] = state["0.weight"] + 1.0
+    with pytest.raises(ValueError, match=r"state must be running statistics the layers can "
+                                         r"hold; got layer 1: BatchNorm2D\(num_features=2, .*\) has a "
+                                         r"negative running_var \(-0.5\)"):
+        interop.load_state_dict(net, state)
+    assert net.state()["1.running_var"].tolist() == [1.0, 1.0]         # nothing changed
+    assert not np.array_equal(net.parameters()["0.weight"], state["0.weight"])
+    state["1.running_var"] = np.array([1.0, 0.0])                      # zero is a variance
+    interop.load_state_dict(net, state)
+    assert net.state()["1.running_var"].tolist() == [1.0, 0.0]
+
+
 def test_a_float_beyond_the_layers_dtype_is_refused_not_made_infinite():
     net = convnet.Sequential(L.Dense(2, 1, rng=0, dtype=np.float32))
     with pytest.raises(ValueError, match=r"state\['0.weight'\] must be numbers within "

@@ -71,8 +71,9 @@ def load_state_dict(model, state) -> None:
     ValueError
         Naming the keys missing from ``state``, those that belong to no
         array of the model, a key whose shape differs, a count
-        (``num_batches_tracked``) that is not a whole number >= 0, or
-        numbers beyond the layer's dtype; nothing is changed.
+        (``num_batches_tracked``) that is not a whole number >= 0, a
+        negative ``running_var``, or numbers beyond the layer's dtype;
+        nothing is changed.
     TypeError
         If ``model`` is not a Sequential, ``state`` not a dict, or a value
         not an array of real numbers (a PyTorch meta tensor included).
@@ -88,8 +89,8 @@ def load_state_dict(model, state) -> None:
     model = model_of(model)
     if not isinstance(state, dict):
         fail("state", "a dict of names to arrays (a state_dict)", state, error=TypeError)
-    targets, optional = {}, set()
-    for path, layer in walk(enumerate(model.layers)):
+    targets, optional, layers = {}, set(), list(walk(enumerate(model.layers)))
+    for path, layer in layers:
         for kind in ("params", "state"):
             for key, value in getattr(layer, kind).items():
                 targets[f"{path}.{key}"] = (getattr(layer, kind), key, value)
@@ -108,6 +109,12 @@ def load_state_dict(model, state) -> None:
             fail(f"state[{name!r}]", f"of shape {current.shape}", value,
                  given=f"shape {value.shape}")
         arrays[name] = _converted(value, current.dtype, name)
+    for path, layer in layers:                  # statistics a layer cannot hold, as model files
+        problem = getattr(layer, "state_problem", None)
+        state = {key: arrays.get(f"{path}.{key}", value) for key, value in layer.state.items()}
+        if problem is not None and (text := problem(state)) is not None:
+            fail("state", "running statistics the layers can hold", None,
+                 given=f"layer {path}: {text}")
     for name, array in arrays.items():                         # all checked: now copy
         where, key, _ = targets[name]
         where[key] = array

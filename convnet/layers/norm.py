@@ -91,10 +91,11 @@ class _BatchNorm(Layer):
                     affine=self.affine, track_running_stats=self.track_running_stats,
                     **_bias_config(self))
 
-    def state_problem(self) -> str | None:
-        """Why state read from a file cannot be this layer's (None if it can): a variance below
-        zero, or a negative count of batches."""
-        var, count = self.state.get("running_var"), self.state.get("num_batches_tracked")
+    def state_problem(self, state=None) -> str | None:
+        """Why ``state`` (default: the layer's own, as read from a file) cannot be this layer's,
+        or None if it can: a variance below zero, or a negative count of batches."""
+        state = self.state if state is None else state
+        var, count = state.get("running_var"), state.get("num_batches_tracked")
         if var is not None and np.any(var < 0):
             return f"{self!r} has a negative running_var ({float(np.min(var))})"
         if count is not None and count < 0:
