@@ -93,6 +93,21 @@ def test_pool_problem_set_1_3(capsys):
     assert "mean = (1 + 2 + 5 + 6)/4 = 3.5" in out
 
 
+def test_pool_options(capsys):
+    out, _ = run(capsys, "explain", "pool", "--x", "1 3 5", "--size", "2", "--padding", "1",
+                 "--kind", "avg", "--ceil-mode", "--exclude-padding")
+    # By hand: x padded to 3x5; ceil((1 + 2 - 2)/2) + 1 = 2 rows of windows and 3 columns,
+    # but the last of each would start in the padding and is dropped (PyTorch's rule), so
+    # 1x2 windows: [0 0; 0 1] and [0 0; 3 5], divided by the pixels of x they hold.
+    assert "ceil_mode" in out and "(they do not count in the mean)" in out
+    assert "  mean = (0 + 0 + 0 + 1)/1 = 1\n" in out
+    assert "  mean = (0 + 0 + 3 + 5)/2 = 4\n" in out
+    assert "P (1x2) =\n  [ 1  4 ]" in out
+    out, _ = run(capsys, "explain", "pool", "--x", "1 2 3 4 5; 6 7 8 9 10; 11 12 13 14 15",
+                 "--size", "2", "--dilation", "2")
+    assert "maximum = max(1, 3, 11, 13) = 13" in out and "max(3, 5, 13, 15) = 15" in out
+
+
 def test_size_alexnet_first_layer(capsys):
     out, _ = run(capsys, "explain", "size", "--n", "227", "--kernel", "11", "--stride", "4")
     assert "  o = (227 + 2·0 - 11)/4 + 1 = 216/4 + 1 = 54 + 1 = 55\n" in out

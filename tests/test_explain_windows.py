@@ -5,9 +5,11 @@ exercise 3; problem set 1.3-1.4); for random inputs every written-out sum is
 evaluated back and compared with the library's result.
 """
 
+import functools
+
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import convnet
 from convnet import explain, functional
@@ -166,13 +168,21 @@ def test_problem_set_1_4_average_pooling():
 
 
 @given(pool_configs(max_batch=1, max_channels=1, max_kernel=3, max_stride=3, extra=3),
-       st.sampled_from(["max", "avg"]))
-def test_random_pooling_matches_the_library(cfg, kind):
+       st.sampled_from(["max", "avg"]), st.booleans(), st.sampled_from([1, 2]), st.booleans())
+def test_random_pooling_matches_the_library(cfg, kind, ceil_mode, dilation, include_pad):
     x = quarters(cfg["seed"], cfg["x_shape"][2:])
-    library = functional.max_pool2d if kind == "max" else functional.avg_pool2d
-    expected = library(x[None, None], cfg["kernel_size"], cfg["stride"], cfg["padding"])[0, 0]
-    explanation = explain.pool2d(x, cfg["kernel_size"], cfg["stride"], cfg["padding"], kind,
-                                 max_terms=None, decimals=6)
+    geometry = (cfg["kernel_size"], cfg["stride"], cfg["padding"])
+    if kind == "max":
+        options = dict(dilation=dilation, ceil_mode=ceil_mode)
+        library = functools.partial(functional.max_pool2d, **options)
+    else:
+        options = dict(ceil_mode=ceil_mode, count_include_pad=include_pad)
+        library = functools.partial(functional.avg_pool2d, **options)
+    try:
+        expected = library(x[None, None], *geometry)[0, 0]
+    except ValueError:          # a dilated window larger than the padded input
+        assume(False)
+    explanation = explain.pool2d(x, *geometry, kind, max_terms=None, decimals=6, **options)
     np.testing.assert_array_equal(explanation.result, expected)
     text = explanation.text()
     np.testing.assert_allclose(last_matrix(text, "P"), expected, atol=1e-6)
@@ -182,7 +192,52 @@ def test_random_pooling_matches_the_library(cfg, kind):
     assert len(lines) == expected.size
     for (_, link, value), want in zip(lines, expected.ravel()):
         assert float(value) == pytest.approx(want, abs=1e-6)
-        assert evaluate(link) == pytest.approx(want, abs=1e-6)
+        assert evaluate(link) == pytest.approx(want, abs=1e-6)   # the region's own arithmetic
+
+
+def test_ceil_mode_cuts_the_window_that_hangs_over():
+    # By hand: windows of 1x2 at columns 0 and 2 of a 1x3 input; the second reads column 2
+    # only, so its mean is 5 / 1 (PyTorch's AvgPool2d(ceil_mode=True) gives [2, 5] too).
+    explanation = explain.pool2d([[1, 3, 5]], (1, 2), kind="avg", ceil_mode=True)
+    text = explanation.text()
+    np.testing.assert_array_equal(explanation.result, [[2, 5]])
+    assert "Wo = ceil((3 + 2·0 - 2)/2) + 1 = ceil(1/2) + 1 = 1 + 1 = 2" in text
+    assert "hangs 0 row(s) and 1 column(s) over the padded input" in text
+    assert "Region 2 (right), rows 0 to 0, columns 2 to 2 -> z[0, 1]:\n  [ 5 ]\n" in text
+
+
+def test_a_dilated_max_pooling_window_skips_rows_and_columns():
+    x = np.arange(1.0, 26.0).reshape(5, 5)
+    explanation = explain.pool2d(x, 2, stride=2, dilation=2)
+    text = explanation.text()
+    assert text.startswith("Max pooling of X (5x5), 2x2 window, stride 2, dilation 2\n")
+    assert ("Region 1 (top-left), rows 0 to 2 by 2, columns 0 to 2 by 2 -> z[0, 0]:\n"
+            "  [  1   3 ]\n  [ 11  13 ]\n  maximum = max(1, 3, 11, 13) = 13\n") in text
+    np.testing.assert_array_equal(explanation.result, [[13, 15], [23, 25]])
+
+
+@pytest.mark.parametrize("options, means", [
+    (dict(), [[0.25, 0.5], [0.75, 1.0]]),                 # each sum / 4: the padding counts
+    (dict(count_include_pad=False), [[1, 2], [3, 4]]),   # each sum / 1: one pixel of x each
+    (dict(divisor_override=3), [[1 / 3, 2 / 3], [1, 4 / 3]]),
+])
+def test_what_the_mean_divides_by(options, means):
+    explanation = explain.pool2d([[1, 2], [3, 4]], 2, padding=1, kind="avg", decimals=2,
+                                 **options)
+    np.testing.assert_allclose(explanation.result, means)
+    divisor = {"count_include_pad": 1, "divisor_override": 3}.get(next(iter(options), ""), 4)
+    first = f"  mean = (0.00 + 0.00 + 0.00 + 1.00)/{divisor} = {means[0][0]:.2f}\n"
+    assert first in explanation.text()
+
+
+@pytest.mark.parametrize("kind, options, name", [
+    ("avg", dict(dilation=2), "dilation"),
+    ("max", dict(count_include_pad=False), "count_include_pad"),
+    ("max", dict(divisor_override=2), "divisor_override"),
+])
+def test_an_option_of_the_other_kind_of_pooling_is_refused_by_name(kind, options, name):
+    with pytest.raises(ValueError, match=f"^{name} must be "):
+        explain.pool2d([[1.0, 2.0], [3.0, 4.0]], 2, kind=kind, **options)
 
 
 # -- backpropagation (Eq. 8.44-8.48) ---------------------------------------------------

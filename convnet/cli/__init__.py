@@ -5,6 +5,7 @@
     convnet explain correlate --x "1 6 6 6 6 1; 1 6 10 10 6 1; ..." --k "-1 0 1; -1 0 1; -1 0 1"
     convnet explain convolve  --x ... --k ... [--padding valid|same|full|INT] [--stride S]
     convnet explain pool      --x ... --size 2 [--stride S] [--padding P] [--kind max|avg]
+                              [--dilation D] [--ceil-mode] [--exclude-padding]
     convnet explain size      --n 227 --kernel 11 --stride 4 [--padding P] [--dilation D]
     convnet explain backward  --x ... --w ... --dz ... [--stride S] [--padding P]
     convnet shapes --input 3x227x227 --layers "conv 96 11 s4, pool 3 s2, ..., fc 1000"

@@ -77,6 +77,8 @@ def _run_correlate(args):
 def _run_pool(args):
     return _render(explain.pool2d(args.x, args.size, stride=args.stride, padding=args.padding,
                                   kind=args.kind, max_terms=args.max_terms,
+                                  dilation=args.dilation, ceil_mode=args.ceil_mode,
+                                  count_include_pad=not args.exclude_padding,
                                   decimals=args.decimals), args)
 
 
@@ -176,6 +178,12 @@ def _add_pool(operations):
                      help="default: the window size (non-overlapping)")
     sub.add_argument("--padding", type=NON_NEGATIVE, default=0)
     sub.add_argument("--kind", choices=("max", "avg"), default="max")
+    sub.add_argument("--dilation", type=POSITIVE, default=1, help="max pooling only")
+    sub.add_argument("--ceil-mode", action="store_true",
+                     help="round the output size up; a window may hang over the end")
+    sub.add_argument("--exclude-padding", action="store_true",
+                     help="average pooling: padded zeros do not count in the mean "
+                          "(count_include_pad=False)")
     _format_options(sub)
     sub.set_defaults(run=_run_pool, subparser=sub)
 

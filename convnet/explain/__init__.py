@@ -46,7 +46,8 @@ array([[-4., -4.]])
 from ._common import MAX_TERMS
 from ._blocks import Explanation, Step
 from .shapes import output_size, summary
-from .windows import conv2d_backward, convolve2d, correlate2d, pool2d
+from .pooling import pool2d
+from .windows import conv2d_backward, convolve2d, correlate2d
 from .answers import ANSWER_KINDS, AnswerCheck, WrongEntry, check_answer
 
 __all__ = ["MAX_TERMS", "Explanation", "Step", "correlate2d", "convolve2d", "pool2d", "output_size",

@@ -19,7 +19,8 @@ from ._expressions import Chain
 from ._mistakes import diagnose
 from ._parse import parse_matrix
 from .shapes import output_size
-from .windows import conv2d_backward, convolve2d, correlate2d, pool2d
+from .pooling import pool2d
+from .windows import conv2d_backward, convolve2d, correlate2d
 
 __all__ = ["check_answer", "AnswerCheck", "WrongEntry", "ANSWER_KINDS"]
 

@@ -1,14 +1,17 @@
-"""Worked solutions for window operations: correlation, convolution, pooling, backward."""
+"""Worked solutions for window operations: correlation, convolution and its backward.
+
+Pooling is explained in :mod:`convnet.explain.pooling`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import functional
-from .._validate import one_of, real_array, same_shape
-from ..window import conv_window, pool_window
+from .._validate import real_array, same_shape
+from ..window import conv_window
 from ._blocks import Equations, Explanation, Matrix, Note, Step
-from ._expressions import Call, Frac, Int, Num, Sum, Sym, _index, _nums
+from ._expressions import Num, Sum, Sym, _index, _nums
 from ._common import (MAX_TERMS, _grouped, _grouping, _limited, _more, _numbers, _options,
                       _padding_note, _patch, _products, _shape, _size_rows)
 
@@ -151,93 +154,6 @@ def _sum_step(xp, weights, window, z, max_terms, kernel_name) -> Step:
     blocks.append(Equations(tuple(rows)))
     blocks += _more(ho * wo, shown, "outputs")
     return Step("Each output as a sum of products", tuple(blocks))
-
-
-# ==========================================================================
-# Pooling
-# ==========================================================================
-
-_PLACES = {(2, 2): ("top-left", "top-right", "bottom-left", "bottom-right"),
-           (1, 2): ("left", "right"), (2, 1): ("top", "bottom")}
-
-
-def pool2d(x, kernel_size, stride=None, padding=0, kind="max", max_terms=MAX_TERMS, *,
-           decimals=None) -> Explanation:
-    """Explain max or average pooling: every region as a small matrix and its max or mean.
-
-    In the style of problem set 1.3: "Region 1 (top-left)", the region's
-    matrix, its maximum (Eq. 8.24) or mean (Eq. 8.22 with w = 1/(kh·kw)),
-    then the pooled matrix.  Max pooling pads with -inf (never the maximum),
-    average pooling with zeros that count in the mean, as the library does.
-
-    Parameters
-    ----------
-    x : array_like of shape (H, W)
-    kernel_size, stride, padding
-        As :func:`convnet.functional.max_pool2d`; ``stride`` defaults to
-        ``kernel_size``.
-    kind : {"max", "avg"}, default "max"
-    max_terms : int or None, default 48
-        Write out at most this many regions (None: all).
-    decimals : int, optional
-        As :func:`correlate2d`.
-
-    Returns
-    -------
-    Explanation
-        ``.result`` is the (Ho, Wo) output of the library's pooling.
-
-    Examples
-    --------
-    >>> e = pool2d([[1, 3], [4, 2]], 2)
-    >>> "maximum = max(1, 3, 4, 2) = 4" in e.text()
-    True
-    >>> e.result
-    array([[4.]])
-    """
-    one_of(kind, "kind", ("max", "avg"))
-    x = real_array(x, "x", ndim=2).copy()       # kept by the explanation: the caller's may change
-    library = functional.max_pool2d if kind == "max" else functional.avg_pool2d
-    z = library(x[None, None], kernel_size, stride, padding)[0, 0]          # validates
-    max_terms, decimals = _options(max_terms, decimals)
-    window = pool_window(x.shape, kernel_size, stride, padding)
-    fill = -np.inf if kind == "max" else 0.0
-    xp = np.pad(x, window.pads, constant_values=fill)                      # (Hp, Wp)
-    numbers = _numbers(decimals, x, z)
-    (kh, kw), (sh, sw), (ho, wo) = window.kernel, window.stride, window.out
-    word = "maximum" if kind == "max" else "mean"
-    title = (f"{'Max' if kind == 'max' else 'Average'} pooling of X ({_shape(x)}), "
-             f"{kh}x{kw} window, stride {sh if sh == sw else (sh, sw)}")
-    steps = [Step("Input", (Matrix(Sym("X", "X"), x),))]
-    note = _padding_note(window.pads, padding, "-inf (never the maximum)" if kind == "max"
-                         else "zeros (they count in the mean)")
-    if note is not None:
-        steps.append(Step("Padding", (note, Matrix(Sym("X padded", r"\tilde{X}"), xp))))
-    steps.append(Step("Output size (Eq. 8.18-8.19)", (Equations(_size_rows(
-        x.shape, window.kernel, window.stride, window.pads, (1, 1), z.shape)),)))
-    blocks = [Note(f"Each {kh}x{kw} region of the input gives one output, its {word}.")]
-    places = _PLACES.get((ho, wo))
-    shown = _limited(ho * wo, max_terms)
-    for flat in range(shown):
-        m, n = divmod(flat, wo)
-        region = xp[m * sh:m * sh + kh, n * sw:n * sw + kw]
-        first_row, first_col = m * sh - window.pads[0][0], n * sw - window.pads[1][0]
-        rows = f"rows {first_row} to {first_row + kh - 1}"
-        cols = f"columns {first_col} to {first_col + kw - 1}"
-        place = f" ({places[flat]})" if places else ""
-        caption = Note(f"Region {flat + 1}{place}, {rows}, {cols} -> z[{m}, {n}]",
-                       f"Region {flat + 1}{place}, {rows}, {cols} $\\to z_{{{m},{n}}}$",
-                       f"Region {flat + 1}{place}, {rows}, {cols} $\\to z_{{{m},{n}}}$")
-        if kind == "max":
-            value = Call("max", _nums(region))
-        else:
-            value = Frac(Sum(_nums(region)), Int(kh * kw))
-        blocks += [Matrix(Sym(f"R{flat + 1}", f"R_{{{flat + 1}}}"), region, caption),
-                   Equations(((Sym(word, f"\\text{{{word}}}"), (value, Num(z[m, n]))),))]
-    blocks += _more(ho * wo, shown, "regions")
-    steps.append(Step("Regions", tuple(blocks)))
-    steps.append(Step("Result", (Matrix(Sym("P", "P"), z),)))
-    return Explanation(title, steps, z, numbers)
 
 
 # ==========================================================================
