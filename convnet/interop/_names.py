@@ -111,8 +111,8 @@ def load_state_dict(model, state) -> None:
         arrays[name] = _converted(value, current.dtype, name)
     for path, layer in layers:                  # statistics a layer cannot hold, as model files
         problem = getattr(layer, "state_problem", None)
-        state = {key: arrays.get(f"{path}.{key}", value) for key, value in layer.state.items()}
-        if problem is not None and (text := problem(state)) is not None:
+        after = {key: arrays.get(f"{path}.{key}", value) for key, value in layer.state.items()}
+        if problem is not None and (text := problem(after)) is not None:
             fail("state", "running statistics the layers can hold", None,
                  given=f"layer {path}: {text}")
     for name, array in arrays.items():                         # all checked: now copy
