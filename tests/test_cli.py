@@ -106,6 +106,8 @@ def test_pool_options(capsys):
     out, _ = run(capsys, "explain", "pool", "--x", "1 2 3 4 5; 6 7 8 9 10; 11 12 13 14 15",
                  "--size", "2", "--dilation", "2")
     assert "maximum = max(1, 3, 11, 13) = 13" in out and "max(3, 5, 13, 15) = 15" in out
+    err = fails(capsys, "explain", "pool", "--x", "1 2; 3 4", "--size", "2", "--exclude-padding")
+    assert "--exclude-padding is an option of --kind avg" in err
 
 
 def test_size_alexnet_first_layer(capsys):

@@ -118,6 +118,18 @@ def test_layers_without_a_functional_pair_keep_the_maps_channels_first(layer):
         assert y_cf.swapaxes(0, 1).flags.c_contiguous and y.flags.c_contiguous
 
 
+def test_concat_joins_branches_of_both_orders_in_the_first_branchs():
+    # A convolution hands on channels-first maps, ZeroPadShortcut here NCHW ones (its input's
+    # order); NumPy alone would join them in NCHW order.  Same numbers either way.
+    x = np.random.default_rng(4).normal(size=(3, 2, 4, 4))
+    conv, around = L.Conv2D(2, 3, 1, rng=0), L.ZeroPadShortcut(2, 2, stride=1)
+    layer = L.Concat(conv, around)
+    y = layer.forward(x)
+    np.testing.assert_array_equal(y, np.concatenate([conv.forward(x), around.forward(x)], 1))
+    assert conv.forward(x).swapaxes(0, 1).flags.c_contiguous and around.forward(x).flags.c_contiguous
+    assert y.swapaxes(0, 1).flags.c_contiguous
+
+
 def test_a_small_resnet_with_batch_norm_learns_the_digits():
     (x_train, y_train), (x_test, y_test) = load_digits()
     model = zoo.digits_resnet(seed=0)

@@ -75,6 +75,10 @@ def _run_correlate(args):
 
 
 def _run_pool(args):
+    if args.kind == "max" and args.exclude_padding:
+        args.subparser.error("--exclude-padding is an option of --kind avg")
+    if args.kind == "avg" and args.dilation != 1:
+        args.subparser.error("--dilation is an option of --kind max")
     return _render(explain.pool2d(args.x, args.size, stride=args.stride, padding=args.padding,
                                   kind=args.kind, max_terms=args.max_terms,
                                   dilation=args.dilation, ceil_mode=args.ceil_mode,

@@ -32,10 +32,11 @@ def pool2d(x, kernel_size, stride=None, padding=0, kind="max", max_terms=MAX_TER
     """Explain max or average pooling: every region as a small matrix and its max or mean.
 
     In the style of problem set 1.3: "Region 1 (top-left)", the region's
-    matrix, its maximum (Eq. 8.24) or mean (Eq. 8.22 with w = 1/(kh·kw)),
-    then the pooled matrix.  Max pooling pads with -inf (never the maximum),
-    average pooling with zeros that count in the mean unless
-    ``count_include_pad=False``, as the library (and PyTorch) does.
+    matrix, its maximum (Eq. 8.24) or mean (Eq. 8.22 with w = 1/(kh·kw), or
+    1/divisor as the options below make it), then the pooled matrix.  Max
+    pooling pads with -inf (any number of x beats it), average pooling with
+    zeros that count in the mean unless ``count_include_pad=False``, as the
+    library (and PyTorch) does.
 
     Parameters
     ----------
@@ -91,9 +92,8 @@ def pool2d(x, kernel_size, stride=None, padding=0, kind="max", max_terms=MAX_TER
     fill = -np.inf if kind == "max" else 0.0
     xp = np.pad(x, window.pads, constant_values=fill)                      # (Hp, Wp)
     steps = [Step("Input", (Matrix(Sym("X", "X"), x),))]
-    note = _padding_note(window.pads, padding, "-inf (never the maximum)" if kind == "max"
-                         else "zeros" + (" (they count in the mean)" if count_include_pad
-                                         else " (they do not count in the mean)"))
+    note = _padding_note(window.pads, padding, _fill_words(kind, count_include_pad,
+                                                           divisor_override))
     if note is not None:
         steps.append(Step("Padding", (note, Matrix(Sym("X padded", r"\tilde{X}"), xp))))
     sizes = [Equations(_size_rows(x.shape, window.kernel, window.stride, window.pads,
@@ -109,6 +109,16 @@ def pool2d(x, kernel_size, stride=None, padding=0, kind="max", max_terms=MAX_TER
                                           divisor_override is not None)))
     steps.append(Step("Result", (Matrix(Sym("P", "P"), z),)))
     return Explanation(_title(x, window, kind, ceil_mode), steps, z, _numbers(decimals, x, z))
+
+
+def _fill_words(kind: str, count_include_pad, divisor_override) -> str:
+    """What the padding is filled with, and what that means for the max or the mean."""
+    if kind == "max":
+        return "-inf (any number of x beats it)"
+    if divisor_override is not None:
+        return "zeros"
+    return "zeros" + (" (they count in the mean)" if count_include_pad
+                      else " (they do not count in the mean)")
 
 
 def _check_kind_options(kind, dilation, count_include_pad, divisor_override) -> None:

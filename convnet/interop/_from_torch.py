@@ -221,8 +221,11 @@ def _norm(module, path, shape, dtype):
     cls = L.BatchNorm2D if kind == "BatchNorm2d" else L.BatchNorm1D
     layer = cls(module.num_features, module.eps, module.momentum, module.affine,
                 module.track_running_stats, dtype=dtype, bias=bias)
-    return _copy(layer, module, ("weight", "bias", "running_mean", "running_var",
-                                 "num_batches_tracked"))
+    _copy(layer, module, ("weight", "bias", "running_mean", "running_var", "num_batches_tracked"))
+    if (problem := layer.state_problem()) is not None:   # as model files and state dicts
+        fail("module", "a network whose batch norms hold variances and counts >= 0", module,
+             given=f"{path!r}: {problem}")
+    return layer
 
 
 def _flatten(module, path, shape, dtype):

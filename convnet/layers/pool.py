@@ -180,9 +180,9 @@ class GlobalAvgPool2D(Layer):
 
     def forward(self, x):
         x = self._input(x, ndim=4)
-        # dx is stored in x's memory order: channels first after a convolution of the fast
-        # engine, so that the layers before walk x and dx the same way.
-        self._keep((x.shape, x.dtype, x.strides[1] > x.strides[0]))
+        # dx is stored channels first if x is (as the fast engine's convolutions hand it on),
+        # else in NCHW order, so that the layers before walk x and dx the same way.
+        self._keep((x.shape, x.dtype, abs(x.strides[1]) > abs(x.strides[0])))
         return x.mean(axis=(2, 3))  # (N, C)
 
     def backward(self, dy):

@@ -267,6 +267,20 @@ def test_padding_modules_fold_into_the_layer_they_pad():
     close(model.forward(x), module(tensor(x)).detach().numpy(), 1e-10, "folded padding")
 
 
+def test_a_negative_running_variance_is_refused_as_model_files_and_state_dicts_refuse_it():
+    # It used to come over as it was: evaluation then took the square root of eps - 0.5.
+    module = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2))
+    with torch.no_grad():
+        module[1].running_var[0] = -0.5
+    with pytest.raises(ValueError, match=r"module must be a network whose batch norms hold "
+                                         r"variances and counts >= 0; got '1': BatchNorm2D\("
+                                         r".*\) has a negative running_var \(-0.5\)"):
+        interop.from_torch(module, (1, 5, 5))
+    with torch.no_grad():
+        module[1].running_var[0] = 0.0                  # a variance of zero is one
+    assert interop.from_torch(module, (1, 5, 5)).layers[1].state["running_var"].tolist() == [0, 1]
+
+
 def test_bfloat16_tensors_load_exactly_and_meta_tensors_are_refused_by_name():
     # Checkpoints from the hub are often bfloat16, which NumPy lacks: widened to float32
     # (exact), then to the layer's dtype.  A meta tensor has a shape and no numbers.
