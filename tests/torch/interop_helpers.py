@@ -7,11 +7,16 @@ from convnet import interop
 
 
 def randomize(model, seed=0):
-    """Every parameter and running statistic drawn at random (variances positive)."""
+    """Every parameter and running statistic drawn at random (variances positive, counts
+    of batches whole numbers >= 0: what a layer can hold)."""
     rng = np.random.default_rng(seed)
     for name, value in {**model.parameters(), **model.state()}.items():
-        draw = rng.uniform(0.5, 1.5, value.shape) if name.endswith("running_var") \
-            else rng.normal(0.0, 0.5, value.shape)
+        if name.endswith("running_var"):
+            draw = rng.uniform(0.5, 1.5, value.shape)
+        elif name.endswith("num_batches_tracked"):
+            draw = rng.integers(0, 10, value.shape)
+        else:
+            draw = rng.normal(0.0, 0.5, value.shape)
         value[...] = draw.astype(value.dtype)
     return model
 
