@@ -222,8 +222,15 @@ def boolean(value, name: str) -> bool:
     return bool(value)
 
 
-def file_path(value, name: str = "path"):
-    """Return ``value`` as a str path, refusing anything that is not a str or os.PathLike."""
+def file_path(value, name: str = "path", what: str = "file"):
+    """Return ``value`` as a str path, refusing anything that is not a str or os.PathLike,
+    and names with a NUL character (which ``open`` refuses without naming the argument).
+
+    ``what`` ("file", "folder") is what the name names, for the messages.
+    """
     if not isinstance(value, (str, os.PathLike)):
-        fail(name, "a file name (str or os.PathLike)", value, error=TypeError)
-    return os.fspath(value)
+        fail(name, f"a {what} name (str or os.PathLike)", value, error=TypeError)
+    path = os.fspath(value)
+    if "\0" in str(path):
+        fail(name, f"a {what} name without NUL characters", value)
+    return path

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from urllib.request import urlopen
 
-from .._validate import fail
+from .._validate import fail, file_path
 from ._common import DatasetError
 
 __all__ = ["DATA_ENV", "dataset_root", "checked_mirror", "checked_digests", "download",
@@ -47,9 +47,7 @@ def dataset_root(root, name: str) -> Path:
         return Path(base) / name
     if not isinstance(root, (str, os.PathLike)):
         fail("root", "None or a str or os.PathLike folder name", root, error=TypeError)
-    path = Path(os.fspath(root))
-    if "\0" in str(path):
-        fail("root", "a folder name without NUL characters", root)
+    path = Path(file_path(root, "root", "folder"))
     if path.exists() and not path.is_dir():
         fail("root", "a folder (or a path where one can be made)", root,
              given=f"{str(path)!r}, which is a file")

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._streams import byte_view, read_into, read_upto
 from .._budget import format_bytes, get_memory_budget
-from .._validate import boolean, fail
+from .._validate import boolean, file_path
 from ._common import DatasetError, float_dtype
 from ._download import checked_digests, checked_mirror, dataset_root, missing_files
 from ._download import download as fetch
@@ -106,11 +106,7 @@ def read_idx(path):
     ...     read_idx(path)
     array([7, 2, 1], dtype=uint8)
     """
-    if not isinstance(path, (str, os.PathLike)):
-        fail("path", "a str or os.PathLike file name", path, error=TypeError)
-    name = os.fspath(path)
-    if "\0" in str(name):
-        fail("path", "a file name without NUL characters", path)
+    name = file_path(path)
     if os.path.lexists(name) and not os.path.isfile(name):     # a pipe would block for good
         raise DatasetError(f"IDX file {name!r} is not a regular file (a folder, a device, a "
                            f"pipe or a broken link)")
