@@ -68,8 +68,7 @@ class SGD(Optimizer):
         self.momentum = real_number(momentum, "momentum", minimum=0.0, maximum=1.0,
                                     inclusive=(True, False))
         self.dampening = real_number(dampening, "dampening", minimum=0.0, maximum=1.0)
-        if not isinstance(nesterov, (bool, np.bool_)):
-            fail("nesterov", "True or False", nesterov, error=TypeError)
+        nesterov = boolean(nesterov, "nesterov")
         if nesterov and self.momentum == 0:
             fail("nesterov", "False when momentum is 0 (Nesterov needs momentum)", nesterov)
         if nesterov and self.dampening:
