@@ -152,9 +152,11 @@ def _shared(channels: int, per_channel: int) -> tuple:
     return blocks, lanes_for(len(blocks), channels * per_channel)
 
 
-def _widest(blocks: list) -> int:
-    """The most channels in a block: how many a lane's work room holds."""
-    return max(block.stop - block.start for block in blocks)
+def _rooms(scratch: Scratch, blocks: list, lanes: int, per_channel: tuple, dtype) -> list:
+    """One work room per lane, for the products of its widest block: (channels, *per_channel)."""
+    widest = max(block.stop - block.start for block in blocks)
+    return [scratch.get("depthwise products", (widest, *per_channel), dtype)
+            for _ in range(lanes)]
 
 
 def _taps(window: Window, maps: np.ndarray, flat, block: slice, inside: bool = False):
@@ -193,8 +195,7 @@ def depthwise_forward(x: np.ndarray, w: np.ndarray, b, window: Window, scratch: 
     weights = w.reshape(c, m, kh * kw, *(1,) * (outputs.ndim - 2))
     tied = None if b is None or b.ndim != 1 else b.reshape(c, m, *(1,) * (outputs.ndim - 2))
     blocks, lanes = _shared(c, m * z[0].size)
-    rooms = [scratch.get("depthwise products", (_widest(blocks), *outputs.shape[1:]), x.dtype)
-             for _ in range(lanes)]                               # one work room per lane
+    rooms = _rooms(scratch, blocks, lanes, outputs.shape[1:], x.dtype)
 
     def work(index: int, lane: int) -> None:
         block = blocks[index]
@@ -245,8 +246,7 @@ def depthwise_input_gradient(dz: np.ndarray, w: np.ndarray, x_shape, window: Win
     dsrc = flat.reshape(c, n, hp, wp)                             # (C, N, Hp, Wp)
     weights = w.reshape(c, m, kh * kw, *(1,) * (sensitivities.ndim - 2))
     blocks, lanes = _shared(c, m * sensitivities[0, 0].size)
-    rooms = [scratch.get("depthwise products", (_widest(blocks), *sensitivities.shape[2:]),
-                         dz.dtype) for _ in range(lanes)]         # one work room per lane
+    rooms = _rooms(scratch, blocks, lanes, sensitivities.shape[2:], dz.dtype)
 
     def work(index: int, lane: int) -> None:
         block = blocks[index]
